@@ -1,12 +1,14 @@
 using PolyakDashboard.Cli;
+using PolyakDashboard.Extensions;
 
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.
 if (CommandLine.IsCliInvocation(args))
     return await CommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddDashboardUi();
 var app = builder.Build();
-app.MapGet("/", () => "Polyak Dashboard");
+app.MapDashboardUi();
 app.Run();
 return 0;
 

@@ -1,0 +1,77 @@
+using PolyakCore.Problems;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PolyakCore.Tests.Problems;
+
+public class ProblemTests
+{
+    [Fact]
+    public void TwoWellLossMatchesTheFormula()
+    {
+        using var problem = TwoWellProblem.Create(a: 20, b: 9, c: 10);
+        var w = problem.Inputs.data<double>().ToArray();
+        double[][] points = [[3, 3], [1, 1], [-8, -9], [0.3, -2.5]];
+        foreach (var x in points)
+        {
+            var expected = Enumerable.Range(0, problem.Count).Select(i => problem.PointLoss(x[0], x[1], w[2 * i], w[2 * i + 1])).Average();
+            Assert.Equal(expected, problem.FullLoss(x), 10);
+        }
+        // By hand at x = (3, 3) for the point w = 0: z = (2, 2), min(20·8, 11² + 12²) = 160.
+        Assert.Equal(160.0, problem.PointLoss(3, 3, 0, 0), 12);
+    }
+
+    [Fact]
+    public void TwoWellGradientMatchesTheFormula()
+    {
+        using var problem = TwoWellProblem.Create();
+        var w = problem.Inputs.data<double>().ToArray();
+        var theta = tensor(new[] { 2.0, 1.5 }, float64).requires_grad_();
+        problem.FullLosses(theta.unsqueeze(0)).sum().backward();
+        // At (2, 1.5) every point is in the sharp well: ∇ = mean of 2a·z.
+        double g0 = 0, g1 = 0;
+        for (int i = 0; i < problem.Count; i++) { g0 += 2 * 20 * (2 - w[2 * i] - 1); g1 += 2 * 20 * (1.5 - w[2 * i + 1] - 1); }
+        var grad = theta.grad!.data<double>().ToArray();
+        Assert.Equal(g0 / problem.Count, grad[0], 10);
+        Assert.Equal(g1 / problem.Count, grad[1], 10);
+    }
+
+    [Fact]
+    public void TwoWellWellsHaveTheExpectedLosses()
+    {
+        using var problem = TwoWellProblem.Create();
+        Assert.InRange(problem.FullLoss(problem.LocalCentre), 0.05 * 20, 0.3 * 20);   // ≈ 0.16·a: the sharp well is the local one
+        Assert.InRange(problem.FullLoss(problem.GlobalCentre), 0.05, 0.3);           // ≈ 0.16
+        Assert.Equal("local", problem.WellOf(problem.LocalCentre));
+        Assert.Equal("global", problem.WellOf(problem.GlobalCentre));
+        Assert.Equal("elsewhere", problem.WellOf([3, 3]));
+    }
+
+    [Fact]
+    public void NoiselessLeastSquaresOptimumIsTheTruth()
+    {
+        using var quadratic = QuadraticProblem.Create();
+        Assert.Equal(QuadraticProblem.TrueParameters, quadratic.Optimum, new Tolerance(1e-9));
+        using var linear = NoisyLinearProblem.Create(noise: 0);
+        Assert.Equal([3.0, 1.0], linear.Optimum, new Tolerance(1e-9));
+    }
+
+    [Fact]
+    public void NoisyOptimumLossIsAboutSigmaSquared()
+    {
+        using var linear = NoisyLinearProblem.Create(noise: 1.0);
+        Assert.InRange(linear.FullLoss(linear.Optimum), 0.85, 1.15);
+        using var multi = MultiLinearProblem.Create(noise: 1.0);
+        Assert.Equal(MultiLinearProblem.TrueWeights.Append(MultiLinearProblem.TrueBias), multi.Optimum, new Tolerance(0.15));
+    }
+
+    [Fact]
+    public void DataSeedDecidesTheData()
+    {
+        using var a = NoisyLinearProblem.Create(noise: 1, dataSeed: 1);
+        using var b = NoisyLinearProblem.Create(noise: 1, dataSeed: 1);
+        using var c = NoisyLinearProblem.Create(noise: 1, dataSeed: 2);
+        Assert.True(a.Targets.Equals(b.Targets));
+        Assert.False(a.Targets.Equals(c.Targets));
+    }
+}

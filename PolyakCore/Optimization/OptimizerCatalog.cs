@@ -1,0 +1,67 @@
+using PolyakCore.Optimization.Directions;
+using PolyakCore.Optimization.StepRules;
+using PolyakCore.Training;
+
+namespace PolyakCore.Optimization;
+
+/// <summary>The named optimizers: each is a direction times a step rule, with its own defaults.</summary>
+public static class OptimizerCatalog
+{
+    public const string Sgd = "sgd", PolyakSgd = "polyak-sgd", SpsMax = "sps-max", Adam = "adam",
+        PolyakAdam = "polyak-adam", PolyakAdamCorrected = "polyak-adam-corrected", ArmijoSgd = "armijo-sgd";
+
+    /// <summary>Every name, in the order the pages list them.</summary>
+    public static IReadOnlyList<string> Names { get; } = [Sgd, PolyakSgd, SpsMax, Adam, PolyakAdam, PolyakAdamCorrected, ArmijoSgd];
+
+    /// <summary>One-line descriptions for pages and the API catalogue.</summary>
+    public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
+    {
+        [Sgd] = "gradient × constant lr",
+        [PolyakSgd] = "gradient × Polyak (f − f*)/(‖g‖² + ε)",
+        [SpsMax] = "gradient × Polyak with c = 0.5 and a cap (SPS_max)",
+        [Adam] = "Adam direction × constant lr",
+        [PolyakAdam] = "Adam direction × Polyak with ‖g‖² (the report's hybrid)",
+        [PolyakAdamCorrected] = "Adam direction × Polyak with ⟨g, d⟩ (the corrected denominator)",
+        [ArmijoSgd] = "gradient × Armijo backtracking line search",
+    };
+
+    public static bool IsKnown(string? name) => name is not null && Names.Contains(name);
+
+    /// <summary>True when the named optimizer's step rule is a constant learning rate.</summary>
+    public static bool UsesLearningRate(string name) => name is Sgd or Adam or ArmijoSgd;
+
+    public static bool UsesPolyak(string name) => name is PolyakSgd or SpsMax or PolyakAdam or PolyakAdamCorrected;
+
+    public static bool UsesAdam(string name) => name is Adam or PolyakAdam or PolyakAdamCorrected;
+
+    public static double DefaultLearningRate(string name) => name switch { Adam => 0.01, ArmijoSgd => 1.0, _ => 0.1 };
+
+    public static IDirection CreateDirection(string name, OptimizerOptions o) => UsesAdam(name)
+        ? new AdamDirection(new AdamSettings(o.Beta1 ?? 0.9, o.Beta2 ?? 0.999, o.AdamEps ?? 1e-8))
+        : new GradientDirection();
+
+    public static IStepRule CreateStepRule(string name, OptimizerOptions o) => name switch
+    {
+        Sgd or Adam => new ConstantStep(o.Lr ?? DefaultLearningRate(name)),
+        ArmijoSgd => new ArmijoStep(new ArmijoSettings(o.Lr ?? 1.0, o.Shrink ?? 0.5, o.C ?? 1e-4, o.MaxBacktracks ?? 30)),
+        PolyakSgd or SpsMax or PolyakAdam or PolyakAdamCorrected => new PolyakStep(PolyakSettingsFor(name, o)),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>The Polyak settings a named optimizer uses, with the user's overrides applied.</summary>
+    public static PolyakSettings PolyakSettingsFor(string name, OptimizerOptions o)
+    {
+        bool sps = name == SpsMax, adam = name is PolyakAdam or PolyakAdamCorrected;
+        return new PolyakSettings(
+            FStar: o.FStar ?? 0.0,
+            Eps: o.Eps ?? 1e-8,
+            C: o.C ?? (sps ? 0.5 : 1.0),
+            MaxStep: o.MaxStep ?? (sps ? 1.0 : null),
+            Plus: o.Plus ?? adam,                 // the report clamps Polyak–Adam's step at 0
+            Smoothing: o.Smoothing ?? false,
+            Corrected: o.Corrected ?? (name == PolyakAdamCorrected));
+    }
+
+    public static Optimizer Create(string name, OptimizerOptions options, IEnumerable<TorchSharp.Modules.Parameter> parameters, int batchesPerEpoch = 1) =>
+        new(parameters, CreateDirection(name, options), CreateStepRule(name, options), batchesPerEpoch);
+}

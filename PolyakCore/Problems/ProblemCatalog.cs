@@ -1,0 +1,42 @@
+using PolyakCore.Training;
+
+namespace PolyakCore.Problems;
+
+/// <summary>The named problems and how a request's options build one.</summary>
+public static class ProblemCatalog
+{
+    public const string Quadratic = "quadratic", NoisyLinear = "noisy-linear", TwoWell = "two-well", MultiLinear = "multi-linear";
+
+    public static IReadOnlyList<string> Names { get; } = [Quadratic, NoisyLinear, TwoWell, MultiLinear];
+
+    public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
+    {
+        [Quadratic] = "1a: y = 2x² + 1, Linear(2, 1) on [x, x²]",
+        [NoisyLinear] = "1b: y = 3x + 1 + σ·N(0, 1), Linear(1, 1)",
+        [TwoWell] = "1c: the two-well function, x ∈ R²",
+        [MultiLinear] = "1e: y = X·w + b + ε, 5 features, Linear(5, 1)",
+    };
+
+    public static bool IsKnown(string? name) => name is not null && Names.Contains(name);
+
+    public static int DefaultPoints(string name) => name == TwoWell ? TwoWellProblem.DefaultPoints : 1000;
+
+    public static int ParameterCount(string name) => name switch
+    {
+        Quadratic => 3, NoisyLinear => 2, TwoWell => 2, MultiLinear => 6,
+        _ => throw new ArgumentException($"Unknown problem '{name}'.", nameof(name)),
+    };
+
+    public static SmallProblem Create(string name, ProblemOptions o)
+    {
+        int points = o.Points ?? DefaultPoints(name);
+        return name switch
+        {
+            Quadratic => QuadraticProblem.Create(points, o.DataSeed),
+            NoisyLinear => NoisyLinearProblem.Create(points, o.Noise ?? 0.0, o.DataSeed),
+            MultiLinear => MultiLinearProblem.Create(points, o.Noise ?? 0.1, o.DataSeed),
+            TwoWell => TwoWellProblem.Create(points, o.A ?? TwoWellProblem.DefaultA, o.B ?? TwoWellProblem.DefaultB, o.C ?? TwoWellProblem.DefaultC, o.DataSeed),
+            _ => throw new ArgumentException($"Unknown problem '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
+        };
+    }
+}

@@ -1,0 +1,24 @@
+using System.Runtime.InteropServices;
+
+namespace PolyakCore.Training;
+
+/// <summary>Keeps native memory flat under TorchSharp on Linux.</summary>
+/// <remarks>glibc raises its mmap threshold after large blocks are freed, so libtorch buffers of a few MB
+/// land in the heap, where small finalizer-freed objects pin its top and RSS creeps up. A fixed
+/// threshold (as MALLOC_MMAP_THRESHOLD_=131072 does) returns every block ≥ 128 KB to the OS on free.</remarks>
+public static partial class NativeMemory
+{
+    private const int MmapThreshold = -3;   // M_MMAP_THRESHOLD in malloc.h
+
+    [LibraryImport("libc", EntryPoint = "mallopt")]
+    private static partial int Mallopt(int parameter, int value);
+
+    /// <summary>Call once at start-up; a no-op off Linux. Returns true when applied.</summary>
+    public static bool FixMmapThreshold(int bytes = 128 * 1024)
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try { return Mallopt(MmapThreshold, bytes) == 1; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }   // musl has no mallopt
+    }
+}

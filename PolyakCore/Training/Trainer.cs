@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using PolyakCore.Optimization;
+using PolyakCore.Problems;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PolyakCore.Training;
+
+/// <summary>Runs one request on a small problem and streams its records.</summary>
+/// <remarks>Synchronous on purpose: dispose scopes and no_grad are thread-local, so a run must not await
+/// (see <see cref="RunThread"/>). One dispose scope per step keeps native memory flat.</remarks>
+public static class Trainer
+{
+    /// <summary>Validates, builds the problem and runs. Bad requests throw <see cref="RunValidationException"/>;
+    /// everything after that ends in the summary's status, never in an exception.</summary>
+    public static RunSummary Run(RunRequest request, IRunSink? sink = null, CancellationToken cancel = default, RunLimits? limits = null)
+    {
+        RunValidation.EnsureValid(request, limits);
+        using var problem = ProblemCatalog.Create(request.Problem, request.ProblemOptions);
+        return Run(problem, request, sink, cancel);
+    }
+
+    /// <summary>Runs on an already built problem (the request's problem options are not re-read).</summary>
+    public static RunSummary Run(SmallProblem problem, RunRequest request, IRunSink? sink = null, CancellationToken cancel = default)
+    {
+        var clock = Stopwatch.StartNew();
+        var schedule = new BatchSchedule(request.Seed, problem.Count, request.BatchSize);
+        int total = schedule.BatchesPerEpoch * request.Epochs;
+        bool recordParameters = problem.ParameterCount <= 10;
+        var theta = new TorchSharp.Modules.Parameter(tensor(StartOf(problem, request), float64));
+        using var optimizer = OptimizerCatalog.Create(request.Optimizer, request.OptimizerOptions, [theta], schedule.BatchesPerEpoch);
+        var stats = new StepStats();
+        double[] last = ReadParameters(theta);
+        var status = RunStatus.Completed;
+        string? message = null;
+        int step = 0;
+
+        try
+        {
+            sink?.OnEpoch(new EpochRecord(0, problem.FullLoss(last), recordParameters ? last : null));
+            for (int epoch = 1; epoch <= request.Epochs && status == RunStatus.Completed; epoch++)
+            {
+                using var epochScope = NewDisposeScope();
+                var order = tensor(schedule.NextEpoch().Select(i => (long)i).ToArray());
+                var inputs = problem.Inputs.index_select(0, order);     // shuffled once per epoch; batches are views
+                var targets = problem.Targets.index_select(0, order);
+                for (int b = 0; b < schedule.BatchesPerEpoch; b++)
+                {
+                    if (cancel.IsCancellationRequested) { status = RunStatus.Cancelled; message = "Cancelled."; break; }
+                    var (start, length) = schedule.Batch(b);
+                    var record = TrainStep(problem, request.Reduction, theta, optimizer,
+                        inputs.narrow(0, start, length), targets.narrow(0, start, length));
+                    step++;
+                    var parameters = ReadParameters(theta);
+                    sink?.OnBatch(new BatchRecord(step, epoch, record.Loss, record.StepSize, record.GradNormSq,
+                        record.EffectiveStep, record.Evaluations, recordParameters ? parameters : null));
+                    if (Divergence.IsDiverged(record.Loss) || Divergence.AnyNonFinite(parameters))
+                    {
+                        status = RunStatus.Diverged;
+                        message = $"Diverged at step {step} (epoch {epoch}): loss {record.Loss:G4}.";
+                        break;
+                    }
+                    stats.Add(record.StepSize);
+                    last = parameters;
+                }
+                if (status == RunStatus.Completed)
+                    sink?.OnEpoch(new EpochRecord(epoch, problem.FullLoss(last), recordParameters ? last : null));
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            status = RunStatus.Failed;
+            message = e.Message;
+        }
+        finally
+        {
+            theta.Dispose();
+        }
+
+        var optimum = problem.Optimum;
+        return new RunSummary
+        {
+            Status = status,
+            Message = message,
+            Steps = step,
+            TotalSteps = total,
+            FinalLoss = problem.FullLoss(last),
+            Parameters = last,
+            ParameterNames = problem.ParameterNames,
+            MaxStepSize = stats.Max,
+            MeanStepSize = stats.Mean,
+            DivergedAtStep = status == RunStatus.Diverged ? step : null,
+            Optimum = optimum,
+            OptimalLoss = optimum is null ? null : problem.FullLoss(optimum),
+            Seconds = clock.Elapsed.TotalSeconds,
+            Request = request,
+        };
+    }
+
+    private static StepRecord TrainStep(SmallProblem problem, Reduction reduction, TorchSharp.Modules.Parameter theta,
+        Optimizer optimizer, Tensor inputs, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        theta.grad?.zero_();
+        Tensor BatchLoss()
+        {
+            var losses = problem.PointLosses(theta.unsqueeze(0), inputs, targets);
+            return reduction == Reduction.Sum ? losses.sum() : losses.mean();
+        }
+        var loss = BatchLoss();
+        loss.backward();
+        Func<double>? evaluate = optimizer.StepRule.NeedsTrialLoss ? () => BatchLoss().ToDouble() : null;
+        return optimizer.Step(loss, evaluate);
+    }
+
+    internal static double[] StartOf(SmallProblem problem, RunRequest request) =>
+        request.ProblemOptions.Start is { } start ? [.. start] : problem.InitialParameters(request.Seed);
+
+    private static double[] ReadParameters(Tensor theta) => theta.data<double>().ToArray();
+}
+
+/// <summary>Running max and mean of the step sizes.</summary>
+internal sealed class StepStats
+{
+    private double _sum;
+    private int _count;
+    public double Max { get; private set; }
+    public double Mean => _count == 0 ? 0 : _sum / _count;
+    public void Add(double step)
+    {
+        if (!double.IsFinite(step)) return;
+        _sum += step; _count++;
+        if (_count == 1 || step > Max) Max = step;
+    }
+}

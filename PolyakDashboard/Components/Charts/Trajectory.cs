@@ -1,0 +1,15 @@
+namespace PolyakDashboard.Components.Charts;
+
+/// <summary>A path drawn over a <see cref="Landscape"/>: a polyline from a circle (start) to a square (end).</summary>
+/// <param name="Name">Legend text.</param>
+/// <param name="Color">CSS colour.</param>
+/// <param name="X">x coordinates in data units; NaN/∞ points are skipped.</param>
+/// <param name="Y">y coordinates, same length as <paramref name="X"/>.</param>
+public sealed record Trajectory(string Name, string Color, double[] X, double[] Y);
+
+/// <summary>A labelled point on a <see cref="Landscape"/>, e.g. a minimum.</summary>
+/// <param name="Label">Text beside the mark; empty for none.</param>
+/// <param name="X">x in data units.</param>
+/// <param name="Y">y in data units.</param>
+/// <param name="Color">CSS colour of the cross. Default: white.</param>
+public sealed record LandscapeMarker(string Label, double X, double Y, string? Color = null);

@@ -1,0 +1,30 @@
+using MudBlazor.Services;
+using PolyakDashboard.Components;
+using PolyakDashboard.Components.Charts;
+
+namespace PolyakDashboard.Extensions;
+
+/// <summary>Registration and mapping of the Blazor UI (MudBlazor, Razor components, static assets).</summary>
+public static class UiExtensions
+{
+    /// <summary>Adds MudBlazor, interactive-server Razor components and the chart helpers.</summary>
+    public static WebApplicationBuilder AddDashboardUi(this WebApplicationBuilder b)
+    {
+        b.Services.AddMudServices();
+        b.Services.AddRazorComponents().AddInteractiveServerComponents();
+        b.Services.AddScoped<TrainingHubClient>();
+        return b;
+    }
+
+    /// <summary>Maps static assets and the Razor components; call after the API and hub mappings.</summary>
+    public static WebApplication MapDashboardUi(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+            app.UseExceptionHandler("/not-found", createScopeForErrors: true);
+        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseAntiforgery();
+        app.MapStaticAssets();
+        app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+        return app;
+    }
+}

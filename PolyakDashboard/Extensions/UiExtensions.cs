@@ -10,6 +10,10 @@ public static class UiExtensions
     /// <summary>Adds MudBlazor, interactive-server Razor components and the chart helpers.</summary>
     public static WebApplicationBuilder AddDashboardUi(this WebApplicationBuilder b)
     {
+        // Serve static web assets (MudBlazor's, collocated .razor.js, scoped CSS) from the build output
+        // in every environment, not only Development: `dotnet run` without a launch profile is
+        // Production. A no-op for published apps, which have no runtime manifest.
+        b.WebHost.UseStaticWebAssets();
         b.Services.AddMudServices();
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();

@@ -103,6 +103,7 @@ export function decimate(xs, ys, n, target) {
     }
     const buckets = Math.max(1, Math.floor(target / 2));
     const size = n / buckets;
+    out.push([xs[0], ys[0]]); // keep the start
     for (let b = 0; b < buckets; b++) {
         const start = Math.floor(b * size);
         const end = Math.min(n, Math.floor((b + 1) * size));
@@ -112,7 +113,7 @@ export function decimate(xs, ys, n, target) {
             if (ys[i] > ys[hi]) hi = i;
         }
         const first = Math.min(lo, hi), second = Math.max(lo, hi);
-        out.push([xs[first], ys[first]]);
+        if (first !== 0) out.push([xs[first], ys[first]]);
         if (second !== first) out.push([xs[second], ys[second]]);
     }
     if (out[out.length - 1][0] !== xs[n - 1]) out.push([xs[n - 1], ys[n - 1]]); // keep the live end

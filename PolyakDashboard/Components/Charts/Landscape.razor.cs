@@ -1,0 +1,132 @@
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
+
+namespace PolyakDashboard.Components.Charts;
+
+/// <summary>
+/// Contour plot of a loss over a 2-D grid (filled d3-contour bands as SVG) with axes, a colour legend,
+/// labelled points and trajectories. Responsive width at a fixed aspect ratio.
+/// </summary>
+/// <remarks>Call the data methods after the first render (JS is unavailable while prerendering).</remarks>
+public sealed partial class Landscape : IAsyncDisposable
+{
+    private const string ModulePath = "./Components/Charts/Landscape.razor.js";
+    private Task<IJSObjectReference>? _module;
+    private DotNetObjectReference<Landscape>? _self;
+    private LandscapeOptions? _sentOptions;
+
+    [Inject] private IJSRuntime JS { get; set; } = null!;
+
+    /// <summary>Heading above the plot. Default: none.</summary>
+    [Parameter] public string? Title { get; set; }
+
+    /// <summary>x-axis title. Default: none.</summary>
+    [Parameter] public string? XTitle { get; set; }
+
+    /// <summary>y-axis title. Default: none.</summary>
+    [Parameter] public string? YTitle { get; set; }
+
+    /// <summary>Caption under the colour legend. Default: "loss".</summary>
+    [Parameter] public string ValueTitle { get; set; } = "loss";
+
+    /// <summary>Width / height of the plot. Default: 4/3.</summary>
+    [Parameter] public double AspectRatio { get; set; } = 4.0 / 3.0;
+
+    /// <summary>Number of colour bands. Default: 20.</summary>
+    [Parameter] public int Levels { get; set; } = 20;
+
+    /// <summary>Space band edges logarithmically above the minimum, so deep basins and high walls both show. Default: true.</summary>
+    [Parameter] public bool LogThresholds { get; set; } = true;
+
+    /// <summary>A d3-scale-chromatic sequential scheme, e.g. "Viridis", "Magma", "YlGnBu". Default: "Viridis".</summary>
+    [Parameter] public string ColorScheme { get; set; } = "Viridis";
+
+    /// <summary>Raised with the data coordinates of a click inside the plot area; the cursor becomes a crosshair when set.</summary>
+    [Parameter] public EventCallback<(double X, double Y)> OnPointClicked { get; set; }
+
+    /// <summary>The plot's DOM id.</summary>
+    public string ElementId { get; } = $"landscape-{Guid.NewGuid():N}";
+
+    /// <summary>Sets the loss grid: <paramref name="values"/>[j * xs.Length + i] is the loss at (xs[i], ys[j]).</summary>
+    /// <param name="xs">Ascending, evenly spaced x values (at least 2).</param>
+    /// <param name="ys">Ascending, evenly spaced y values (at least 2).</param>
+    /// <param name="values">Row-major, ys.Length × xs.Length; NaN/∞ are drawn as the highest band.</param>
+    public async ValueTask SetGridAsync(double[] xs, double[] ys, double[] values)
+    {
+        if (xs.Length < 2 || ys.Length < 2)
+            throw new ArgumentException($"Grid needs at least 2×2 points, got {xs.Length}×{ys.Length}.");
+        if (values.Length != xs.Length * ys.Length)
+            throw new ArgumentException(
+                $"Grid values: expected {ys.Length}×{xs.Length} = {xs.Length * ys.Length}, got {values.Length}.", nameof(values));
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("setGrid", ElementId, ToBytes(xs), ToBytes(ys), ToBytes(values));
+    }
+
+    /// <summary>Replaces the labelled points.</summary>
+    public async ValueTask SetMarkersAsync(IEnumerable<LandscapeMarker> markers)
+    {
+        var payload = markers.Where(m => double.IsFinite(m.X) && double.IsFinite(m.Y))
+            .Select(m => new { label = m.Label, x = m.X, y = m.Y, color = m.Color }).ToArray();
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("setMarkers", ElementId, payload);
+    }
+
+    /// <summary>Replaces the trajectories (and their legend).</summary>
+    public async ValueTask SetTrajectoriesAsync(IEnumerable<Trajectory> trajectories)
+    {
+        var payload = trajectories.Select(t => new { name = t.Name, color = t.Color, x = ToBytes(t.X), y = ToBytes(t.Y) }).ToArray();
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("setTrajectories", ElementId, payload);
+    }
+
+    /// <summary>Called by the JS module on a click inside the plot area.</summary>
+    [JSInvokable]
+    public Task HandlePointClickedAsync(double x, double y) => OnPointClicked.InvokeAsync((x, y));
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        var options = new LandscapeOptions(XTitle, YTitle, ValueTitle, AspectRatio, Levels, LogThresholds,
+            ColorScheme, OnPointClicked.HasDelegate);
+        if (firstRender)
+        {
+            _self = DotNetObjectReference.Create(this);
+            var module = await GetModuleAsync();
+            await module.InvokeVoidAsync("init", ElementId, options, _self);
+        }
+        else if (options != _sentOptions)
+        {
+            var module = await GetModuleAsync();
+            await module.InvokeVoidAsync("configure", ElementId, options);
+        }
+        _sentOptions = options;
+    }
+
+    private Task<IJSObjectReference> GetModuleAsync() =>
+        _module ??= JS.InvokeAsync<IJSObjectReference>("import", ModulePath).AsTask();
+
+    // Doubles travel as raw bytes: compact, and NaN/∞ survive (JSON would reject them).
+    private static byte[] ToBytes(double[] values) => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_module is not null)
+            {
+                var module = await _module;
+                await module.InvokeVoidAsync("dispose", ElementId);
+                await module.DisposeAsync();
+            }
+        }
+        catch (Exception e) when (e is JSDisconnectedException or InvalidOperationException)
+        {
+            // The circuit is gone (and the page with it), or JS was never reachable (prerendering).
+        }
+        _self?.Dispose();
+    }
+
+    private sealed record LandscapeOptions(
+        string? XTitle, string? YTitle, string ValueTitle, double AspectRatio, int Levels,
+        bool LogThresholds, string ColorScheme, bool Clickable);
+}

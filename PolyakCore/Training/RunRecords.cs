@@ -1,9 +1,6 @@
-using System.Text.Json.Serialization;
-
 namespace PolyakCore.Training;
 
 /// <summary>How a run ended (or where it is).</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
 public enum RunStatus { Queued, Running, Completed, Diverged, Cancelled, Failed, Interrupted }
 
 /// <summary>One mini-batch step of a run.</summary>

@@ -1,10 +1,7 @@
-using System.Text.Json.Serialization;
-
 namespace PolyakCore.Training;
 
 /// <summary>How a mini-batch loss aggregates its points: the report used the mean (MSELoss); the
 /// assignment text defines the sum. The Polyak update is the same for both; plotted step sizes are not.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<Reduction>))]
 public enum Reduction { Mean, Sum }
 
 /// <summary>One training run, as data: the same JSON drives the CLI, the HTTP API and the pages.</summary>

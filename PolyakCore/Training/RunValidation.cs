@@ -43,8 +43,12 @@ public static class RunValidation
 
         var p = request.ProblemOptions ?? new ProblemOptions();
         int points = p.Points ?? (problemKnown ? ProblemCatalog.DefaultPoints(request.Problem) : 1);
+        bool pointsKnown = problemKnown;
         if (p.Points is { } n && (n < 1 || n > limits.MaxPoints))
+        {
             Error("problemOptions.points", $"Points must be between 1 and {limits.MaxPoints:N0}; got {n}.");
+            pointsKnown = false;
+        }
         CheckFinite(p.Noise, "problemOptions.noise", allowZero: true, Error);
         if (problemKnown && request.Problem == ProblemCatalog.TwoWell)
         {
@@ -65,7 +69,7 @@ public static class RunValidation
 
         if (request.BatchSize < 1)
             Error("batchSize", $"Batch size must be at least 1; got {request.BatchSize}.");
-        else if (request.BatchSize > points)
+        else if (pointsKnown && request.BatchSize > points)
             Error("batchSize", $"Batch size {request.BatchSize} is larger than the data ({points} points).");
         if (request.Epochs < 1 || request.Epochs > limits.MaxEpochs)
             Error("epochs", $"Epochs must be between 1 and {limits.MaxEpochs:N0}; got {request.Epochs}.");

@@ -1,7 +1,95 @@
+using System.CommandLine;
+using System.Text.Json;
+using PolyakCore.Experiments;
+using PolyakCore.Export;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+
 namespace PolyakDashboard.Cli;
 
+/// <summary>The headless CLI: the same RunRequest JSON as the HTTP API, results as files.</summary>
 public static class CommandLine
 {
-    public static bool IsCliInvocation(string[] args) => args.Length > 0 && args[0] is "run" or "experiment" or "--help" or "-h";
-    public static Task<int> RunAsync(string[] args) => Task.FromResult(0);
+    private static readonly string[] Commands = ["run", "experiment", "--help", "-h", "-?"];
+
+    public static bool IsCliInvocation(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+
+    public static Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? errors = null)
+    {
+        output ??= Console.Out;
+        errors ??= Console.Error;
+        var config = new Option<FileInfo>("--config") { Description = "A RunRequest JSON file.", Required = true };
+        var runOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; the run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
+        var run = new Command("run", "Run one request and write metrics.csv, epochs.csv and summary.json.") { config, runOut };
+        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, output, errors));
+
+        var id = new Argument<string>("id") { Description = $"One of: {string.Join(", ", ExperimentCatalog.Ids)}." };
+        var experimentOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; each run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
+        var epochs = new Option<int?>("--epochs") { Description = "Override the epochs of every run." };
+        var seed = new Option<int?>("--seed") { Description = "Override the shuffling/initialisation seed of every run." };
+        var experiment = new Command("experiment", "Run an experiment's whole grid.") { id, experimentOut, epochs, seed };
+        experiment.SetAction(parse => RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!,
+            new ExperimentOverrides { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) }, output, errors));
+
+        var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
+        var result = root.Parse(args);
+        return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
+    }
+
+    private static int RunOne(FileInfo file, DirectoryInfo outDir, TextWriter output, TextWriter errors)
+    {
+        RunRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize<RunRequest>(File.ReadAllText(file.FullName), PolyakJson.Options);
+        }
+        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+        {
+            errors.WriteLine($"Cannot read {file.FullName}: {e.Message}");
+            return 2;
+        }
+        var problems = RunValidation.Validate(request);
+        if (problems.Count > 0)
+        {
+            foreach (var p in problems) errors.WriteLine($"{p.Field}: {p.Message}");
+            return 2;
+        }
+        var summary = Execute(request!, RunIds.ForRequest(request!), outDir.FullName, output);
+        return summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
+    }
+
+    private static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, TextWriter output, TextWriter errors)
+    {
+        if (!ExperimentCatalog.IsKnown(id))
+        {
+            errors.WriteLine($"Unknown experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.");
+            return 2;
+        }
+        var experiment = ExperimentCatalog.Get(id, overrides);
+        foreach (var r in experiment.Runs)
+        {
+            var problems = RunValidation.Validate(r);
+            if (problems.Count == 0) continue;
+            foreach (var p in problems) errors.WriteLine($"{p.Field}: {p.Message}");
+            return 2;
+        }
+        int failed = 0, index = 0;
+        foreach (var request in experiment.Runs)
+        {
+            errors.WriteLine($"[{++index}/{experiment.Runs.Count}] {request.Label}");
+            var summary = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, output);
+            if (summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
+        }
+        return failed == 0 ? 0 : 1;
+    }
+
+    private static RunSummary Execute(RunRequest request, string runId, string outDir, TextWriter output)
+    {
+        using var problem = ProblemCatalog.Create(request.Problem, request.ProblemOptions);
+        using var folder = new RunFolder(outDir, runId, problem.ParameterNames);
+        var summary = Trainer.Run(problem, request, folder);
+        folder.WriteSummary(summary);
+        output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, final loss {summary.FinalLoss:G6} ({summary.Seconds:F2} s) → {folder.Directory}");
+        return summary;
+    }
 }

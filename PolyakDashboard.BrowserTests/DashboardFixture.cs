@@ -1,0 +1,96 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+
+namespace PolyakDashboard.BrowserTests;
+
+/// <summary>
+/// The dashboard on real Kestrel (a loopback port of its own) plus one headless Debian Chromium,
+/// shared by every test in the "Dashboard" collection. Each test opens its own page.
+/// </summary>
+public sealed class DashboardFixture : IAsyncLifetime
+{
+    /// <summary>Debian's browser; Playwright's own downloads are not used (no network here).</summary>
+    public const string ChromiumPath = "/usr/bin/chromium";
+
+    private static readonly string[] ChromiumArgs =
+    [
+        "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ];
+
+    private readonly DashboardFactory _factory = new();
+    private readonly string _profileDir = Directory.CreateTempSubdirectory("polyak-chromium-").FullName;
+    private IPlaywright? _playwright;
+    private IBrowserContext? _browser;
+
+    /// <summary>Root URL of the running app, e.g. "http://127.0.0.1:41234/".</summary>
+    public string BaseUrl { get; private set; } = "";
+
+    /// <summary>Folder for screenshots: screenshots/ under the test output folder.</summary>
+    public string ScreenshotDir { get; } = Path.Combine(AppContext.BaseDirectory, "screenshots");
+
+    public async Task InitializeAsync()
+    {
+        if (!File.Exists(ChromiumPath))
+            throw new InvalidOperationException($"{ChromiumPath} is missing: apt-get install -y chromium");
+        Directory.CreateDirectory(ScreenshotDir);
+
+        _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        _factory.StartServer();
+        var addresses = _factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()
+            ?? throw new InvalidOperationException("Kestrel reported no addresses.");
+        BaseUrl = addresses.Addresses.First().TrimEnd('/') + "/";
+
+        _playwright = await Playwright.CreateAsync();
+        // The profile directory is the first argument; passing --user-data-dir instead breaks the launch.
+        _browser = await _playwright.Chromium.LaunchPersistentContextAsync(_profileDir, new()
+        {
+            ExecutablePath = ChromiumPath,
+            Headless = true,
+            Args = ChromiumArgs,
+            ViewportSize = new() { Width = 1280, Height = 860 },
+            BaseURL = BaseUrl,
+        });
+    }
+
+    /// <summary>A new tab; dispose it (ClosePageAsync) when done.</summary>
+    public Task<IPage> NewPageAsync() =>
+        (_browser ?? throw new InvalidOperationException("Fixture not initialised.")).NewPageAsync();
+
+    /// <summary>Opens <paramref name="path"/> and waits until Blazor's circuit is interactive.</summary>
+    public async Task<IPage> OpenAsync(string path)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(path);
+        await WaitForInteractiveAsync(page);
+        return page;
+    }
+
+    /// <summary>Waits for Blazor's circuit: prerendered HTML shows at once but ignores clicks until then.</summary>
+    public static Task WaitForInteractiveAsync(IPage page) =>
+        page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 15_000 });
+
+    public async Task DisposeAsync()
+    {
+        if (_browser is not null) await _browser.DisposeAsync();
+        _playwright?.Dispose();
+        await _factory.DisposeAsync();
+        try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
+    }
+
+    private sealed class DashboardFactory : WebApplicationFactory<Program>
+    {
+        protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Development");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
+{
+    public const string Name = "Dashboard";
+}

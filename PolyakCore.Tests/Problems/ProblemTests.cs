@@ -10,7 +10,7 @@ public class ProblemTests
     public void TwoWellLossMatchesTheFormula()
     {
         using var problem = TwoWellProblem.Create(a: 20, b: 9, c: 10);
-        var w = problem.Inputs.data<double>().ToArray();
+        var w = problem.DataPoints();
         double[][] points = [[3, 3], [1, 1], [-8, -9], [0.3, -2.5]];
         foreach (var x in points)
         {
@@ -25,7 +25,7 @@ public class ProblemTests
     public void TwoWellGradientMatchesTheFormula()
     {
         using var problem = TwoWellProblem.Create();
-        var w = problem.Inputs.data<double>().ToArray();
+        var w = problem.DataPoints();
         var theta = tensor(new[] { 2.0, 1.5 }, float64).requires_grad_();
         problem.FullLosses(theta.unsqueeze(0)).sum().backward();
         // At (2, 1.5) every point is in the sharp well: ∇ = mean of 2a·z.

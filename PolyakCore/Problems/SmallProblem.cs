@@ -54,7 +54,7 @@ public abstract class SmallProblem : IDisposable
         return FullLosses(tensor(theta, float64).unsqueeze(0)).ToDouble();
     }
 
-    public void Dispose()
+    public virtual void Dispose()
     {
         Inputs.Dispose();
         Targets.Dispose();

@@ -13,10 +13,14 @@ public sealed class TwoWellProblem : SmallProblem
     public const double DefaultA = 20, DefaultB = 9, DefaultC = 10;
     public static readonly double[] DefaultStart = [3.0, 3.0];
 
+    private readonly Tensor _shift;
+
+    // Inputs hold the points' sharp-well centres c_i = w_i + 1, so z = x − c_i is one subtraction.
     private TwoWellProblem(double[,] w, double a, double b, double c)
-        : base(tensor(w, float64), zeros(w.GetLength(0), float64))
+        : base(tensor(w, float64).add_(1.0), zeros(w.GetLength(0), float64))
     {
         (A, B, C) = (a, b, c);
+        _shift = tensor(new[] { b, c }, float64);
     }
 
     public static TwoWellProblem Create(int points = DefaultPoints, double a = DefaultA, double b = DefaultB, double c = DefaultC, int dataSeed = 0)
@@ -37,12 +41,14 @@ public sealed class TwoWellProblem : SmallProblem
 
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets)
     {
-        var z = theta.unsqueeze(1) - inputs.unsqueeze(0) - 1.0;              // (K, 1, 2) − (1, N, 2) → (K, N, 2)
-        var sharp = z.square().sum(2, false).mul_(A);                                 // (K, N)
-        var shift = tensor(new[] { B, C }, float64);
-        var wide = (z + shift).pow_(2).sum(2, false);                               // (K, N)
+        var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) → (K, N, 2)
+        var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
+        var wide = (z + _shift).pow_(2).sum(2, false);         // (K, N)
         return minimum(sharp, wide);
     }
+
+    /// <summary>The data points w_i, (N, 2).</summary>
+    public double[] DataPoints() => [.. Inputs.data<double>().ToArray().Select(v => v - 1.0)];
 
     /// <summary>Loss of one point, written out for tests against the tensor version.</summary>
     public double PointLoss(double x0, double x1, double w0, double w1)
@@ -62,8 +68,8 @@ public sealed class TwoWellProblem : SmallProblem
     private double[] Centre(double dx, double dy)
     {
         using var scope = NewDisposeScope();
-        var mean = Inputs.mean([0]).data<double>().ToArray();
-        return [1 + mean[0] + dx, 1 + mean[1] + dy];
+        var mean = Inputs.mean([0]).data<double>().ToArray();   // mean of w + 1
+        return [mean[0] + dx, mean[1] + dy];
     }
 
     /// <summary>Which well a point is in: the one whose term is the smaller at the data mean.</summary>

@@ -27,7 +27,7 @@ public static class Trainer
         var schedule = new BatchSchedule(request.Seed, problem.Count, request.BatchSize);
         int total = schedule.BatchesPerEpoch * request.Epochs;
         bool recordParameters = problem.ParameterCount <= 10;
-        var theta = new TorchSharp.Modules.Parameter(tensor(StartOf(problem, request), float64));
+        var theta = new TorchSharp.Modules.Parameter(tensor(StartOf(problem, request), [1, problem.ParameterCount], float64));   // one row of (K, P)
         using var optimizer = OptimizerCatalog.Create(request.Optimizer, request.OptimizerOptions, [theta], schedule.BatchesPerEpoch);
         var stats = new StepStats();
         double[] last = ReadParameters(theta);
@@ -104,7 +104,7 @@ public static class Trainer
         theta.grad?.zero_();
         Tensor BatchLoss()
         {
-            var losses = problem.PointLosses(theta.unsqueeze(0), inputs, targets);
+            var losses = problem.PointLosses(theta, inputs, targets);
             return reduction == Reduction.Sum ? losses.sum() : losses.mean();
         }
         var loss = BatchLoss();

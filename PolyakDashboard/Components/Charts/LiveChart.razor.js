@@ -6,6 +6,8 @@ import { SeriesBuffer, decimate, yExtent } from '../../js/series-buffer.js';
 
 const TARGET_POINTS = 1000; // per series after decimation
 const MIN_FRAME_MS = 70; // at most ~14 redraws a second (ApexCharts needs 15-25 ms per redraw)
+// Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const PALETTE = ['#3f51b5', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#039be5',
     '#7cb342', '#d81b60', '#6d4c41', '#546e7a'];
 
@@ -186,7 +188,7 @@ function draw(s) {
         name: b.name,
         data: b.hidden ? [] : decimate(b.px, b.py, b.plotted, TARGET_POINTS),
     }));
-    const dynamic = { series, yaxis: yAxis(s, list), annotations: annotations(s) };
+    const dynamic = { series, xaxis: xAxis(s, list), yaxis: yAxis(s, list), annotations: annotations(s) };
     if (s.chart) {
         s.chart.updateOptions(dynamic, false, false, false);
     } else {
@@ -211,7 +213,7 @@ function baseOptions(s, list) {
     const o = s.options;
     return {
         chart: {
-            type: 'line', height: o.height ?? 300, background: 'transparent', fontFamily: 'inherit',
+            type: 'line', height: o.height ?? 300, background: 'transparent', fontFamily: FONT,
             foreColor: '#8a8a8a', animations: { enabled: false }, toolbar: { show: false },
             zoom: { enabled: false }, selection: { enabled: false },
         },
@@ -221,12 +223,6 @@ function baseOptions(s, list) {
         dataLabels: { enabled: false },
         legend: { show: false }, // our own HTML legend: ApexCharts forgets toggles on update
         grid: { borderColor: 'rgba(128,128,128,0.2)' },
-        xaxis: {
-            type: 'numeric', tickAmount: 8,
-            title: { text: o.xTitle ?? undefined },
-            labels: { formatter: formatX },
-            tooltip: { enabled: false },
-        },
         tooltip: {
             shared: false, intersect: false,
             x: { formatter: (v) => `${o.xTitle ?? 'x'} ${formatX(v)}` },
@@ -234,6 +230,34 @@ function baseOptions(s, list) {
         },
         noData: { text: '' },
     };
+}
+
+/** x ticks at round numbers (ApexCharts splits the raw data range evenly: 1, 600.9, 1201, ...). */
+function xAxis(s, list) {
+    const axis = {
+        type: 'numeric', title: { text: s.options.xTitle ?? undefined },
+        labels: { formatter: formatX }, tooltip: { enabled: false },
+    };
+    let lo = Infinity, hi = -Infinity;
+    for (const b of list) {
+        if (b.hidden || b.plotted === 0) continue;
+        lo = Math.min(lo, b.px[0]);
+        hi = Math.max(hi, b.px[b.plotted - 1]); // x ascends within a series
+    }
+    if (!(lo <= hi)) return axis;
+    const maxTicks = Math.min(10, Math.max(3, Math.floor((s.plotEl.clientWidth || 600) / 90)));
+    return { ...axis, ...niceRange(lo, hi, maxTicks) };
+}
+
+/** A range that starts and ends on a multiple of a 1-2-2.5-5 step, with at most maxTicks intervals. */
+function niceRange(lo, hi, maxTicks) {
+    if (hi === lo) hi = lo + 1;
+    const raw = (hi - lo) / maxTicks;
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 2.5, 5, 10].map(m => m * mag).find(st => st >= raw * (1 - 1e-9));
+    const min = Math.floor(lo / step + 1e-9) * step;
+    const max = Math.ceil(hi / step - 1e-9) * step;
+    return { min, max, tickAmount: Math.round((max - min) / step) };
 }
 
 /** On a log chart ticks sit on whole powers of ten; the range always covers the reference line. */

@@ -1,0 +1,46 @@
+using System.Diagnostics;
+using PolyakBench;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+
+// Side-by-side timings, interleaved and repeated, reported as medians and ratios: the machines are noisy.
+NativeMemory.FixMmapThreshold();
+if (Environment.GetEnvironmentVariable("BENCH_THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
+int repeats = args.Length > 0 ? int.Parse(args[0]) : 7;
+Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, repeats: {repeats}");
+
+// 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
+using var quadratic = QuadraticProblem.Create();
+var oneA = new RunRequest { Problem = "quadratic", Optimizer = "polyak-sgd", BatchSize = 32, Epochs = 50 };
+int steps = 32 * oneA.Epochs;
+var torchTimes = new List<double>(); var plainTimes = new List<double>();
+double plainLoss = 0, torchLoss = 0;
+for (int r = 0; r < repeats + 1; r++)
+{
+    var t = Stopwatch.StartNew(); torchLoss = Trainer.Run(quadratic, oneA).FinalLoss; t.Stop();
+    var p = Stopwatch.StartNew(); plainLoss = PlainPolyak.Run(quadratic, oneA); p.Stop();
+    if (r == 0) continue;   // warm-up
+    torchTimes.Add(t.Elapsed.TotalMicroseconds / steps);
+    plainTimes.Add(p.Elapsed.TotalMicroseconds / steps);
+}
+double torchStep = Median(torchTimes), plainStep = Median(plainTimes);
+Console.WriteLine($"1a polyak-sgd, batch 32: TorchSharp {torchStep:F1} µs/step, plain C# {plainStep:F2} µs/step, ratio {torchStep / plainStep:F0}× (final losses {torchLoss:G3} / {plainLoss:G3})");
+
+// 2. 16 two-well trajectories (4 optimizers × batch 2/5/10/25, 50 epochs): one batched computation vs 16 runs.
+using var twoWell = TwoWellProblem.Create();
+RunRequest[] grid = [.. from o in new[] { "sgd", "polyak-sgd", "adam", "polyak-adam" }
+                        from b in new[] { 2, 5, 10, 25 }
+                        select new RunRequest { Problem = "two-well", Optimizer = o, BatchSize = b, Epochs = 50,
+                            OptimizerOptions = o is "sgd" ? new() { Lr = 0.05 } : o is "adam" ? new() { Lr = 0.1 } : new() }];
+var batchedTimes = new List<double>(); var singleTimes = new List<double>();
+for (int r = 0; r < repeats + 1; r++)
+{
+    var b = Stopwatch.StartNew(); TrajectoryBatch.Run(twoWell, grid); b.Stop();
+    var s = Stopwatch.StartNew(); foreach (var request in grid) Trainer.Run(twoWell, request); s.Stop();
+    if (r == 0) continue;
+    batchedTimes.Add(b.Elapsed.TotalMilliseconds);
+    singleTimes.Add(s.Elapsed.TotalMilliseconds);
+}
+Console.WriteLine($"16 two-well trajectories × 50 epochs: batched {Median(batchedTimes):F1} ms, one run at a time {Median(singleTimes):F1} ms, ratio {Median(singleTimes) / Median(batchedTimes):F1}×");
+
+static double Median(List<double> values) { var s = values.Order().ToArray(); return s[s.Length / 2]; }

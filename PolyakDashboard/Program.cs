@@ -6,8 +6,11 @@ if (CommandLine.IsCliInvocation(args))
     return await CommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
+builder.AddRuns();
 builder.AddDashboardUi();
+
 var app = builder.Build();
+app.MapRuns();
 app.MapDashboardUi();
 app.Run();
 return 0;

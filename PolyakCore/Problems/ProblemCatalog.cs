@@ -21,11 +21,24 @@ public static class ProblemCatalog
 
     public static int DefaultPoints(string name) => name == TwoWell ? TwoWellProblem.DefaultPoints : 1000;
 
-    public static int ParameterCount(string name) => name switch
+    public static int ParameterCount(string name) => ParameterNames(name).Count;
+
+    /// <summary>θ's entry names, without building the data.</summary>
+    public static IReadOnlyList<string> ParameterNames(string name) => name switch
     {
-        Quadratic => 3, NoisyLinear => 2, TwoWell => 2, MultiLinear => 6,
+        Quadratic => ["w1", "w2", "b"],
+        NoisyLinear => ["w", "b"],
+        TwoWell => ["x0", "x1"],
+        MultiLinear => ["w1", "w2", "w3", "w4", "w5", "b"],
         _ => throw new ArgumentException($"Unknown problem '{name}'.", nameof(name)),
     };
+
+    /// <summary>Steps a valid request will take: epochs × ⌈points / batch⌉.</summary>
+    public static int TotalSteps(RunRequest r)
+    {
+        int points = r.ProblemOptions.Points ?? DefaultPoints(r.Problem);
+        return r.Epochs * ((points + r.BatchSize - 1) / r.BatchSize);
+    }
 
     public static SmallProblem Create(string name, ProblemOptions o)
     {

@@ -11,62 +11,64 @@ const LOG_DEPTH = 1e-4; // lowest log-spaced band starts this fraction of the va
 const states = new Map();
 const bytesToDoubles = (bytes) => new Float64Array(bytes.slice().buffer); // slice: 8-byte alignment
 
+// State exists from the first call on: the page may send data before init() has run.
+function stateOf(id) {
+    let s = states.get(id);
+    if (!s) {
+        s = { id, options: {}, grid: null, markers: [], trajectories: [], frame: null, pending: false };
+        states.set(id, s);
+    }
+    return s;
+}
+
 export async function init(id, options, dotnetRef) {
+    const s = stateOf(id);
     const root = document.getElementById(id);
-    const s = {
-        id, dotnetRef, options, grid: null, markers: [], trajectories: [], frame: null,
-        plotEl: root.querySelector('[data-plot]'), legendEl: root.querySelector('[data-legend]'), pending: false,
-    };
-    states.set(id, s);
+    Object.assign(s, { dotnetRef, options, plotEl: root.querySelector('[data-plot]'), legendEl: root.querySelector('[data-legend]') });
     s.resize = new ResizeObserver(() => schedule(s));
     s.resize.observe(s.plotEl);
     s.plotEl.addEventListener('click', (e) => handleClick(s, e));
-    s.plotEl.addEventListener('mousemove', (e) => handleHover(s, e));
+    s.plotEl.addEventListener('mousemove', (e) => showReadout(s, dataPoint(s, e)));
     s.plotEl.addEventListener('mouseleave', () => showReadout(s, null));
+    renderLegend(s);
     await loadScripts(D3_SCRIPTS);
     schedule(s);
 }
 
 export function configure(id, options) {
-    const s = states.get(id);
-    if (!s) return;
+    const s = stateOf(id);
     s.options = options;
     schedule(s);
 }
 
 export function setGrid(id, xs, ys, values) {
-    const s = states.get(id);
-    if (!s) return;
+    const s = stateOf(id);
     s.grid = { xs: bytesToDoubles(xs), ys: bytesToDoubles(ys), values: bytesToDoubles(values) };
     schedule(s);
 }
 
 export function setMarkers(id, markers) {
-    const s = states.get(id);
-    if (!s) return;
+    const s = stateOf(id);
     s.markers = markers;
     if (s.frame) drawMarkers(s); else schedule(s);
 }
 
 export function setTrajectories(id, list) {
-    const s = states.get(id);
-    if (!s) return;
+    const s = stateOf(id);
     s.trajectories = list.map(t => ({ name: t.name, color: t.color, x: bytesToDoubles(t.x), y: bytesToDoubles(t.y) }));
     renderLegend(s);
     if (s.frame) drawTrajectories(s); else schedule(s);
 }
 
 export function dispose(id) {
-    const s = states.get(id);
-    if (!s) return;
-    s.resize.disconnect();
+    states.get(id)?.resize?.disconnect();
     states.delete(id);
 }
 
 // ---- Drawing ---------------------------------------------------------------------------------
 
 function schedule(s) {
-    if (s.pending) return;
+    if (s.pending || !s.plotEl) return;
     s.pending = true;
     requestAnimationFrame(() => {
         s.pending = false;
@@ -219,6 +221,7 @@ function drawTrajectories(s) {
 }
 
 function renderLegend(s) {
+    if (!s.legendEl) return;
     s.legendEl.replaceChildren();
     if (s.trajectories.length === 0) return;
     for (const t of s.trajectories) {
@@ -252,10 +255,6 @@ function handleClick(s, e) {
     if (!s.options.clickable) return;
     const p = dataPoint(s, e);
     if (p) s.dotnetRef.invokeMethodAsync('HandlePointClickedAsync', p.x, p.y);
-}
-
-function handleHover(s, e) {
-    showReadout(s, dataPoint(s, e));
 }
 
 function showReadout(s, p) {

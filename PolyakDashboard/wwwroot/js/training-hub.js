@@ -86,20 +86,31 @@ function connect() {
             connection.on('status', (m) => { const run = runs.get(m.runId); if (run) notify(run, m); });
             // The server forgot our groups and we may have missed points: subscribe again, which
             // replaces every bound series with the fresh history.
-            connection.onreconnected(() => { for (const runId of runs.keys()) subscribe(runId); });
+            connection.onreconnected(resubscribeAll);
+            // A close that automatic reconnect does not handle (the server closed or aborted the
+            // connection): start again, with the same backoff, as long as anything is bound.
+            connection.onclose(() => { if (runs.size) connect().then(resubscribeAll, console.error); });
         }
-        // withAutomaticReconnect covers dropped connections, not a first start that fails.
+        // withAutomaticReconnect covers dropped connections, not a first start that fails; while it
+        // is reconnecting, wait for it rather than start a second time.
         for (let delay = 500; ; delay = Math.min(delay * 2, 10_000)) {
-            try {
-                await connection.start();
-                return connection;
-            } catch (e) {
-                console.warn(`training hub: start failed, retrying in ${delay} ms`, e);
-                await new Promise(r => setTimeout(r, delay));
+            if (connection.state === 'Connected') return connection;
+            if (connection.state === 'Disconnected') {
+                try {
+                    await connection.start();
+                    return connection;
+                } catch (e) {
+                    console.warn(`training hub: start failed, retrying in ${delay} ms`, e);
+                }
             }
+            await new Promise(r => setTimeout(r, delay));
         }
     })().finally(() => { starting = null; });
     return starting;
+}
+
+function resubscribeAll() {
+    for (const runId of runs.keys()) subscribe(runId);
 }
 
 /**

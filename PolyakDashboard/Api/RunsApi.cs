@@ -1,0 +1,119 @@
+using System.Text;
+using System.Text.Json;
+using PolyakCore.Experiments;
+using PolyakCore.Export;
+using PolyakCore.Optimization;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.Api;
+
+/// <summary>The HTTP API: the contract for scripts and tests.</summary>
+public static class RunsApi
+{
+    public const int MaxBodyBytes = 64 * 1024;
+
+    public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapPost("/runs", StartRunAsync);
+        api.MapGet("/runs", (RunService runs) => Results.Ok(runs.List().Select(RunInfo.Of)));
+        api.MapGet("/runs/{id}", (string id, RunService runs) =>
+            runs.Get(id) is { } run ? Results.Ok(RunInfo.Of(run)) : UnknownRun(id));
+        api.MapGet("/runs/{id}/metrics", Metrics);
+        api.MapDelete("/runs/{id}", (string id, RunService runs) =>
+            runs.Cancel(id) ? Results.Accepted($"/api/runs/{id}", new { id, status = runs.Get(id)!.Status }) : UnknownRun(id));
+        api.MapGet("/experiments", () => Results.Ok(ExperimentCatalog.All));
+        api.MapPost("/experiments/{id}/runs", StartExperimentAsync);
+        api.MapGet("/catalog", () => Results.Ok(new
+        {
+            problems = ProblemCatalog.Descriptions,
+            optimizers = OptimizerCatalog.Descriptions,
+        }));
+        return app;
+    }
+
+    private static async Task<IResult> StartRunAsync(HttpRequest http, RunService runs)
+    {
+        var (request, error) = await ReadJsonAsync<RunRequest>(http);
+        if (error is not null) return error;
+        var result = runs.Start(request!);
+        return Answer(result, r => new { id = r.Runs[0].Id, status = r.Runs[0].Status });
+    }
+
+    private static async Task<IResult> StartExperimentAsync(string id, HttpRequest http, RunService runs)
+    {
+        ExperimentOverrides? overrides = null;
+        if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
+        {
+            var (body, error) = await ReadJsonAsync<ExperimentOverrides>(http);
+            if (error is not null) return error;
+            overrides = body;
+        }
+        if (!ExperimentCatalog.IsKnown(id)) return Results.Problem(statusCode: 404, title: "Unknown experiment",
+            detail: $"No experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.");
+        var result = runs.StartExperiment(id, overrides);
+        return Answer(result, r => new { runIds = r.Runs.Select(x => x.Id) });
+    }
+
+    private static IResult Metrics(string id, string? format, RunService runs)
+    {
+        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        format = (format ?? "json").ToLowerInvariant();
+        if (format == "csv")
+        {
+            var csv = new StringBuilder();
+            using (var writer = new StringWriter(csv)) MetricsCsv.Write(writer, run.Batches(), run.ParameterNames);
+            return Results.Text(csv.ToString(), "text/csv", Encoding.UTF8);
+        }
+        if (format != "json") return Results.ValidationProblem(new Dictionary<string, string[]> { ["format"] = ["Use format=csv or format=json."] });
+        return Results.Json(new { id, parameterNames = run.ParameterNames, batches = run.Batches(), epochs = run.Epochs() }, PolyakJson.Options);
+    }
+
+    private static IResult Answer(StartResult result, Func<StartResult, object> accepted) => result.Failure switch
+    {
+        StartFailure.None => Results.Accepted(result.Runs.Count == 1 ? $"/api/runs/{result.Runs[0].Id}" : "/api/runs", accepted(result)),
+        StartFailure.QueueFull => Results.Problem(statusCode: 429, title: "Queue full", detail: result.Errors[0].Message),
+        _ => Invalid(result.Errors),
+    };
+
+    public static IResult Invalid(IEnumerable<FieldError> errors) => Results.ValidationProblem(
+        errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
+        title: "The request is not valid.");
+
+    private static IResult UnknownRun(string id) =>
+        Results.Problem(statusCode: 404, title: "Unknown run", detail: $"There is no run '{id}'.");
+
+    /// <summary>Reads a JSON body with our options, turning every way it can be wrong into a 400 naming the field.</summary>
+    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest http) where T : class
+    {
+        if (http.ContentLength > MaxBodyBytes)
+            return (null, Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {MaxBodyBytes / 1024} KB."));
+        try
+        {
+            using var limited = new MemoryStream();
+            var buffer = new byte[8192];
+            int read;
+            while ((read = await http.Body.ReadAsync(buffer, http.HttpContext.RequestAborted)) > 0)
+            {
+                limited.Write(buffer, 0, read);
+                if (limited.Length > MaxBodyBytes)
+                    return (null, Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {MaxBodyBytes / 1024} KB."));
+            }
+            if (limited.Length == 0) return (null, Invalid([new FieldError("body", "A JSON body is required.")]));
+            limited.Position = 0;
+            var value = await JsonSerializer.DeserializeAsync<T>(limited, PolyakJson.Options);
+            return value is null ? (null, Invalid([new FieldError("body", "A JSON object is required.")])) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            return (null, Invalid([new FieldError(field, JsonMessage(e))]));
+        }
+    }
+
+    private static string JsonMessage(JsonException e) =>
+        e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown field: " + e.Message.Split('\'').ElementAtOrDefault(1)
+        : e.Message.Split(" Path:")[0];
+}

@@ -1,0 +1,64 @@
+using Microsoft.Extensions.Options;
+using PolyakCore.Experiments;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+
+namespace PolyakDashboard.Runs;
+
+/// <summary>Why a run did not start.</summary>
+public enum StartFailure { None, Invalid, QueueFull }
+
+/// <summary>The outcome of asking for runs: their ids, or why not.</summary>
+public sealed record StartResult(IReadOnlyList<LiveRun> Runs, StartFailure Failure, IReadOnlyList<FieldError> Errors)
+{
+    public bool Started => Failure == StartFailure.None;
+}
+
+/// <summary>What pages and the API call: start, cancel, find runs. Validation happens here, once.</summary>
+public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<RunOptions> options)
+{
+    public RunLimits Limits => options.Value.Limits;
+
+    public StartResult Start(RunRequest request) => StartAll([request], null);
+
+    public StartResult StartExperiment(string experimentId, ExperimentOverrides? overrides = null)
+    {
+        if (!ExperimentCatalog.IsKnown(experimentId))
+            return new([], StartFailure.Invalid, [new FieldError("id", $"Unknown experiment '{experimentId}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.")]);
+        return StartAll(ExperimentCatalog.Get(experimentId, overrides).Runs, experimentId);
+    }
+
+    /// <summary>Validates every request first, so a grid starts whole or not at all.</summary>
+    public StartResult StartAll(IReadOnlyList<RunRequest> requests, string? experimentId)
+    {
+        var errors = requests.SelectMany(r => RunValidation.Validate(r, Limits)).Distinct().ToList();
+        if (errors.Count > 0) return new([], StartFailure.Invalid, errors);
+        if (queue.Waiting + requests.Count > options.Value.MaxQueueLength)
+            return new([], StartFailure.QueueFull, [new FieldError("queue",
+                $"The run queue is full ({queue.Waiting} waiting, at most {options.Value.MaxQueueLength}). Try again when some runs have finished.")]);
+
+        var runs = new List<LiveRun>();
+        foreach (var request in requests)
+        {
+            var run = new LiveRun(registry.NewId(experimentId ?? request.Problem), request,
+                ProblemCatalog.TotalSteps(request), ProblemCatalog.ParameterNames(request.Problem), experimentId);
+            registry.Add(run);
+            if (!queue.TryEnqueue(run)) { run.Cancel(); return new(runs, StartFailure.QueueFull, [new FieldError("queue", "The run queue is full.")]); }
+            runs.Add(run);
+        }
+        return new(runs, StartFailure.None, []);
+    }
+
+    public LiveRun? Get(string id) => registry.Get(id);
+
+    public IReadOnlyList<LiveRun> List() => registry.All;
+
+    /// <summary>False for an unknown id.</summary>
+    public bool Cancel(string id)
+    {
+        var run = registry.Get(id);
+        if (run is null) return false;
+        run.Cancel();
+        return true;
+    }
+}

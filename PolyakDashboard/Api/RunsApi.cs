@@ -108,7 +108,8 @@ public static class RunsApi
         }
         catch (JsonException e)
         {
-            string field = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
+            bool truncated = e.Message.Contains("JSON payload", StringComparison.Ordinal);
+            string field = truncated || string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "body" : e.Path.TrimStart('$', '.');
             return (null, Invalid([new FieldError(field, JsonMessage(e))]));
         }
     }

@@ -1,0 +1,142 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using PolyakCore.Export;
+
+namespace PolyakDashboard.Tests;
+
+public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    [Fact]
+    public async Task QuadraticRunCompletesWithOneMetricsRowPerStep()
+    {
+        var id = await StartAsync(new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 });
+        var run = await WaitAsync(id);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        Assert.Equal(300, run.GetProperty("totalSteps").GetInt32());
+        var parameters = run.GetProperty("summary").GetProperty("parameters").EnumerateArray().Select(e => e.GetDouble()).ToArray();
+        Assert.Equal(2.0, parameters[1], 0.05);
+
+        var csv = await _client.GetStringAsync($"/api/runs/{id}/metrics?format=csv");
+        var lines = csv.Trim().Split('\n');
+        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,w1,w2,b", lines[0].Trim());
+        Assert.Equal(301, lines.Length);
+        Assert.StartsWith("300,30,", lines[^1]);
+
+        using var json = JsonDocument.Parse(await _client.GetStringAsync($"/api/runs/{id}/metrics?format=json"));
+        Assert.Equal(300, json.RootElement.GetProperty("batches").GetArrayLength());
+        Assert.Equal(31, json.RootElement.GetProperty("epochs").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task BadRequestsGet400NamingEachField()
+    {
+        var response = await _client.PostAsJsonAsync("/api/runs", new { problem = "quadratic", batchSize = 0, optimizer = "nope", optimizerOptions = new { lr = -1 } });
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var fields = body.RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name).Order().ToArray();
+        Assert.Equal(["batchSize", "optimizer", "optimizerOptions.lr"], fields);
+    }
+
+    [Theory]
+    [InlineData("{\"problem\": \"quadratic\", \"batchSise\": 3}", "batchSise")]
+    [InlineData("{\"problem\": \"quadratic\", \"batchSize\": \"many\"}", "batchSize")]
+    [InlineData("{\"problem\": \"quadratic\", \"optimizerOptions\": {\"lr\": \"NaN\"}}", "optimizerOptions.lr")]
+    [InlineData("{\"problem\": \"quadratic\", \"optimizerOptions\": {\"lr\": \"-Infinity\"}}", "optimizerOptions.lr")]
+    [InlineData("{\"problem\": \"two-well\", \"problemOptions\": {\"start\": [1, 2, 3]}}", "problemOptions.start")]
+    [InlineData("{\"problem\": ", "body")]
+    [InlineData("", "body")]
+    [InlineData("[1, 2]", "body")]
+    public async Task MalformedBodiesGet400WithTheField(string body, string field)
+    {
+        var response = await _client.PostAsync("/api/runs", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.True(json.RootElement.GetProperty("errors").TryGetProperty(field, out _), await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task UnknownIdsGet404()
+    {
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/no-such-run")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/runs/no-such-run/metrics")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.DeleteAsync("/api/runs/no-such-run")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.PostAsync("/api/experiments/9z/runs", null)).StatusCode);
+    }
+
+    [Fact]
+    public async Task CancelStopsALongRun()
+    {
+        var id = await StartAsync(new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 2000 });
+        await WaitAsync(id, until: r => r.GetProperty("step").GetInt32() > 0);
+        Assert.Equal(HttpStatusCode.Accepted, (await _client.DeleteAsync($"/api/runs/{id}")).StatusCode);
+        var run = await WaitAsync(id);
+        Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        Assert.True(run.GetProperty("step").GetInt32() < 2_000_000);
+    }
+
+    [Fact]
+    public async Task DivergingRunEndsAsDivergedAndTheServerKeepsServing()
+    {
+        var id = await StartAsync(new { problem = "noisy-linear", optimizer = "sgd", optimizerOptions = new { lr = 10 }, batchSize = 16, epochs = 100 });
+        var run = await WaitAsync(id);
+        Assert.Equal("diverged", run.GetProperty("status").GetString());
+        Assert.Contains("Diverged at step", run.GetProperty("message").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/experiments")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ExperimentStartsItsWholeGrid()
+    {
+        var response = await _client.PostAsJsonAsync("/api/experiments/1c/runs", new { epochs = 2 });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var ids = body.RootElement.GetProperty("runIds").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        Assert.Equal(8, ids.Length);
+        foreach (var id in ids) Assert.Equal("completed", (await WaitAsync(id)).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task FullQueueSaysSo()
+    {
+        var response = await _client.PostAsJsonAsync("/api/experiments/1b/runs", new { epochs = 1 });   // 24 runs
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var second = await _client.PostAsJsonAsync("/api/experiments/1b/runs", new { epochs = 1 });
+        if (second.StatusCode == HttpStatusCode.Accepted) return;   // the first grid drained already: nothing to assert
+        Assert.Equal((HttpStatusCode)429, second.StatusCode);
+        Assert.Contains("queue is full", await second.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task CatalogueListsEveryExperimentWithDefaults()
+    {
+        using var body = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments"));
+        var ids = body.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
+        Assert.Equal(["1a", "1b", "1c", "1e"], ids);
+        Assert.Equal(24, body.RootElement[1].GetProperty("runs").GetArrayLength());
+    }
+
+    private async Task<string> StartAsync(object request)
+    {
+        var response = await _client.PostAsJsonAsync("/api/runs", request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("queued", body.RootElement.GetProperty("status").GetString());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    private async Task<JsonElement> WaitAsync(string id, Func<JsonElement, bool>? until = null)
+    {
+        until ??= r => r.GetProperty("status").GetString() is not ("queued" or "running");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            var run = JsonDocument.Parse(await _client.GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (until(run)) return run;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Run {id} is still {run.GetProperty("status")}.");
+            await Task.Delay(50);
+        }
+    }
+}

@@ -1,3 +1,4 @@
+using PolyakCore.Optimization;
 using PolyakCore.Training;
 
 namespace PolyakCore.Experiments;
@@ -15,6 +16,19 @@ public sealed record ExperimentOverrides
     public double[]? Noises { get; init; }
     public int[]? BatchSizes { get; init; }
     public string[]? Optimizers { get; init; }
+    /// <summary>Constant step of sgd runs; Adam's step of adam runs.</summary>
+    public double? Lr { get; init; }
+    public double? AdamLr { get; init; }
+    /// <summary>Polyak settings of every Polyak run (f*, ε, cap, scale c).</summary>
+    public double? FStar { get; init; }
+    public double? Eps { get; init; }
+    public double? MaxStep { get; init; }
+    public double? C { get; init; }
+    /// <summary>Two-well constants a, b, c and the start point.</summary>
+    public double? WellA { get; init; }
+    public double? WellB { get; init; }
+    public double? WellC { get; init; }
+    public double[]? Start { get; init; }
 }
 
 /// <summary>The experiments 1a, 1b, 1c and 1e.</summary>
@@ -77,13 +91,30 @@ public static class ExperimentCatalog
                 BatchSize = 32, Epochs = 100, Label = $"σ={noise}, {optimizer}",
             }]);
 
-    private static RunRequest Apply(RunRequest r, ExperimentOverrides o) => r with
+    private static RunRequest Apply(RunRequest r, ExperimentOverrides o)
     {
-        Epochs = o.Epochs ?? r.Epochs,
-        Seed = o.Seed ?? r.Seed,
-        Reduction = o.Reduction ?? r.Reduction,
-        ProblemOptions = r.ProblemOptions with { DataSeed = o.DataSeed ?? r.ProblemOptions.DataSeed },
-    };
+        var opt = r.OptimizerOptions;
+        if (r.Optimizer == OptimizerCatalog.Sgd && o.Lr is { } lr) opt = opt with { Lr = lr };
+        if (r.Optimizer == OptimizerCatalog.Adam && o.AdamLr is { } adamLr) opt = opt with { Lr = adamLr };
+        if (OptimizerCatalog.UsesPolyak(r.Optimizer))
+            opt = opt with { FStar = o.FStar ?? opt.FStar, Eps = o.Eps ?? opt.Eps, MaxStep = o.MaxStep ?? opt.MaxStep, C = o.C ?? opt.C };
+        bool twoWell = r.Problem == "two-well";
+        return r with
+        {
+            Epochs = o.Epochs ?? r.Epochs,
+            Seed = o.Seed ?? r.Seed,
+            Reduction = o.Reduction ?? r.Reduction,
+            OptimizerOptions = opt,
+            ProblemOptions = r.ProblemOptions with
+            {
+                DataSeed = o.DataSeed ?? r.ProblemOptions.DataSeed,
+                A = twoWell ? o.WellA ?? r.ProblemOptions.A : r.ProblemOptions.A,
+                B = twoWell ? o.WellB ?? r.ProblemOptions.B : r.ProblemOptions.B,
+                C = twoWell ? o.WellC ?? r.ProblemOptions.C : r.ProblemOptions.C,
+                Start = o.Start ?? r.ProblemOptions.Start,
+            },
+        };
+    }
 
     /// <summary>A short, file-safe id for a run of an experiment, e.g. "1b-s1-b16-polyak-sgd".</summary>
     public static string RunId(string experimentId, RunRequest r)

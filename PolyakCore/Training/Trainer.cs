@@ -113,7 +113,7 @@ public static class Trainer
         return optimizer.Step(loss, evaluate);
     }
 
-    internal static double[] StartOf(SmallProblem problem, RunRequest request) =>
+    public static double[] StartOf(SmallProblem problem, RunRequest request) =>
         request.ProblemOptions.Start is { } start ? [.. start] : problem.InitialParameters(request.Seed);
 
     private static double[] ReadParameters(Tensor theta) => theta.data<double>().ToArray();

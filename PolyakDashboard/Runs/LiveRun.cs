@@ -12,8 +12,9 @@ public sealed class LiveRun : IRunSink
     private readonly List<EpochRecord> _epochs = [];
     private readonly CancellationTokenSource _cancel = new();
 
-    public LiveRun(string id, RunRequest request, int totalSteps, IReadOnlyList<string> parameterNames, string? experimentId = null)
+    public LiveRun(string id, RunRequest request, int totalSteps, IReadOnlyList<string> parameterNames, string? experimentId = null, string? launchId = null)
     {
+        LaunchId = launchId ?? id;
         Id = id;
         Request = request;
         TotalSteps = totalSteps;
@@ -25,6 +26,8 @@ public sealed class LiveRun : IRunSink
     public string Id { get; }
     public RunRequest Request { get; }
     public string? ExperimentId { get; }
+    /// <summary>Shared by the runs started together (one experiment grid).</summary>
+    public string LaunchId { get; }
     public int TotalSteps { get; }
     public IReadOnlyList<string> ParameterNames { get; }
     public DateTimeOffset CreatedAt { get; }

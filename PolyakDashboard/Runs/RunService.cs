@@ -38,10 +38,11 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
                 $"The run queue is full ({queue.Waiting} waiting, at most {options.Value.MaxQueueLength}). Try again when some runs have finished.")]);
 
         var runs = new List<LiveRun>();
+        string launch = registry.NewId("launch");
         foreach (var request in requests)
         {
             var run = new LiveRun(registry.NewId(experimentId ?? request.Problem), request,
-                ProblemCatalog.TotalSteps(request), ProblemCatalog.ParameterNames(request.Problem), experimentId);
+                ProblemCatalog.TotalSteps(request), ProblemCatalog.ParameterNames(request.Problem), experimentId, launch);
             registry.Add(run);
             if (!queue.TryEnqueue(run)) { run.Cancel(); return new(runs, StartFailure.QueueFull, [new FieldError("queue", "The run queue is full.")]); }
             runs.Add(run);
@@ -50,6 +51,19 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
     }
 
     public LiveRun? Get(string id) => registry.Get(id);
+
+    /// <summary>The runs of the newest launch of an experiment, so a page shows them again on return.</summary>
+    public IReadOnlyList<LiveRun> LatestLaunch(string experimentId)
+    {
+        var runs = registry.All.Where(r => r.ExperimentId == experimentId).ToList();
+        return runs.Count == 0 ? [] : [.. runs.Where(r => r.LaunchId == runs[^1].LaunchId)];
+    }
+
+    /// <summary>Cancels every run of a launch.</summary>
+    public void CancelLaunch(string launchId)
+    {
+        foreach (var run in registry.All.Where(r => r.LaunchId == launchId)) run.Cancel();
+    }
 
     public IReadOnlyList<LiveRun> List() => registry.All;
 

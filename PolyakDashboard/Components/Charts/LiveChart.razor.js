@@ -245,7 +245,7 @@ function xAxis(s, list) {
         hi = Math.max(hi, b.px[b.plotted - 1]); // x ascends within a series
     }
     if (!(lo <= hi)) return axis;
-    const maxTicks = Math.min(10, Math.max(3, Math.floor((s.plotEl.clientWidth || 600) / 90)));
+    const maxTicks = Math.min(12, Math.max(3, Math.floor((s.plotEl.clientWidth || 600) / 60)));
     return { ...axis, ...niceRange(lo, hi, maxTicks) };
 }
 

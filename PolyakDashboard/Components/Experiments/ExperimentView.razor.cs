@@ -1,0 +1,258 @@
+using Microsoft.AspNetCore.Components;
+using PolyakCore.Experiments;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.Components.Experiments;
+
+/// <summary>One experiment of the report on a page: its settings, a Run/Stop button, live charts per
+/// panel of runs, contours with the trajectories, and a results table.</summary>
+/// <remarks>Runs live in the server's queue, not in the page: leaving and coming back shows the newest
+/// launch again, and a second browser sees the same points. Chart data flows hub → browser directly.</remarks>
+public sealed partial class ExperimentView : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> _bindings = [];
+    private readonly Dictionary<string, string> _contourErrors = [];
+    private List<Panel> _panels = [];
+    private List<ContourGroup> _contours = [];
+    private IReadOnlyList<LiveRun> _runs = [];
+    private IReadOnlyList<FieldError> _errors = [];
+    private ExperimentSettings _settings = null!;
+    private Experiment _experiment = null!;
+    private bool _bindPending, _resultsPending, _disposed;
+    private CancellationTokenSource? _poll;
+
+    [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private RunRegistry Registry { get; set; } = null!;
+    [Inject] private TrainingHubClient Hub { get; set; } = null!;
+
+    /// <summary>1a, 1b, 1c or 1e.</summary>
+    [Parameter, EditorRequired] public string ExperimentId { get; set; } = "";
+
+    /// <summary>What to look for, in our words.</summary>
+    [Parameter] public RenderFragment? Finding { get; set; }
+
+    /// <summary>Groups runs into panels of charts (title of the panel). Default: one panel.</summary>
+    [Parameter] public Func<RunRequest, string> PanelOf { get; set; } = _ => "All runs";
+
+    /// <summary>Legend name of a run inside its panel. Default: the optimizer.</summary>
+    [Parameter] public Func<RunRequest, string> SeriesName { get; set; } = r => r.Optimizer;
+
+    /// <summary>Groups runs into contour plots (title); null for no contour. Default: null.</summary>
+    [Parameter] public Func<RunRequest, string>? ContourOf { get; set; }
+
+    /// <summary>The two parameters a contour shows. Default: (0, 1).</summary>
+    [Parameter] public (int I, int J) ContourAxes { get; set; } = (0, 1);
+
+    /// <summary>Draw θ[1] against the iteration for each run (the two-well's x[1]). Default: false.</summary>
+    [Parameter] public bool ShowSecondParameter { get; set; }
+
+    /// <summary>The parameters a run should reach, for the results table. Default: none.</summary>
+    [Parameter] public Func<RunRequest, double[]?> Target { get; set; } = _ => null;
+
+    private bool IsTwoWell => _experiment.Runs[0].Problem == ProblemCatalog.TwoWell;
+    private bool IsRunning => _runs.Any(r => !r.IsFinished);
+    private long StepsDone => _runs.Sum(r => (long)r.Step);
+    private long StepsTotal => Math.Max(1, _runs.Sum(r => (long)r.TotalSteps));
+
+    protected override void OnInitialized()
+    {
+        _experiment = ExperimentCatalog.Get(ExperimentId);
+        _settings = ExperimentSettings.For(ExperimentId);
+        Registry.Changed += HandleRegistryChanged;
+        Show(Runs.LatestLaunch(ExperimentId));
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (_bindPending)
+        {
+            _bindPending = false;
+            await BindChartsAsync();
+        }
+        if (_resultsPending && _runs.Count > 0 && !IsRunning)
+        {
+            _resultsPending = false;
+            await DrawResultsAsync();
+        }
+    }
+
+    private async Task HandleRunAsync()
+    {
+        var result = Runs.StartExperiment(ExperimentId, _settings.ToOverrides(IsTwoWell));
+        _errors = result.Errors;
+        if (!result.Started) return;
+        await UnbindAsync();
+        Show(result.Runs);
+    }
+
+    private void HandleStop()
+    {
+        if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
+    }
+
+    private void HandleReset()
+    {
+        _settings = ExperimentSettings.For(ExperimentId);
+        _errors = [];
+    }
+
+    private void Show(IReadOnlyList<LiveRun> runs)
+    {
+        _runs = runs;
+        _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
+        _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
+        _contourErrors.Clear();
+        _bindPending = runs.Count > 0;
+        _resultsPending = runs.Count > 0;
+        if (IsRunning) StartPolling();
+    }
+
+    // The least-squares loss: the floor a noisy regression cannot go below.
+    private static double? FloorOf(RunRequest request) => Optima.Loss(request);
+
+    private async Task BindChartsAsync()
+    {
+        foreach (var panel in _panels)
+        {
+            if (panel.Loss is null || panel.Step is null || panel.Epoch is null) continue;
+            var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
+            await panel.Loss.SetSeriesAsync(series);
+            await panel.Step.SetSeriesAsync(series);
+            await panel.Epoch.SetSeriesAsync(series);
+            foreach (var run in panel.Runs)
+            {
+                _bindings.Add(await Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
+                _bindings.Add(await Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
+                _bindings.Add(await Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
+            }
+        }
+    }
+
+    private string ColorOf(LiveRun run) => _runs.Select(r => r.Request.Optimizer).Distinct().Count() == _runs.Count
+        ? Palette.Optimizer(run.Request.Optimizer)
+        : PanelOf(run.Request) == "All runs" ? Palette.Index(IndexOf(run)) : Palette.Optimizer(run.Request.Optimizer);
+
+    private int IndexOf(LiveRun run) => _runs.ToList().IndexOf(run);
+
+    /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
+    private async Task DrawResultsAsync()
+    {
+        foreach (var group in _contours)
+        {
+            if (group.Chart is null) continue;
+            try
+            {
+                var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J,
+                    xRange: IsTwoWell ? WellRange(group, 0) : null, yRange: IsTwoWell ? WellRange(group, 1) : null);
+                await group.Chart.SetGridAsync(view.Grid.Xs, view.Grid.Ys, view.Grid.Values);
+                await group.Chart.SetMarkersAsync(view.Minima.Select(m => new LandscapeMarker(m.Label, m.X, m.Y)));
+                await group.Chart.SetTrajectoriesAsync(view.Paths.Select(p =>
+                {
+                    var run = group.Runs.First(r => r.Id == p.RunId);
+                    return new Trajectory(run.Request.Label ?? run.Id, ContourColor(group, run), p.X, p.Y);
+                }));
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                _contourErrors[group.Title] = e.Message;
+            }
+        }
+        if (ShowSecondParameter)
+            foreach (var panel in _panels.Where(p => p.Second is not null))
+                await panel.Second!.SetSeriesAsync(panel.Runs.Select(r =>
+                {
+                    var records = r.Batches().Where(b => b.Parameters is { Length: > 1 }).ToArray();
+                    return new ChartSeries(r.Id, SeriesName(r.Request), [.. records.Select(b => (double)b.Step)], [.. records.Select(b => b.Parameters![1])], ColorOf(r));
+                }));
+        StateHasChanged();
+    }
+
+    private string ContourColor(ContourGroup group, LiveRun run) =>
+        group.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == group.Runs.Count
+            ? Palette.Optimizer(run.Request.Optimizer) : Palette.Index(group.Runs.IndexOf(run));
+
+    // The two-well plot always frames both wells and the start, whatever the paths do.
+    private (double, double) WellRange(ContourGroup group, int axis)
+    {
+        var r = group.Runs[0].Request.ProblemOptions;
+        double shift = axis == 0 ? r.B ?? 9 : r.C ?? 10;
+        double start = r.Start?[axis] ?? 3;
+        var paths = group.Runs.Select(run => TrajectoryViews.Path(run, 0, 1));
+        var values = new[] { 1.0 - shift, 1.0, start }.Concat(paths.SelectMany(p => axis == 0 ? p.X : p.Y)).Where(v => Math.Abs(v) < 50);
+        return PolyakCore.Problems.Landscape.Around(values, margin: 0.1, minWidth: 4);
+    }
+
+    private void HandleRegistryChanged(LiveRun run)
+    {
+        if (_disposed || !_runs.Contains(run)) return;
+        _ = InvokeAsync(() =>
+        {
+            if (!IsRunning) _resultsPending = true;
+            StateHasChanged();
+        });
+    }
+
+    // Progress text only: a few renders a second while anything runs.
+    private void StartPolling()
+    {
+        _poll?.Cancel();
+        _poll = new CancellationTokenSource();
+        _ = PollAsync(_poll.Token);
+    }
+
+    private async Task PollAsync(CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(400));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+            {
+                await InvokeAsync(StateHasChanged);
+                if (!IsRunning) return;
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task UnbindAsync()
+    {
+        foreach (var binding in _bindings) await binding.DisposeAsync();
+        _bindings.Clear();
+    }
+
+    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
+
+    private IEnumerable<FieldError> OtherErrors => _errors.Where(e => !FormFields.Contains(e.Field));
+
+    private static readonly string[] FormFields = ["epochs", "optimizerOptions.lr", "optimizerOptions.fStar", "optimizerOptions.eps",
+        "optimizerOptions.maxStep", "optimizerOptions.c", "problemOptions.a", "problemOptions.start"];
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        Registry.Changed -= HandleRegistryChanged;
+        _poll?.Cancel();
+        await UnbindAsync();
+    }
+
+    private sealed class Panel(string title, List<LiveRun> runs, double? floor)
+    {
+        public string Title { get; } = title;
+        public List<LiveRun> Runs { get; } = runs;
+        public double? Floor { get; } = floor;
+        public LiveChart? Loss { get; set; }
+        public LiveChart? Step { get; set; }
+        public LiveChart? Epoch { get; set; }
+        public LiveChart? Second { get; set; }
+    }
+
+    private sealed class ContourGroup(string title, List<LiveRun> runs)
+    {
+        public string Title { get; } = title;
+        public List<LiveRun> Runs { get; } = runs;
+        public Charts.Landscape? Chart { get; set; }
+    }
+}

@@ -13,7 +13,7 @@ public static class Optima
 
     public static double? Loss(RunRequest r) => Get(r).Loss;
 
-    private static (double[]?, double?) Get(RunRequest r) =>
+    private static (double[]? Theta, double? Loss) Get(RunRequest r) =>
         Cache.GetOrAdd((r.Problem, r.ProblemOptions.Points, r.ProblemOptions.Noise, r.ProblemOptions.DataSeed), _ =>
         {
             using var problem = ProblemCatalog.Create(r.Problem, r.ProblemOptions);

@@ -21,7 +21,7 @@ public static class OptimizerCatalog
         [SpsMax] = "gradient × Polyak with c = 0.5 and a cap (SPS_max)",
         [Adam] = "Adam direction × constant lr",
         [PolyakAdam] = "Adam direction × Polyak with ‖g‖² (the report's hybrid)",
-        [PolyakAdamCorrected] = "Adam direction × Polyak with ⟨g, d⟩ (the corrected denominator)",
+        [PolyakAdamCorrected] = "Adam direction × Polyak with ⟨g, d⟩ and a cap of 0.1 (MoMo-Adam style)",
         [ArmijoSgd] = "gradient × Armijo backtracking line search",
     };
 
@@ -56,7 +56,9 @@ public static class OptimizerCatalog
             FStar: o.FStar ?? 0.0,
             Eps: o.Eps ?? 1e-8,
             C: o.C ?? (sps ? 0.5 : 1.0),
-            MaxStep: o.MaxStep ?? (sps ? 1.0 : null),
+            // ⟨g, d⟩ alone still diverges: Adam's momentum can leave it tiny while the gap stays (f* = 0 is wrong
+            // under noise), so the corrected hybrid is capped like MoMo-Adam's min(lr, Polyak). Measured in 1e.
+            MaxStep: o.MaxStep ?? (sps ? 1.0 : name == PolyakAdamCorrected ? 0.1 : null),
             Plus: o.Plus ?? adam,                 // the report clamps Polyak–Adam's step at 0
             Smoothing: o.Smoothing ?? false,
             Corrected: o.Corrected ?? (name == PolyakAdamCorrected));

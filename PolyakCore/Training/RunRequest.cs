@@ -49,7 +49,7 @@ public sealed record OptimizerOptions
     public double? Eps { get; init; }
     /// <summary>Polyak denominator scale c (1; sps-max 0.5) or Armijo's sufficient-decrease constant (1e-4).</summary>
     public double? C { get; init; }
-    /// <summary>Polyak step cap (none; sps-max 1).</summary>
+    /// <summary>Polyak step cap (none; sps-max 1; polyak-adam-corrected 0.1); "Infinity" removes a default cap.</summary>
     public double? MaxStep { get; init; }
     public bool? Plus { get; init; }
     public bool? Smoothing { get; init; }

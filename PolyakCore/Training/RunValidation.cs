@@ -97,7 +97,8 @@ public static class RunValidation
         CheckReal(o.FStar, "optimizerOptions.fStar", error);
         CheckFinite(o.Eps, "optimizerOptions.eps", allowZero: true, error);
         CheckFinite(o.C, "optimizerOptions.c", allowZero: false, error);
-        CheckFinite(o.MaxStep, "optimizerOptions.maxStep", allowZero: false, error);
+        if (o.MaxStep is { } cap && !(cap > 0))   // +∞ is allowed: it means "no cap", even where the optimizer has one by default
+            error("optimizerOptions.maxStep", $"The cap must be positive (or Infinity for none); got {cap}.");
         CheckFinite(o.AdamEps, "optimizerOptions.adamEps", allowZero: true, error);
         if (o.Beta1 is { } b1 && !(b1 >= 0 && b1 < 1)) error("optimizerOptions.beta1", $"beta1 must be in [0, 1); got {b1}.");
         if (o.Beta2 is { } b2 && !(b2 >= 0 && b2 < 1)) error("optimizerOptions.beta2", $"beta2 must be in [0, 1); got {b2}.");

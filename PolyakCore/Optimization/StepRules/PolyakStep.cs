@@ -4,7 +4,7 @@ namespace PolyakCore.Optimization.StepRules;
 /// <param name="FStar">f*, the optimal value assumed for every mini-batch (0 for interpolating models).</param>
 /// <param name="Eps">ε added to the denominator.</param>
 /// <param name="C">Scale c of the denominator, as in SPS: (f − f*)/(c·‖g‖²); SPS_max uses 0.5 (0.2 for deep nets).</param>
-/// <param name="MaxStep">Cap α_max (SPS_max, ALI-G); null for none.</param>
+/// <param name="MaxStep">Cap α_max (SPS_max, ALI-G); null or +∞ for none.</param>
 /// <param name="Plus">Clamp the gap at zero: max(f − f*, 0) ("SPS+").</param>
 /// <param name="Smoothing">Limit growth: α_max,k = min(α_max, 2^(1/b)·α_{k−1}), b batches per epoch (SPS repo).</param>
 /// <param name="Corrected">Use ⟨g, d⟩ instead of ‖g‖² in the denominator: the Polyak derivation for a direction d ≠ g.</param>
@@ -34,8 +34,8 @@ public sealed class PolyakStep : IStepRule
         if (!double.IsFinite(s.FStar)) throw new ArgumentOutOfRangeException(nameof(settings), s.FStar, $"Invalid f*: {s.FStar}");
         if (!(s.Eps >= 0) || double.IsInfinity(s.Eps)) throw new ArgumentOutOfRangeException(nameof(settings), s.Eps, $"Invalid eps: {s.Eps}");
         if (!(s.C > 0) || double.IsInfinity(s.C)) throw new ArgumentOutOfRangeException(nameof(settings), s.C, $"Invalid c: {s.C}");
-        if (s.MaxStep is { } m && (!(m > 0) || double.IsInfinity(m))) throw new ArgumentOutOfRangeException(nameof(settings), m, $"Invalid max step: {m}");
-        _previous = s.MaxStep ?? 1.0;
+        if (s.MaxStep is { } m && !(m > 0)) throw new ArgumentOutOfRangeException(nameof(settings), m, $"Invalid max step: {m}");
+        _previous = s.MaxStep is { } cap && double.IsFinite(cap) ? cap : 1.0;
     }
 
     public PolyakSettings Settings { get; }

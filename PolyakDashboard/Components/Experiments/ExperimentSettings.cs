@@ -15,6 +15,8 @@ public sealed class ExperimentSettings
     public double FStar { get; set; }
     public double Eps { get; set; } = 1e-8;
     public double? MaxStep { get; set; }
+    /// <summary>Remove every Polyak cap, including the defaults of sps-max and polyak-adam-corrected.</summary>
+    public bool NoCap { get; set; }
     public double C { get; set; } = 1.0;
     public IReadOnlyCollection<double> Noises { get; set; } = [];
     public IReadOnlyCollection<int> BatchSizes { get; set; } = [];
@@ -45,7 +47,7 @@ public sealed class ExperimentSettings
     public ExperimentOverrides ToOverrides(bool twoWell) => new()
     {
         Epochs = Epochs, Seed = Seed, DataSeed = DataSeed, Reduction = Reduction,
-        Lr = Lr, AdamLr = AdamLr, FStar = FStar, Eps = Eps, MaxStep = MaxStep, C = C,
+        Lr = Lr, AdamLr = AdamLr, FStar = FStar, Eps = Eps, MaxStep = NoCap ? double.PositiveInfinity : MaxStep, C = C,
         Noises = Noises.Count > 0 ? [.. Noises.Order()] : null,
         BatchSizes = BatchSizes.Count > 0 ? [.. BatchSizes.Order()] : null,
         Optimizers = Optimizers.Count > 0 ? [.. Optimizers] : null,

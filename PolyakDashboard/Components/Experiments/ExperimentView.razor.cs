@@ -49,6 +49,12 @@ public sealed partial class ExperimentView : IAsyncDisposable
     /// <summary>Draw θ[1] against the iteration for each run (the two-well's x[1]). Default: false.</summary>
     [Parameter] public bool ShowSecondParameter { get; set; }
 
+    /// <summary>Show the per-batch loss chart in each panel (1b shows only epoch loss and step size). Default: true.</summary>
+    [Parameter] public bool ShowBatchLoss { get; set; } = true;
+
+    /// <summary>Batch sizes selected when the page opens (a subset of the grid's); null for all.</summary>
+    [Parameter] public int[]? InitialBatchSizes { get; set; }
+
     /// <summary>The parameters a run should reach, for the results table. Default: none.</summary>
     [Parameter] public Func<RunRequest, double[]?> Target { get; set; } = _ => null;
 
@@ -60,7 +66,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
     protected override void OnInitialized()
     {
         _experiment = ExperimentCatalog.Get(ExperimentId);
-        _settings = ExperimentSettings.For(ExperimentId);
+        _settings = InitialSettings();
         Registry.Changed += HandleRegistryChanged;
         Show(Runs.LatestLaunch(ExperimentId));
     }
@@ -93,9 +99,16 @@ public sealed partial class ExperimentView : IAsyncDisposable
         if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
     }
 
+    private ExperimentSettings InitialSettings()
+    {
+        var settings = ExperimentSettings.For(ExperimentId);
+        if (InitialBatchSizes is { } batches) settings.BatchSizes = batches;
+        return settings;
+    }
+
     private void HandleReset()
     {
-        _settings = ExperimentSettings.For(ExperimentId);
+        _settings = InitialSettings();
         _errors = [];
     }
 
@@ -110,32 +123,36 @@ public sealed partial class ExperimentView : IAsyncDisposable
         if (IsRunning) StartPolling();
     }
 
-    // The least-squares loss: the floor a noisy regression cannot go below.
-    private static double? FloorOf(RunRequest request) => Optima.Loss(request);
+    // The least-squares loss: the floor a noisy regression cannot go below (none to draw when it is ~0).
+    private static double? FloorOf(RunRequest request) => Optima.Loss(request) is > 1e-12 and var floor ? floor : null;
 
     private async Task BindChartsAsync()
     {
         foreach (var panel in _panels)
         {
-            if (panel.Loss is null || panel.Step is null || panel.Epoch is null) continue;
+            if (panel.Step is null || panel.Epoch is null) continue;
             var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
-            await panel.Loss.SetSeriesAsync(series);
+            if (panel.Loss is not null) await panel.Loss.SetSeriesAsync(series);
             await panel.Step.SetSeriesAsync(series);
             await panel.Epoch.SetSeriesAsync(series);
             foreach (var run in panel.Runs)
             {
-                _bindings.Add(await Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
+                if (panel.Loss is not null) _bindings.Add(await Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
                 _bindings.Add(await Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
                 _bindings.Add(await Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
             }
         }
     }
 
-    private string ColorOf(LiveRun run) => _runs.Select(r => r.Request.Optimizer).Distinct().Count() == _runs.Count
-        ? Palette.Optimizer(run.Request.Optimizer)
-        : PanelOf(run.Request) == "All runs" ? Palette.Index(IndexOf(run)) : Palette.Optimizer(run.Request.Optimizer);
+    // One colour per optimizer, unless a panel holds the same optimizer twice.
+    private string ColorOf(LiveRun run)
+    {
+        var panel = _panels.First(p => p.Runs.Contains(run));
+        bool distinct = panel.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == panel.Runs.Count;
+        return distinct ? Palette.Optimizer(run.Request.Optimizer) : Palette.Index(panel.Runs.IndexOf(run));
+    }
 
-    private int IndexOf(LiveRun run) => _runs.ToList().IndexOf(run);
+    private int ChartColumns => (ShowBatchLoss ? 1 : 0) + 2 + (ShowSecondParameter ? 1 : 0);
 
     /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
     private async Task DrawResultsAsync()

@@ -58,6 +58,43 @@ public class HubTests(DashboardFactory factory) : IClassFixture<DashboardFactory
         Assert.Equal(6, snapshot.Epochs.Epoch.Length);
     }
 
+    [Fact]
+    public async Task TwoViewersSeeTheSamePointsAndClosingOneDoesNotStopTheRun()
+    {
+        var client = factory.CreateClient();
+        var response = await client.PostAsJsonAsync("/api/runs", new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 3 });
+        var id = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+
+        async Task<(HubConnection Hub, ConcurrentDictionary<int, double> Losses, TaskCompletionSource Done)> ViewerAsync()
+        {
+            var hub = Connect();
+            var losses = new ConcurrentDictionary<int, double>();
+            var done = new TaskCompletionSource();
+            hub.On<PointBatch>("points", p => { for (int i = 0; i < p.Step.Length; i++) losses[p.Step[i]] = p.Loss[i]; });
+            hub.On<StatusUpdate>("status", s => { if (s.Status == PolyakCore.Training.RunStatus.Completed) done.TrySetResult(); });
+            await hub.StartAsync();
+            var snapshot = (await hub.InvokeAsync<RunSnapshot[]>("Subscribe", new[] { id }))[0];
+            for (int i = 0; i < snapshot.Batches.Step.Length; i++) losses[snapshot.Batches.Step[i]] = snapshot.Batches.Loss[i];
+            return (hub, losses, done);
+        }
+
+        var first = await ViewerAsync();
+        var second = await ViewerAsync();
+        var quitter = await ViewerAsync();
+        await quitter.Hub.DisposeAsync();   // a student closes the tab
+
+        await Task.WhenAll(first.Done.Task, second.Done.Task).WaitAsync(TimeSpan.FromSeconds(60));
+        var run = factory.Services.GetRequiredService<RunService>().Get(id)!;
+        Assert.Equal(3000, run.Step);
+        // Whatever both saw live, they saw identically (snapshots are decimated, live points are not).
+        var common = first.Losses.Keys.Intersect(second.Losses.Keys).ToArray();
+        Assert.True(common.Length > 1000, $"only {common.Length} common points");
+        Assert.All(common, step => Assert.Equal(first.Losses[step], second.Losses[step]));
+        Assert.All(common, step => Assert.Equal(run.Batches()[step - 1].Loss, first.Losses[step]));
+        await first.Hub.DisposeAsync();
+        await second.Hub.DisposeAsync();
+    }
+
     private HubConnection Connect() => new HubConnectionBuilder()
         .WithUrl(new Uri(factory.Server.BaseAddress, TrainingHub.Path), o => o.HttpMessageHandlerFactory = _ => factory.Server.CreateHandler())
         .AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions))

@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Playwright;
+using PolyakDashboard.Runs;
+using Xunit.Abstractions;
+
+namespace PolyakDashboard.BrowserTests;
+
+/// <summary>
+/// An on-demand measurement, not a check: how responsive /1b stays while its default grid (12 runs,
+/// 12 charts) streams, once with the default run queue and once with 6 runs training at once.
+/// Without POLYAK_PROBE=1 the test returns at once and passes, so CI pays nothing for it. Run it with
+///   POLYAK_PROBE=1 dotnet test PolyakDashboard.BrowserTests --filter ChartResponsivenessProbe
+/// Figures go to the test output and /tmp/chart-probe.txt; a mid-run screenshot to screenshots/.
+/// It starts its own app per configuration (DashboardFixture cannot set Runs:MaxConcurrentRuns).
+/// </summary>
+public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
+{
+    private const string ReportPath = "/tmp/chart-probe.txt";
+
+    [Fact]
+    public async Task Page_1b_responsiveness_while_the_grid_streams()
+    {
+        if (Environment.GetEnvironmentVariable("POLYAK_PROBE") != "1")
+        {
+            output.WriteLine("Measurement probe: set POLYAK_PROBE=1 to run it.");
+            return;
+        }
+        var report = new StringBuilder();
+        foreach (int? concurrency in new int?[] { null, 6 })
+        {
+            string section = await MeasureAsync(concurrency);
+            output.WriteLine(section);
+            report.AppendLine(section);
+        }
+        await File.WriteAllTextAsync(ReportPath, report.ToString());
+    }
+
+    private static async Task<string> MeasureAsync(int? maxConcurrentRuns)
+    {
+        await using var host = await ProbeHost.StartAsync(maxConcurrentRuns);
+        var page = await host.Browser.NewPageAsync();
+        var problems = new List<string>();
+        page.Console += (_, m) => { if (m.Type is "error" or "warning") problems.Add($"console.{m.Type}: {m.Text}"); };
+        page.PageError += (_, e) => problems.Add($"page error: {e}");
+        await page.AddInitScriptAsync(ProbeScript);   // before any page script: sees ApexCharts arrive
+        await page.GotoAsync(host.BaseUrl + "1b");
+        await DashboardFixture.WaitForInteractiveAsync(page);
+
+        await page.Locator("input[data-testid=epochs]").FillAsync("100");
+        await page.EvaluateAsync("() => window.__probe.start()");
+        await page.Locator("[data-testid=run]").ClickAsync();
+
+        // Until the grid finishes: a real mouse click on the (inert) page heading every ~200 ms, timed in
+        // the page from the event's timestamp to the next animation frame; one screenshot at ~40 %.
+        var status = page.Locator("[data-testid=status]");
+        var heading = await page.Locator("h1").BoundingBoxAsync() ?? throw new InvalidOperationException("no h1");
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", $"probe-1b-concurrency-{host.MaxConcurrentRuns}.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        bool shot = false;
+        string text = "";
+        var deadline = DateTime.UtcNow.AddMinutes(15);
+        while (!text.StartsWith("finished"))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"the grid did not finish: {text}");
+            await page.Mouse.ClickAsync(heading.X + 4, heading.Y + heading.Height / 2);
+            await Task.Delay(200);
+            text = await status.InnerTextAsync();
+            var m = Regex.Match(text, @"([\d,]+) of ([\d,]+) steps");
+            if (!shot && m.Success && Parse(m.Groups[1].Value) >= 0.4 * Parse(m.Groups[2].Value))
+            {
+                await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+                shot = true;
+            }
+        }
+        var s = JsonDocument.Parse(await page.EvaluateAsync<string>("() => window.__probe.stop()")).RootElement;
+        await page.CloseAsync();
+
+        string F(string name) => s.GetProperty(name) is { ValueKind: JsonValueKind.Number } v
+            ? v.GetDouble().ToString("0.#", CultureInfo.InvariantCulture) : "-";
+        var r = new StringBuilder();
+        r.AppendLine($"== /1b, epochs 100, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores) ==");
+        r.AppendLine($"status: {text}");
+        r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
+        r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} (+ {F("renders")} first renders)");
+        r.AppendLine($"  ms per call (synchronous part): median {F("updMedian")}, p95 {F("updP95")}, max {F("updMax")}; until its promise settles: median {F("settleMedian")}, p95 {F("settleP95")}");
+        r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
+        r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms, longest {F("longMax")} ms");
+        r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
+        r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
+        r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
+        r.AppendLine($"screenshot: {(shot ? screenshot : "none (the run ended first)")}");
+        r.AppendLine(problems.Count == 0 ? "console: no errors or warnings" : "console:\n  " + string.Join("\n  ", problems.Distinct().Take(20)));
+        return r.ToString();
+    }
+
+    private static double Parse(string n) => double.Parse(n.Replace(",", ""), CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Injected before the page's own scripts. Wraps ApexCharts.prototype.updateOptions/updateSeries when
+    /// the UMD bundle assigns window.ApexCharts (LiveChart.razor.js loads it on first data and redraws with
+    /// updateOptions); records long tasks, the lag of a 100 ms setTimeout chain, animation-frame gaps, and
+    /// pointerdown -> next frame. Only what happens between start() and stop() counts.
+    /// </summary>
+    private const string ProbeScript = """
+        (() => {
+          const p = window.__probe = { t0: 0, t1: 0, updates: [], renders: 0, long: [], lags: [], frames: [], clicks: [] };
+          const on = () => p.t0 > 0 && p.t1 === 0;
+          new PerformanceObserver(l => { for (const e of l.getEntries()) if (on()) p.long.push([e.startTime, e.duration]); })
+            .observe({ type: 'longtask' });
+
+          let apex;
+          Object.defineProperty(window, 'ApexCharts', { configurable: true, get: () => apex, set: (C) => { apex = C; patch(C); } });
+          function patch(C) {
+            const render = C.prototype.render;
+            C.prototype.render = function (...a) { if (on()) p.renders++; return render.apply(this, a); };
+            for (const name of ['updateOptions', 'updateSeries']) {
+              const orig = C.prototype[name];
+              C.prototype[name] = function (...a) {
+                const t = performance.now();
+                const result = orig.apply(this, a);
+                if (!on()) return result;
+                const u = { t, ms: performance.now() - t, settle: NaN, chart: this.el?.closest('[data-testid=live-chart]')?.id ?? '?' };
+                p.updates.push(u);
+                Promise.resolve(result).then(() => { u.settle = performance.now() - t; }, () => {});
+                return result;
+              };
+            }
+          }
+
+          const tick = (due) => setTimeout(() => { const now = performance.now(); if (on()) p.lags.push(now - due); tick(now + 100); }, 100);
+          tick(performance.now() + 100);
+          let last = 0;
+          const frame = (t) => { if (on() && last) p.frames.push(t - last); last = t; requestAnimationFrame(frame); };
+          requestAnimationFrame(frame);
+          addEventListener('pointerdown', (e) => {
+            if (!on()) return;
+            const delay = performance.now() - e.timeStamp;
+            requestAnimationFrame(() => p.clicks.push([delay, performance.now() - e.timeStamp]));
+          }, true);
+
+          const q = (xs, f) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
+          const max = (xs) => xs.length ? Math.max(...xs) : NaN;
+          p.start = () => { p.t0 = performance.now(); };
+          p.stop = () => {
+            p.t1 = performance.now();
+            const seconds = (p.t1 - p.t0) / 1000;
+            const perSecond = new Map(); // second -> Map(chart -> updates)
+            for (const u of p.updates) {
+              const k = Math.floor((u.t - p.t0) / 1000);
+              const m = perSecond.get(k) ?? new Map();
+              m.set(u.chart, (m.get(u.chart) ?? 0) + 1);
+              perSecond.set(k, m);
+            }
+            const activeRates = [...perSecond.values()].flatMap(m => [...m.values()]);
+            const active = [...perSecond.values()].map(m => m.size);
+            const longPerSecond = new Map();
+            for (const [t, d] of p.long) { const k = Math.floor((t - p.t0) / 1000); longPerSecond.set(k, (longPerSecond.get(k) ?? 0) + d); }
+            const ms = p.updates.map(u => u.ms), settle = p.updates.map(u => u.settle).filter(Number.isFinite);
+            const chartsUpdated = new Set(p.updates.map(u => u.chart)).size;
+            const longMs = p.long.map(x => x[1]);
+            return JSON.stringify({ // NaN (nothing measured) becomes null
+              seconds, charts: document.querySelectorAll('[data-testid=live-chart]').length, chartsUpdated,
+              activeMedian: q(active, 0.5), activeMax: max(active),
+              updates: p.updates.length, renders: p.renders,
+              updMedian: q(ms, 0.5), updP95: q(ms, 0.95), updMax: max(ms), settleMedian: q(settle, 0.5), settleP95: q(settle, 0.95),
+              perChartWhole: p.updates.length / seconds / Math.max(1, chartsUpdated),
+              perChartActive: activeRates.reduce((a, b) => a + b, 0) / Math.max(1, activeRates.length),
+              longCount: p.long.length, longMsPerSec: longMs.reduce((a, b) => a + b, 0) / seconds,
+              longWorstSec: max([...longPerSecond.values()]), longMax: max(longMs),
+              lagMedian: q(p.lags, 0.5), lagP95: q(p.lags, 0.95), lagMax: max(p.lags),
+              fps: p.frames.length / seconds, frameP95: q(p.frames, 0.95), frameMax: max(p.frames),
+              clicks: p.clicks.length, clickMedian: q(p.clicks.map(c => c[1]), 0.5), clickP95: q(p.clicks.map(c => c[1]), 0.95),
+              clickMax: max(p.clicks.map(c => c[1])), inputDelayMax: max(p.clicks.map(c => c[0])),
+            });
+          };
+        })();
+        """;
+
+    /// <summary>The app on real Kestrel with an optional run-queue width, plus one headless Chromium.</summary>
+    private sealed class ProbeHost : IAsyncDisposable
+    {
+        private readonly Factory _factory;
+        private readonly string _profileDir = Directory.CreateTempSubdirectory("polyak-probe-").FullName;
+        private IPlaywright? _playwright;
+        public IBrowserContext Browser { get; private set; } = null!;
+        public string BaseUrl { get; private set; } = "";
+        public int MaxConcurrentRuns => _factory.Services.GetRequiredService<IOptions<RunOptions>>().Value.MaxConcurrentRuns;
+
+        private ProbeHost(int? maxConcurrentRuns) => _factory = new Factory(maxConcurrentRuns);
+
+        public static async Task<ProbeHost> StartAsync(int? maxConcurrentRuns)
+        {
+            var host = new ProbeHost(maxConcurrentRuns);
+            host._factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
+            host._factory.StartServer();
+            host.BaseUrl = host._factory.Services.GetRequiredService<IServer>().Features
+                .Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/') + "/";
+            host._playwright = await Playwright.CreateAsync();
+            host.Browser = await host._playwright.Chromium.LaunchPersistentContextAsync(host._profileDir, new()
+            {
+                ExecutablePath = DashboardFixture.ChromiumPath,
+                Headless = true,
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                        "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+                ViewportSize = new() { Width = 1280, Height = 860 },
+            });
+            return host;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Browser.DisposeAsync();
+            _playwright?.Dispose();
+            await _factory.DisposeAsync();
+            try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
+        }
+
+        private sealed class Factory(int? maxConcurrentRuns) : WebApplicationFactory<Program>
+        {
+            protected override void ConfigureWebHost(IWebHostBuilder builder)
+            {
+                builder.UseEnvironment("Development");
+                if (maxConcurrentRuns is { } n) builder.UseSetting("Runs:MaxConcurrentRuns", n.ToString(CultureInfo.InvariantCulture));
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text.Json;
+using PolyakDashboard.Cli;
+
+namespace PolyakDashboard.Tests;
+
+public class CliTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("polyak-cli-").FullName;
+
+    [Fact]
+    public async Task RunWritesMetricsAndSummary()
+    {
+        var config = Path.Combine(_dir, "request.json");
+        File.WriteAllText(config, """{ "problem": "quadratic", "optimizer": "polyak-sgd", "batchSize": 50, "epochs": 40, "label": "quad" }""");
+        var (code, output, errors) = await RunAsync("run", "--config", config, "--out", _dir);
+        Assert.Equal(0, code);
+        Assert.Contains("quad: completed after 800 steps", output);
+
+        var lines = File.ReadAllLines(Path.Combine(_dir, "quad", "metrics.csv"));
+        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,w1,w2,b", lines[0]);
+        Assert.Equal(801, lines.Length);
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "quad", "summary.json")));
+        var root = summary.RootElement;
+        Assert.Equal("completed", root.GetProperty("status").GetString());
+        Assert.Equal(800, root.GetProperty("steps").GetInt32());
+        Assert.Equal(3, root.GetProperty("parameters").GetArrayLength());
+        Assert.Equal(2.0, root.GetProperty("parameters")[1].GetDouble(), 0.01);
+        foreach (var field in new[] { "finalLoss", "maxStepSize", "meanStepSize", "seconds", "request" })
+            Assert.True(root.TryGetProperty(field, out _), field);
+        Assert.Equal(41, File.ReadAllLines(Path.Combine(_dir, "quad", "epochs.csv")).Length - 1);
+    }
+
+    [Fact]
+    public async Task BadRequestExitsNonZeroNamingEachField()
+    {
+        var config = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(config, """{ "problem": "quadratic", "batchSize": 0, "optimizerOptions": { "lr": "NaN" } }""");
+        var (code, _, errors) = await RunAsync("run", "--config", config, "--out", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("batchSize:", errors);
+        Assert.Contains("optimizerOptions.lr:", errors);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "quadratic-polyak-sgd-b0-seed0")));
+    }
+
+    [Fact]
+    public async Task ExperimentRunsTheWholeGrid()
+    {
+        var (code, output, errors) = await RunAsync("experiment", "1c", "--epochs", "2", "--out", _dir);
+        Assert.Equal(0, code);
+        Assert.Equal(8, Directory.GetDirectories(_dir).Length);
+        Assert.Contains("[8/8]", errors);   // progress on stderr
+        Assert.True(File.Exists(Path.Combine(_dir, "1c-b2-polyak-sgd", "summary.json")));
+    }
+
+    [Fact]
+    public async Task UnknownExperimentAndMissingFileAreClearErrors()
+    {
+        var (code, _, errors) = await RunAsync("experiment", "9z", "--out", _dir);
+        Assert.Equal(2, code);
+        Assert.Contains("Unknown experiment '9z'", errors);
+        (code, _, errors) = await RunAsync("run", "--config", Path.Combine(_dir, "missing.json"), "--out", _dir);
+        Assert.NotEqual(0, code);
+    }
+
+    private static async Task<(int Code, string Output, string Errors)> RunAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        int code = await CommandLine.RunAsync(args, output, errors);
+        return (code, output.ToString(), errors.ToString());
+    }
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+}

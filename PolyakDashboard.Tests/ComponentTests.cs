@@ -1,0 +1,84 @@
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor.Services;
+using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.Tests;
+
+public class ComponentTests
+{
+    private static BunitContext NewContext(RunRegistry? registry = null)
+    {
+        var ctx = new BunitContext();
+        ctx.Services.AddMudServices();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var options = Options.Create(new RunOptions { MaxQueueLength = 10 });
+        registry ??= new RunRegistry(options);
+        var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
+        ctx.Services.AddSingleton(registry);
+        ctx.Services.AddSingleton(queue);
+        ctx.Services.AddSingleton(new RunService(registry, queue, options));
+        ctx.Services.AddScoped<TrainingHubClient>();
+        return ctx;
+    }
+
+    [Fact]
+    public async Task LiveChartInitialisesItsModuleWithItsOptionsAndSendsSeries()
+    {
+        await using var ctx = NewContext();
+        var module = ctx.JSInterop.SetupModule("./Components/Charts/LiveChart.razor.js");
+        var cut = ctx.Render<LiveChart>(p => p.Add(c => c.Title, "Mini-batch loss").Add(c => c.LogY, true).Add(c => c.ReferenceValue, 0.5));
+
+        Assert.Contains("Mini-batch loss", cut.Markup);
+        Assert.NotNull(cut.Find("[aria-label='Download CSV']"));
+        Assert.NotNull(cut.Find("[aria-label='Download PNG']"));
+        var init = module.VerifyInvoke("init");
+        Assert.Equal(cut.Instance.ElementId, init.Arguments[0]);
+        Assert.Contains("LogY = True", init.Arguments[1]!.ToString());
+        Assert.Contains("ReferenceValue = 0.5", init.Arguments[1]!.ToString());
+
+        await cut.InvokeAsync(() => cut.Instance.SetSeriesAsync([new ChartSeries("a", "polyak-sgd", [1, 2], [0.5, double.NaN])]).AsTask());
+        var set = module.VerifyInvoke("setSeries");
+        Assert.Equal(cut.Instance.ElementId, set.Arguments[0]);
+    }
+
+    [Fact]
+    public async Task ExperimentFormShowsTheValidationMessageNextToTheField()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+
+        cut.Find("input[data-testid=epochs]").Change("0");
+        cut.Find("input[data-testid=lr]").Change("-1");
+        cut.Find("button[data-testid=run]").Click();
+
+        Assert.Contains("Epochs must be between 1 and", cut.Markup);
+        Assert.Contains("Must be positive; got -1.", cut.Markup);
+        Assert.Empty(ctx.Services.GetRequiredService<RunService>().List());
+    }
+
+    [Fact]
+    public async Task ExperimentFormStartsTheGridWithTheEditedSettings()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+
+        cut.Find("input[data-testid=epochs]").Change("7");
+        cut.Find("input[data-testid=lr]").Change("0.04");
+        cut.Find("button[data-testid=run]").Click();
+
+        var runs = ctx.Services.GetRequiredService<RunService>().List();
+        Assert.Equal(8, runs.Count);
+        Assert.All(runs, r => Assert.Equal(7, r.Request.Epochs));
+        Assert.All(runs.Where(r => r.Request.Optimizer == "sgd"), r => Assert.Equal(0.04, r.Request.OptimizerOptions.Lr));
+        cut.WaitForAssertion(() => Assert.Contains("8 queued", cut.Find("[data-testid=status]").TextContent));
+        // One panel (no PanelOf given) of three charts, each fed every run over the hub.
+        Assert.Equal(3, cut.FindAll("[data-testid=live-chart]").Count);
+        cut.WaitForAssertion(() => Assert.Equal(24, ctx.JSInterop.Invocations["bind"].Count));
+        Assert.Equal(runs.Select(r => r.Id).Order(), ctx.JSInterop.Invocations["bind"].Select(i => (string)i.Arguments[2]!).Distinct().Order());
+    }
+}

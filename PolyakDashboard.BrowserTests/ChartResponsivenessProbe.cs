@@ -20,7 +20,8 @@ namespace PolyakDashboard.BrowserTests;
 /// 12 charts) streams, once with the default run queue and once with 6 runs training at once.
 /// Without POLYAK_PROBE=1 the test returns at once and passes, so CI pays nothing for it. Run it with
 ///   POLYAK_PROBE=1 dotnet test PolyakDashboard.BrowserTests --filter ChartResponsivenessProbe
-/// Figures go to the test output and /tmp/chart-probe.txt; a mid-run screenshot to screenshots/.
+/// Figures go to the test output and /tmp/chart-probe.txt; screenshots (mid-run, end) to screenshots/.
+/// POLYAK_PROBE_EPOCHS overrides the 100 epochs (the default grid takes only ~10 s; more gives steadier figures).
 /// It starts its own app per configuration (DashboardFixture cannot set Runs:MaxConcurrentRuns).
 /// </summary>
 public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
@@ -35,17 +36,18 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             output.WriteLine("Measurement probe: set POLYAK_PROBE=1 to run it.");
             return;
         }
+        int epochs = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_EPOCHS"), out int e) ? e : 100;
         var report = new StringBuilder();
         foreach (int? concurrency in new int?[] { null, 6 })
         {
-            string section = await MeasureAsync(concurrency);
+            string section = await MeasureAsync(concurrency, epochs);
             output.WriteLine(section);
             report.AppendLine(section);
         }
         await File.WriteAllTextAsync(ReportPath, report.ToString());
     }
 
-    private static async Task<string> MeasureAsync(int? maxConcurrentRuns)
+    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs)
     {
         await using var host = await ProbeHost.StartAsync(maxConcurrentRuns);
         var page = await host.Browser.NewPageAsync();
@@ -56,7 +58,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         await page.GotoAsync(host.BaseUrl + "1b");
         await DashboardFixture.WaitForInteractiveAsync(page);
 
-        await page.Locator("input[data-testid=epochs]").FillAsync("100");
+        await page.Locator("input[data-testid=epochs]").FillAsync(epochs.ToString(CultureInfo.InvariantCulture));
         await page.EvaluateAsync("() => window.__probe.start()");
         await page.Locator("[data-testid=run]").ClickAsync();
 
@@ -64,7 +66,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         // the page from the event's timestamp to the next animation frame; one screenshot at ~40 %.
         var status = page.Locator("[data-testid=status]");
         var heading = await page.Locator("h1").BoundingBoxAsync() ?? throw new InvalidOperationException("no h1");
-        string screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", $"probe-1b-concurrency-{host.MaxConcurrentRuns}.png");
+        string screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", $"probe-1b-concurrency-{host.MaxConcurrentRuns}-{{0}}.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         bool shot = false;
         string text = "";
@@ -78,27 +80,30 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             var m = Regex.Match(text, @"([\d,]+) of ([\d,]+) steps");
             if (!shot && m.Success && Parse(m.Groups[1].Value) >= 0.4 * Parse(m.Groups[2].Value))
             {
-                await page.ScreenshotAsync(new() { Path = screenshot, FullPage = true });
+                await page.ScreenshotAsync(new() { Path = string.Format(screenshot, "mid"), FullPage = true });
                 shot = true;
             }
         }
         var s = JsonDocument.Parse(await page.EvaluateAsync<string>("() => window.__probe.stop()")).RootElement;
+        await page.WaitForTimeoutAsync(1000);   // the last redraws, then the final picture
+        await page.ScreenshotAsync(new() { Path = string.Format(screenshot, "end"), FullPage = true });
         await page.CloseAsync();
 
         string F(string name) => s.GetProperty(name) is { ValueKind: JsonValueKind.Number } v
             ? v.GetDouble().ToString("0.#", CultureInfo.InvariantCulture) : "-";
         var r = new StringBuilder();
-        r.AppendLine($"== /1b, epochs 100, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores) ==");
+        r.AppendLine($"== /1b, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores) ==");
         r.AppendLine($"status: {text}");
         r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
         r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} (+ {F("renders")} first renders)");
         r.AppendLine($"  ms per call (synchronous part): median {F("updMedian")}, p95 {F("updP95")}, max {F("updMax")}; until its promise settles: median {F("settleMedian")}, p95 {F("settleP95")}");
+        r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second");
         r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
         r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms, longest {F("longMax")} ms");
         r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
         r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
         r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
-        r.AppendLine($"screenshot: {(shot ? screenshot : "none (the run ended first)")}");
+        r.AppendLine($"screenshots: {string.Format(screenshot, shot ? "{mid,end}" : "end")}");
         r.AppendLine(problems.Count == 0 ? "console: no errors or warnings" : "console:\n  " + string.Join("\n  ", problems.Distinct().Take(20)));
         return r.ToString();
     }
@@ -172,7 +177,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
               seconds, charts: document.querySelectorAll('[data-testid=live-chart]').length, chartsUpdated,
               activeMedian: q(active, 0.5), activeMax: max(active),
               updates: p.updates.length, renders: p.renders,
-              updMedian: q(ms, 0.5), updP95: q(ms, 0.95), updMax: max(ms), settleMedian: q(settle, 0.5), settleP95: q(settle, 0.95),
+              updMsPerSec: ms.reduce((a, b) => a + b, 0) / seconds, updMedian: q(ms, 0.5), updP95: q(ms, 0.95), updMax: max(ms), settleMedian: q(settle, 0.5), settleP95: q(settle, 0.95),
               perChartWhole: p.updates.length / seconds / Math.max(1, chartsUpdated),
               perChartActive: activeRates.reduce((a, b) => a + b, 0) / Math.max(1, activeRates.length),
               longCount: p.long.length, longMsPerSec: longMs.reduce((a, b) => a + b, 0) / seconds,

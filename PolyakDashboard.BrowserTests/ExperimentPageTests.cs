@@ -68,4 +68,32 @@ public sealed class ExperimentPageTests(DashboardFixture app)
             await page.CloseAsync();
         }
     }
+
+    [Fact]
+    public async Task Diverging_runs_show_diverged_and_where_and_the_page_keeps_working()
+    {
+        var page = await app.OpenAsync("1b");
+        try
+        {
+            await page.Locator("input[data-testid=epochs]").FillAsync("10");
+            await page.Locator("input[data-testid=lr]").FillAsync("10");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            var status = page.Locator("[data-testid=status]");
+            await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 60_000 });
+            await Assertions.Expect(status).ToContainTextAsync("diverged");
+            var message = page.Locator("[data-testid=run-message]").First;
+            await Assertions.Expect(message).ToContainTextAsync("Diverged at step");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "page-1b-diverged.png"), FullPage = true });
+
+            // The server and the page carry on: a sane run afterwards completes.
+            await page.Locator("input[data-testid=lr]").FillAsync("0.1");
+            await page.Locator("input[data-testid=epochs]").FillAsync("2");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await Assertions.Expect(status).ToContainTextAsync("12 completed", new() { Timeout = 60_000 });
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
 }

@@ -44,3 +44,25 @@ for (int r = 0; r < repeats + 1; r++)
 Console.WriteLine($"16 two-well trajectories × 50 epochs: batched {Median(batchedTimes):F1} ms, one run at a time {Median(singleTimes):F1} ms, ratio {Median(singleTimes) / Median(batchedTimes):F1}×");
 
 static double Median(List<double> values) { var s = values.Order().ToArray(); return s[s.Length / 2]; }
+
+// 3. Memory over a long run: RSS after each of five 1a runs of 200 epochs (6,400 steps each) should stay flat.
+var rss = new List<double>();
+var longRun = oneA with { Epochs = 200 };
+for (int r = 0; r < 5; r++)
+{
+    Trainer.Run(quadratic, longRun);
+    GC.Collect();
+    rss.Add(Environment.WorkingSet / 1048576.0);
+}
+Console.WriteLine($"RSS after each of 5 × 6,400 steps: {string.Join(", ", rss.Select(v => $"{v:F0}"))} MB");
+
+// 4. Two-well explorer: a click (6 optimizers × 50 epochs at batch 2) and a 40 × 40 escape map.
+var race = new PolyakCore.Explorer.RaceSettings();
+var raceTimes = new List<double>();
+for (int r = 0; r < repeats + 1; r++)
+{
+    var t = Stopwatch.StartNew(); PolyakCore.Explorer.TwoWellRace.Run(race); t.Stop();
+    if (r > 0) raceTimes.Add(t.Elapsed.TotalMilliseconds);
+}
+var map = PolyakCore.Explorer.EscapeMap.Compute(race.ToRequest("polyak-sgd"), (-12, 6), (-13, 6));
+Console.WriteLine($"explorer click, 6 optimizers × 50 epochs at batch 2: {Median(raceTimes):F1} ms; 40×40 escape map (polyak-sgd, batch 2): {map.Seconds:F2} s");

@@ -1,0 +1,111 @@
+using System.Diagnostics;
+using PolyakCore.Optimization;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+
+namespace PolyakCore.Explorer;
+
+/// <summary>Everything the two-well explorer lets a user set (and keeps in the URL).</summary>
+public sealed record RaceSettings
+{
+    public double StartX { get; init; } = 3;
+    public double StartY { get; init; } = 3;
+    public IReadOnlyList<string> Optimizers { get; init; } = ["sgd", "polyak-sgd", "sps-max", "adam", "polyak-adam", "polyak-adam-corrected"];
+    public int BatchSize { get; init; } = 2;
+    public int Epochs { get; init; } = 50;
+    public double Lr { get; init; } = 0.05;
+    public double AdamLr { get; init; } = 0.1;
+    public double FStar { get; init; }
+    /// <summary>Polyak cap for every Polyak rule; null keeps each optimizer's default.</summary>
+    public double? MaxStep { get; init; }
+    public double C { get; init; } = 1.0;
+    public double A { get; init; } = TwoWellProblem.DefaultA;
+    public double B { get; init; } = TwoWellProblem.DefaultB;
+    public double WellC { get; init; } = TwoWellProblem.DefaultC;
+    public int Points { get; init; } = TwoWellProblem.DefaultPoints;
+    public int DataSeed { get; init; }
+    public int Seed { get; init; }
+
+    /// <summary>One run request per optimizer, all from the same start on the same data.</summary>
+    public IReadOnlyList<RunRequest> ToRequests() => [.. Optimizers.Select(ToRequest)];
+
+    public RunRequest ToRequest(string optimizer) => new()
+    {
+        Problem = ProblemCatalog.TwoWell,
+        ProblemOptions = new ProblemOptions { Points = Points, A = A, B = B, C = WellC, DataSeed = DataSeed, Start = [StartX, StartY] },
+        Optimizer = optimizer,
+        OptimizerOptions = new OptimizerOptions
+        {
+            Lr = optimizer == OptimizerCatalog.Adam ? AdamLr : OptimizerCatalog.UsesLearningRate(optimizer) ? Lr : null,
+            FStar = OptimizerCatalog.UsesPolyak(optimizer) ? FStar : null,
+            MaxStep = OptimizerCatalog.UsesPolyak(optimizer) ? MaxStep : null,
+            C = OptimizerCatalog.UsesPolyak(optimizer) && optimizer != OptimizerCatalog.SpsMax ? C : null,
+        },
+        BatchSize = BatchSize,
+        Epochs = Epochs,
+        Seed = Seed,
+        Label = optimizer,
+    };
+}
+
+/// <summary>One optimizer's run in the race: its path, its per-step loss and step size, and where it ended.</summary>
+public sealed record RaceLane(string Optimizer, double[] X0, double[] X1, double[] Loss, double[] StepSize,
+    string Well, double FinalLoss, RunStatus Status, string? Message);
+
+/// <summary>The race: every lane, and what it cost.</summary>
+public sealed record RaceResult(IReadOnlyList<RaceLane> Lanes, double Milliseconds);
+
+/// <summary>Runs the selected optimizers from one start point on the two-well problem, as one batched computation.</summary>
+public static class TwoWellRace
+{
+    /// <summary>Bad settings give field errors (named as in <see cref="RaceSettings"/>), nothing runs.</summary>
+    public static IReadOnlyList<FieldError> Validate(RaceSettings s, (double Min, double Max)? plotted = null)
+    {
+        var errors = new List<FieldError>();
+        if (s.Optimizers.Count == 0) errors.Add(new("optimizers", "Pick at least one optimizer."));
+        if (plotted is { } range && (s.StartX < range.Min || s.StartX > range.Max || s.StartY < range.Min || s.StartY > range.Max))
+            errors.Add(new("start", $"Start inside the plotted range [{range.Min}, {range.Max}]²."));
+        // The shared settings are checked even with no optimizer picked, through a plain sgd request.
+        var requests = s.Optimizers.Count > 0 ? s.ToRequests() : [s.ToRequest(OptimizerCatalog.Sgd)];
+        foreach (var request in requests)
+            errors.AddRange(RunValidation.Validate(request).Select(e => new FieldError(Rename(e.Field, request.Optimizer), e.Message)));
+        return [.. errors.DistinctBy(e => e.Field)];
+    }
+
+    public static RaceResult Run(RaceSettings settings, CancellationToken cancel = default)
+    {
+        var errors = Validate(settings);
+        if (errors.Count > 0) throw new RunValidationException(errors);
+        var clock = Stopwatch.StartNew();
+        var requests = settings.ToRequests();
+        var recorders = requests.Select(_ => new RunRecorder()).ToArray();
+        using var problem = (TwoWellProblem)ProblemCatalog.Create(ProblemCatalog.TwoWell, requests[0].ProblemOptions);
+        var summaries = TrajectoryBatch.Run(problem, requests, i => recorders[i], cancel);
+        var lanes = requests.Select((r, i) =>
+        {
+            var batches = recorders[i].Batches;
+            var path = new[] { new[] { settings.StartX, settings.StartY } }.Concat(batches.Select(b => b.Parameters!)).ToArray();
+            var s = summaries[i];
+            return new RaceLane(r.Optimizer, [.. path.Select(p => p[0])], [.. path.Select(p => p[1])],
+                [.. batches.Select(b => b.Loss)], [.. batches.Select(b => b.StepSize)],
+                s.Status == RunStatus.Diverged ? "diverged" : problem.WellOf(s.Parameters), s.FinalLoss, s.Status, s.Message);
+        }).ToArray();
+        return new RaceResult(lanes, clock.Elapsed.TotalMilliseconds);
+    }
+
+    // Request fields → the explorer's control names, so a message lands next to its control.
+    private static string Rename(string field, string optimizer) => field switch
+    {
+        "optimizerOptions.lr" => optimizer == OptimizerCatalog.Adam ? "adamLr" : "lr",
+        "optimizerOptions.fStar" => "fStar",
+        "optimizerOptions.maxStep" => "maxStep",
+        "optimizerOptions.c" => "c",
+        "problemOptions.a" => "a",
+        "problemOptions.b" => "b",
+        "problemOptions.c" => "wellC",
+        "problemOptions.points" => "points",
+        "problemOptions.start" => "start",
+        "optimizer" => "optimizers",
+        _ => field,
+    };
+}

@@ -87,9 +87,10 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         var s = JsonDocument.Parse(await page.EvaluateAsync<string>("() => window.__probe.stop()")).RootElement;
         await page.WaitForTimeoutAsync(1000);   // the last redraws, then the final picture
         await page.ScreenshotAsync(new() { Path = string.Format(screenshot, "end"), FullPage = true });
+        var idle = JsonDocument.Parse(await page.EvaluateAsync<string>("() => window.__probe.idle()")).RootElement;
         await page.CloseAsync();
 
-        string F(string name) => s.GetProperty(name) is { ValueKind: JsonValueKind.Number } v
+        string F(string name) => (s.TryGetProperty(name, out var x) ? x : idle.GetProperty(name)) is { ValueKind: JsonValueKind.Number } v
             ? v.GetDouble().ToString("0.#", CultureInfo.InvariantCulture) : "-";
         var r = new StringBuilder();
         r.AppendLine($"== /1b, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores) ==");
@@ -97,9 +98,9 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
         r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} (+ {F("renders")} first renders)");
         r.AppendLine($"  ms per call (synchronous part): median {F("updMedian")}, p95 {F("updP95")}, max {F("updMax")}; until its promise settles: median {F("settleMedian")}, p95 {F("settleP95")}");
-        r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second");
+        r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second; the same redraws after the runs (CPU free, {F("idleCount")} calls): median {F("idleMedian")}, p95 {F("idleP95")} ms");
         r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
-        r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms, longest {F("longMax")} ms");
+        r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms (a task counts in the second it starts), longest {F("longMax")} ms");
         r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
         r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
         r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
@@ -114,11 +115,12 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
     /// Injected before the page's own scripts. Wraps ApexCharts.prototype.updateOptions/updateSeries when
     /// the UMD bundle assigns window.ApexCharts (LiveChart.razor.js loads it on first data and redraws with
     /// updateOptions); records long tasks, the lag of a 100 ms setTimeout chain, animation-frame gaps, and
-    /// pointerdown -> next frame. Only what happens between start() and stop() counts.
+    /// pointerdown -> next frame. Only what happens between start() and stop() counts; idle() then times
+    /// the same redraws with the runs over, to tell the redraw's own cost from CPU contention.
     /// </summary>
     private const string ProbeScript = """
         (() => {
-          const p = window.__probe = { t0: 0, t1: 0, updates: [], renders: 0, long: [], lags: [], frames: [], clicks: [] };
+          const p = window.__probe = { t0: 0, t1: 0, updates: [], renders: 0, idleMs: null, long: [], lags: [], frames: [], clicks: [] };
           const on = () => p.t0 > 0 && p.t1 === 0;
           new PerformanceObserver(l => { for (const e of l.getEntries()) if (on()) p.long.push([e.startTime, e.duration]); })
             .observe({ type: 'longtask' });
@@ -133,6 +135,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
               C.prototype[name] = function (...a) {
                 const t = performance.now();
                 const result = orig.apply(this, a);
+                if (p.idleMs) p.idleMs.push(performance.now() - t);
                 if (!on()) return result;
                 const u = { t, ms: performance.now() - t, settle: NaN, chart: this.el?.closest('[data-testid=live-chart]')?.id ?? '?' };
                 p.updates.push(u);
@@ -156,6 +159,18 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
           const q = (xs, f) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
           const max = (xs) => xs.length ? Math.max(...xs) : NaN;
           p.start = () => { p.t0 = performance.now(); };
+          // The same redraws with the CPU free: LiveChart's own path, made to redraw every chart by
+          // switching smoothing on and off again.
+          p.idle = async () => {
+            const live = await import(new URL('Components/Charts/LiveChart.razor.js', document.baseURI).href);
+            const ids = [...document.querySelectorAll('[data-testid=live-chart]')].map(e => e.id);
+            p.idleMs = [];
+            for (const w of [0.01, 0]) {
+              for (const id of ids) live.setSmoothing(id, w);
+              await new Promise(r => setTimeout(r, 1500));
+            }
+            return JSON.stringify({ idleCount: p.idleMs.length, idleMedian: q(p.idleMs, 0.5), idleP95: q(p.idleMs, 0.95) });
+          };
           p.stop = () => {
             p.t1 = performance.now();
             const seconds = (p.t1 - p.t0) / 1000;

@@ -6,7 +6,8 @@ namespace PolyakDashboard.Components.Charts;
 
 /// <summary>
 /// Contour plot of a loss over a 2-D grid (filled d3-contour bands as SVG) with axes, a colour legend,
-/// labelled points and trajectories. Responsive width at a fixed aspect ratio.
+/// labelled points, trajectories (with playback) and an optional cell overlay. Responsive width at a fixed
+/// aspect ratio; text and strokes grow on wide plots (up to 1.5× at 1500 px and more).
 /// </summary>
 /// <remarks>Call the data methods after the first render (JS is unavailable while prerendering).</remarks>
 public sealed partial class Landscape : IAsyncDisposable
@@ -42,7 +43,10 @@ public sealed partial class Landscape : IAsyncDisposable
     /// <summary>A d3-scale-chromatic sequential scheme, e.g. "Viridis", "Magma", "YlGnBu". Default: "Viridis".</summary>
     [Parameter] public string ColorScheme { get; set; } = "Viridis";
 
-    /// <summary>Raised with the data coordinates of a click inside the plot area; the cursor becomes a crosshair when set.</summary>
+    /// <summary>
+    /// Raised with the data coordinates of a click inside the plot area, and while the pointer (mouse, pen or touch)
+    /// is dragged from there: at most ~8 times a second, plus once on release. The cursor becomes a crosshair when set.
+    /// </summary>
     [Parameter] public EventCallback<(double X, double Y)> OnPointClicked { get; set; }
 
     /// <summary>The plot's DOM id.</summary>
@@ -72,15 +76,81 @@ public sealed partial class Landscape : IAsyncDisposable
         await module.InvokeVoidAsync("setMarkers", ElementId, payload);
     }
 
-    /// <summary>Replaces the trajectories (and their legend).</summary>
+    /// <summary>Replaces the trajectories (and their legend); they are drawn whole until <see cref="SetProgressAsync"/>.</summary>
     public async ValueTask SetTrajectoriesAsync(IEnumerable<Trajectory> trajectories)
     {
-        var payload = trajectories.Select(t => new { name = t.Name, color = t.Color, x = ToBytes(t.X), y = ToBytes(t.Y) }).ToArray();
+        var payload = trajectories.Select(t => new
+        {
+            name = t.Name, color = t.Color, x = ToBytes(t.X), y = ToBytes(t.Y), endLabel = t.EndLabel,
+        }).ToArray();
         var module = await GetModuleAsync();
         await module.InvokeVoidAsync("setTrajectories", ElementId, payload);
     }
 
-    /// <summary>Called by the JS module on a click inside the plot area.</summary>
+    /// <summary>
+    /// Playback: draws each trajectory from its point 0 to point <paramref name="index"/> (clamped to its length),
+    /// with a head marker at that point; the end marker and end label appear once a path is drawn to its end.
+    /// </summary>
+    /// <param name="index">Point index; negative (e.g. -1) or past the end draws the whole paths.</param>
+    /// <remarks>Cheap enough to call ~30 times a second: only the paths' dash lengths and the heads move in the browser.</remarks>
+    public async ValueTask SetProgressAsync(int index)
+    {
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("setProgress", ElementId, index);
+    }
+
+    /// <summary>
+    /// Shades a regular grid of cells over the contour bands (below markers and trajectories), e.g. an escape map.
+    /// The cell of (xs[c], ys[r]) spans half the grid spacing each way and is filled with colors[r * xs.Length + c].
+    /// </summary>
+    /// <param name="xs">Cell centres along x, ascending and evenly spaced (at least 1).</param>
+    /// <param name="ys">Cell centres along y, ascending and evenly spaced (at least 1).</param>
+    /// <param name="colors">Row-major, ys.Length × xs.Length CSS colours; null leaves a cell transparent.</param>
+    /// <param name="opacity">Opacity of the whole overlay, in [0, 1]. Default: 0.45.</param>
+    /// <param name="legend">Swatches shown under the plot. Default: none.</param>
+    public async ValueTask SetOverlayAsync(double[] xs, double[] ys, string?[] colors, double opacity = 0.45,
+        IEnumerable<(string Label, string Color)>? legend = null)
+    {
+        if (xs.Length < 1 || ys.Length < 1)
+            throw new ArgumentException($"Overlay needs at least 1×1 cells, got {xs.Length}×{ys.Length}.");
+        if (colors.Length != xs.Length * ys.Length)
+            throw new ArgumentException(
+                $"Overlay colours: expected {ys.Length}×{xs.Length} = {xs.Length * ys.Length}, got {colors.Length}.", nameof(colors));
+        if (!(opacity is >= 0 and <= 1))
+            throw new ArgumentOutOfRangeException(nameof(opacity), $"Invalid overlay opacity: {opacity} (expected 0 to 1).");
+
+        // Cells travel as indices into a palette (-1 = transparent): a few distinct colours, many cells.
+        var palette = new List<string>();
+        var paletteIndex = new Dictionary<string, int>();
+        var cells = new int[colors.Length];
+        for (int k = 0; k < colors.Length; k++)
+        {
+            var color = colors[k];
+            if (string.IsNullOrEmpty(color)) { cells[k] = -1; continue; }
+            if (!paletteIndex.TryGetValue(color, out var p))
+            {
+                p = paletteIndex[color] = palette.Count;
+                palette.Add(color);
+            }
+            cells[k] = p;
+        }
+        var legendPayload = (legend ?? []).Select(l => new { label = l.Label, color = l.Color }).ToArray();
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("setOverlay", ElementId, ToBytes(xs), ToBytes(ys), palette,
+            MemoryMarshal.AsBytes(cells.AsSpan()).ToArray(), opacity, legendPayload);
+    }
+
+    /// <summary>Removes the overlay and its legend.</summary>
+    public async ValueTask ClearOverlayAsync()
+    {
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("clearOverlay", ElementId);
+    }
+
+    /// <summary>
+    /// Called by the JS module on a click inside the plot area, and while dragging there (at most ~8 times a
+    /// second, plus once on release).
+    /// </summary>
     [JSInvokable]
     public Task HandlePointClickedAsync(double x, double y) => OnPointClicked.InvokeAsync((x, y));
 

@@ -5,7 +5,9 @@ namespace PolyakDashboard.Components.Charts;
 /// <param name="Color">CSS colour.</param>
 /// <param name="X">x coordinates in data units; NaN/∞ points are skipped.</param>
 /// <param name="Y">y coordinates, same length as <paramref name="X"/>.</param>
-public sealed record Trajectory(string Name, string Color, double[] X, double[] Y);
+/// <param name="EndLabel">Short text beside the end marker, e.g. "global · 0.16"; shown once the path is drawn
+/// to its end. Default: none.</param>
+public sealed record Trajectory(string Name, string Color, double[] X, double[] Y, string? EndLabel = null);
 
 /// <summary>A labelled point on a <see cref="Landscape"/>, e.g. a minimum.</summary>
 /// <param name="Label">Text beside the mark; empty for none.</param>

@@ -149,7 +149,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
     {
         var panel = _panels.First(p => p.Runs.Contains(run));
         bool distinct = panel.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == panel.Runs.Count;
-        return distinct ? Palette.Optimizer(run.Request.Optimizer) : Palette.Index(panel.Runs.IndexOf(run));
+        return distinct ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(panel.Runs.IndexOf(run));
     }
 
     private int ChartColumns => (ShowBatchLoss ? 1 : 0) + 2 + (ShowSecondParameter ? 1 : 0);
@@ -189,7 +189,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private string ContourColor(ContourGroup group, LiveRun run) =>
         group.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == group.Runs.Count
-            ? Palette.Optimizer(run.Request.Optimizer) : Palette.Index(group.Runs.IndexOf(run));
+            ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(group.Runs.IndexOf(run));
 
     // The two-well plot always frames both wells and the start, whatever the paths do.
     private (double, double) WellRange(ContourGroup group, int axis)

@@ -1,7 +1,7 @@
 namespace PolyakDashboard.Components.Experiments;
 
 /// <summary>One colour per optimizer everywhere, and a categorical palette for many paths.</summary>
-public static class Palette
+public static class SeriesColors
 {
     private static readonly Dictionary<string, string> ByOptimizer = new()
     {

@@ -1,0 +1,54 @@
+using Microsoft.Playwright;
+
+namespace PolyakDashboard.BrowserTests;
+
+[Collection(DashboardCollection.Name)]
+public sealed class ExplorerPageTests(DashboardFixture app)
+{
+    [Fact]
+    public async Task Clicking_the_landscape_races_every_optimizer_from_there_and_keeps_it_in_the_url()
+    {
+        var page = await app.OpenAsync("explorer");
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            var lanes = page.Locator("[data-testid=lanes] tr");
+            await Assertions.Expect(lanes).ToHaveCountAsync(6);
+            var trajectories = page.Locator("[data-testid=landscape] svg path");
+            await Assertions.Expect(trajectories.First).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            var cost = page.Locator("[data-testid=race-cost]");
+            Assert.Contains("Start (3, 3)", await cost.InnerTextAsync());
+
+            // Click in the lower-left part of the plot: a new start, new paths, and the URL says where.
+            var plot = page.Locator("[data-testid=landscape] [data-plot] svg").First;
+            var box = (await plot.BoundingBoxAsync())!;
+            await page.Mouse.ClickAsync(box.X + box.Width * 0.35f, box.Y + box.Height * 0.7f);
+            await Assertions.Expect(cost).Not.ToContainTextAsync("Start (3, 3)", new() { Timeout = 10_000 });
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"explorer\?x=-?[0-9.]+&y=-?[0-9.]+"));
+            var url = page.Url;
+
+            // A student opening the same link sees the same race.
+            var student = await app.NewPageAsync();
+            await student.GotoAsync(url);
+            await DashboardFixture.WaitForInteractiveAsync(student);
+            Assert.Equal((await cost.InnerTextAsync()).Split('·')[0], (await student.Locator("[data-testid=race-cost]").InnerTextAsync()).Split('·')[0]);
+            await student.CloseAsync();
+
+            // The escape map for polyak-sgd on a 20 × 20 grid.
+            await page.GetByRole(AriaRole.Button, new() { Name = "Compute" }).ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=map-cost]")).ToContainTextAsync("1,600 runs", new() { Timeout = 60_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "explorer.png"), FullPage = true });
+
+            // Bad input: batch size 0 gets a message next to the control and nothing breaks.
+            await page.Locator("input[data-testid=batch]").FillAsync("0");
+            await page.Locator("input[data-testid=batch]").PressAsync("Tab");
+            await Assertions.Expect(page.GetByText("Batch size must be at least 1")).ToBeVisibleAsync();
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+}

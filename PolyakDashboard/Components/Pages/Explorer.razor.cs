@@ -1,0 +1,224 @@
+using Microsoft.AspNetCore.Components;
+using PolyakCore.Explorer;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Explorer;
+
+namespace PolyakDashboard.Components.Pages;
+
+/// <summary>The two-well explorer: click a start, race the optimizers from there, play the race back,
+/// and map which well each start leads to. Everything it shows lives in the URL.</summary>
+public sealed partial class Explorer : IAsyncDisposable
+{
+    private static readonly Dictionary<string, string> WellColors = new()
+    {
+        ["local"] = "#ff7f0e", ["global"] = "#17becf", ["elsewhere"] = "#9e9e9e", ["diverged"] = "#d62728",
+    };
+
+    private RaceSettings _settings = new();
+    private RaceResult? _race;
+    private IReadOnlyList<FieldError> _errors = [];
+    private IReadOnlyList<string> _urlProblems = [];
+    private Charts.Landscape? _landscape;
+    private LiveChart? _lossChart, _stepChart;
+    private (double Min, double Max) _xRange, _yRange;
+    private string _gridKey = "";
+    private bool _drawPending, _computing;
+    private int _index, _maxIndex;
+    private double _speed = 60;          // steps per second while playing
+    private CancellationTokenSource? _play;
+    private string _mapOptimizer = "polyak-sgd";
+    private int _mapSize = 40;
+    private EscapeMapResult? _map;
+    private string? _mapError;
+
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
+
+    private bool Playing => _play is not null;
+
+    protected override void OnInitialized()
+    {
+        var query = new Uri(Navigation.Uri).Query;
+        (_settings, _urlProblems) = RaceQuery.FromQuery(query);
+        Recompute(updateUrl: false);
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!_drawPending || _landscape is null) return;
+        _drawPending = false;
+        await DrawAsync();
+    }
+
+    /// <summary>Validates, races the optimizers (tens of ms), and schedules a redraw.</summary>
+    private void Recompute(bool updateUrl = true)
+    {
+        StopPlaying();
+        (_xRange, _yRange) = PlotRange(_settings);
+        _errors = TwoWellRace.Validate(_settings, plotted: null);
+        if (!InRange(_settings.StartX, _xRange) || !InRange(_settings.StartY, _yRange))
+            _errors = [.. _errors, new FieldError("start", $"Pick a start inside the plot: x0 in [{_xRange.Min:0.#}, {_xRange.Max:0.#}], x1 in [{_yRange.Min:0.#}, {_yRange.Max:0.#}].")];
+        if (_errors.Count == 0)
+        {
+            _race = TwoWellRace.Run(_settings);
+            _maxIndex = _race.Lanes.Max(l => l.X0.Length - 1);
+            _index = _maxIndex;
+        }
+        if (updateUrl)
+            Navigation.NavigateTo(new Uri(Navigation.Uri).GetLeftPart(UriPartial.Path) + RaceQuery.ToQuery(_settings), replace: true);
+        _drawPending = true;
+    }
+
+    private async Task DrawAsync()
+    {
+        if (_landscape is null) return;
+        string gridKey = $"{_settings.A}|{_settings.B}|{_settings.WellC}|{_settings.Points}|{_settings.DataSeed}";
+        if (gridKey != _gridKey)
+        {
+            _gridKey = gridKey;
+            _map = null;
+            await _landscape.ClearOverlayAsync();
+            using var problem = TwoWellProblem.Create(_settings.Points, _settings.A, _settings.B, _settings.WellC, _settings.DataSeed);
+            var grid = PolyakCore.Problems.Landscape.Evaluate(problem, [0, 0], 0, 1, _xRange, _yRange, 120, 120);
+            await _landscape.SetGridAsync(grid.Xs, grid.Ys, grid.Values);
+            await _landscape.SetMarkersAsync(problem.Minima.Select(m =>
+                new LandscapeMarker($"{m.Name} · {problem.FullLoss(m.Theta):0.##}", m.Theta[0], m.Theta[1])));
+        }
+        await _landscape.SetTrajectoriesAsync(_race is null ? [] : _race.Lanes.Select(l =>
+            new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), l.X0, l.X1, $"{l.Well} · {l.FinalLoss:G3}")));
+        await DrawChartsAsync();
+    }
+
+    // The side charts follow the scrubber: each series up to the current step.
+    private async Task DrawChartsAsync()
+    {
+        if (_race is null || _lossChart is null || _stepChart is null) return;
+        int upto = Math.Max(1, _index);
+        ChartSeries Series(RaceLane lane, double[] values)
+        {
+            int n = Math.Min(upto, values.Length);
+            return new ChartSeries(lane.Optimizer, lane.Optimizer, [.. Enumerable.Range(1, n).Select(i => (double)i)], values[..n], SeriesColors.Optimizer(lane.Optimizer));
+        }
+        await _lossChart.SetSeriesAsync(_race.Lanes.Select(l => Series(l, l.Loss)));
+        await _stepChart.SetSeriesAsync(_race.Lanes.Select(l => Series(l, l.StepSize)));
+    }
+
+    private async Task HandlePointClickedAsync((double X, double Y) point)
+    {
+        _settings = _settings with { StartX = Math.Round(point.X, 2), StartY = Math.Round(point.Y, 2) };
+        Recompute();
+        await InvokeAsync(StateHasChanged);
+    }
+
+    private void Update(RaceSettings settings)
+    {
+        _settings = settings;
+        Recompute();
+    }
+
+    private void HandleNewNoise() => Update(_settings with { Seed = _settings.Seed + 1, DataSeed = _settings.DataSeed + 1 });
+
+    private void HandlePreset(RaceSettings preset) => Update(preset);
+
+    // Playback: a timer advances the scrubber; the landscape clips the paths in the browser.
+    private void HandlePlay()
+    {
+        if (_race is null) return;
+        if (_index >= _maxIndex) _index = 0;
+        _play = new CancellationTokenSource();
+        _ = PlayAsync(_play.Token);
+    }
+
+    private async Task PlayAsync(CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(40));
+        double position = _index;
+        int frame = 0;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+            {
+                position = Math.Min(_maxIndex, position + _speed * 0.04);
+                _index = (int)position;
+                await InvokeAsync(async () =>
+                {
+                    if (_landscape is not null) await _landscape.SetProgressAsync(_index);
+                    if (++frame % 5 == 0 || _index >= _maxIndex) await DrawChartsAsync();   // charts at 5 a second
+                    StateHasChanged();
+                });
+                if (_index >= _maxIndex) break;
+            }
+        }
+        catch (OperationCanceledException) { }
+        await InvokeAsync(() => { _play = null; StateHasChanged(); });
+    }
+
+    private void StopPlaying()
+    {
+        _play?.Cancel();
+        _play = null;
+    }
+
+    private async Task HandleStepAsync(int delta)
+    {
+        StopPlaying();
+        await SeekAsync(_index + delta);
+    }
+
+    private async Task SeekAsync(int index)
+    {
+        _index = Math.Clamp(index, 0, _maxIndex);
+        if (_landscape is not null) await _landscape.SetProgressAsync(_index);
+        await DrawChartsAsync();
+    }
+
+    private async Task HandleEscapeMapAsync()
+    {
+        _computing = true;
+        _mapError = null;
+        StateHasChanged();
+        try
+        {
+            var template = _settings.ToRequest(_mapOptimizer);
+            int n = _mapSize;
+            var (x, y) = (_xRange, _yRange);
+            _map = await RunThread.Start(() => EscapeMap.Compute(template, x, y, n, n), "escape map");
+            if (_landscape is not null)
+                await _landscape.SetOverlayAsync(_map.Xs, _map.Ys, [.. _map.Wells.Select(w => (string?)WellColors[w])], 0.45,
+                    WellColors.Where(c => _map.Wells.Contains(c.Key)).Select(c => (c.Key + " well", c.Value)));
+        }
+        catch (ArgumentException e)
+        {
+            _mapError = e.Message;
+        }
+        finally
+        {
+            _computing = false;
+        }
+    }
+
+    private async Task HandleClearMapAsync()
+    {
+        _map = null;
+        if (_landscape is not null) await _landscape.ClearOverlayAsync();
+    }
+
+    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
+
+    // Frames both wells and the default start with a margin, whatever the constants.
+    private static ((double, double), (double, double)) PlotRange(RaceSettings s)
+    {
+        static (double, double) Axis(double shift) => (Math.Min(1 - shift, 1) - 4, Math.Max(1 - shift, 1) + 4);
+        return (Axis(s.B), Axis(s.WellC));
+    }
+
+    private static bool InRange(double v, (double Min, double Max) r) => v >= r.Min && v <= r.Max;
+
+    public ValueTask DisposeAsync()
+    {
+        StopPlaying();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -75,3 +75,26 @@ public class ProblemTests
         Assert.False(a.Targets.Equals(c.Targets));
     }
 }
+
+public class ClosedFormGradientTests
+{
+    public static TheoryData<string> Problems => new() { "quadratic", "noisy-linear", "two-well", "multi-linear" };
+
+    [Theory]
+    [MemberData(nameof(Problems))]
+    public void WrittenOutGradientEqualsAutograd(string name)
+    {
+        using var problem = ProblemCatalog.Create(name, new PolyakCore.Training.ProblemOptions { Points = 25, Noise = 0.5 });
+        var generator = new Generator(3);
+        int k = 7;
+        var theta = (randn(k, problem.ParameterCount, float64, generator: generator) * 3).requires_grad_();
+        var weights = rand(k, problem.Count, float64, generator: generator);
+        var (loss, gradient) = problem.WeightedLossAndGradient(theta.detach(), weights)!.Value;
+
+        var expected = (problem.PointLosses(theta, problem.Inputs, problem.Targets) * weights).sum(1, false);
+        expected.sum().backward();
+        Assert.True(loss.allclose(expected.detach(), rtol: 1e-12, atol: 1e-12), "losses differ");
+        Assert.True(gradient.allclose(theta.grad!, rtol: 1e-10, atol: 1e-10), "gradients differ");
+        Assert.True(problem.HasClosedFormGradient);
+    }
+}

@@ -80,7 +80,7 @@ public static class TwoWellRace
         var requests = settings.ToRequests();
         var recorders = requests.Select(_ => new RunRecorder()).ToArray();
         using var problem = (TwoWellProblem)ProblemCatalog.Create(ProblemCatalog.TwoWell, requests[0].ProblemOptions);
-        var summaries = TrajectoryBatch.Run(problem, requests, i => recorders[i], cancel);
+        var summaries = TrajectoryBatch.Run(problem, requests, i => recorders[i], cancel, epochLosses: false);
         var lanes = requests.Select((r, i) =>
         {
             var batches = recorders[i].Batches;

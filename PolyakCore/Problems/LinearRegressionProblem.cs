@@ -23,6 +23,16 @@ public abstract class LinearRegressionProblem : SmallProblem
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets) =>
         nn.functional.linear(theta, inputs).sub_(targets).pow_(2);      // (K, P)·(N, P)ᵀ → (K, N)
 
+    /// <summary>r = θ·xᵀ − y; loss = Σ w·r²; ∇ = 2·(w∘r)·X.</summary>
+    public override bool HasClosedFormGradient => true;
+
+    public override (Tensor Loss, Tensor Gradient)? WeightedLossAndGradient(Tensor theta, Tensor weights)
+    {
+        var residual = nn.functional.linear(theta, Inputs).sub_(Targets);   // (K, N)
+        var weighted = residual * weights;
+        return ((weighted * residual).sum(1, false), weighted.matmul(Inputs).mul_(2.0));
+    }
+
     /// <summary>PyTorch's nn.Linear default: U(−1/√F, 1/√F) for weights and bias.</summary>
     public override double[] InitialParameters(int seed)
     {

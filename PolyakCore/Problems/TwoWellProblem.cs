@@ -47,6 +47,21 @@ public sealed class TwoWellProblem : SmallProblem
         return minimum(sharp, wide);
     }
 
+    /// <summary>ℓ = min(a‖z‖², ‖z + s‖²); ∇ℓ = 2a·z in the sharp well's branch, 2(z + s) in the wide one's.</summary>
+    public override bool HasClosedFormGradient => true;
+
+    public override (Tensor Loss, Tensor Gradient)? WeightedLossAndGradient(Tensor theta, Tensor weights)
+    {
+        var z = theta.unsqueeze(1) - Inputs;                  // (K, N, 2)
+        var shifted = z + _shift;
+        var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
+        var wide = shifted.square().sum(2, false);
+        var inSharp = sharp.lt(wide);                          // ties go to the wide branch, as minimum's gradient may
+        var loss = where(inSharp, sharp, wide).mul_(weights).sum(1, false);
+        var pointGradients = where(inSharp.unsqueeze(2), z.mul_(2 * A), shifted.mul_(2.0));    // (K, N, 2)
+        return (loss, weights.unsqueeze(1).bmm(pointGradients).squeeze(1));                     // (K, 1, N)·(K, N, 2)
+    }
+
     /// <summary>The data points w_i, (N, 2).</summary>
     public double[] DataPoints() => [.. Inputs.data<double>().ToArray().Select(v => v - 1.0)];
 

@@ -15,8 +15,10 @@ namespace PolyakCore.Training;
 /// weight row over all N points, so this is for small data (K·N up to ~10⁶).</remarks>
 public static class TrajectoryBatch
 {
+    /// <param name="epochLosses">Compute the full-data loss at every epoch end for the sinks (off when only the
+    /// per-batch records are wanted: it is one more loss evaluation over all the data).</param>
     public static RunSummary[] Run(SmallProblem problem, IReadOnlyList<RunRequest> requests,
-        Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default)
+        Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default, bool epochLosses = true)
     {
         foreach (var r in requests) RunValidation.EnsureValid(r with { ProblemOptions = r.ProblemOptions with { Points = problem.Count } });
         var clock = Stopwatch.StartNew();
@@ -26,11 +28,12 @@ public static class TrajectoryBatch
 
         var start = new double[k * p];
         for (int i = 0; i < k; i++) Array.Copy(rows[i].Last, 0, start, i * p, p);
-        using var theta = tensor(start, [k, p], float64).requires_grad_();
+        using var theta = tensor(start, [k, p], float64).requires_grad_(!problem.HasClosedFormGradient);
         var adamGroups = AdamGroups(requests);
         var weights = new double[k * n];
         var alphas = new double[k];
         bool recordParameters = p <= 10;
+        bool recordEpochs = sinks is not null && epochLosses;   // full-data losses only feed records
 
         using (var scope = NewDisposeScope())
         {
@@ -44,43 +47,41 @@ public static class TrajectoryBatch
             using var scope = NewDisposeScope();
             Array.Clear(weights);
             for (int i = 0; i < k; i++) if (rows[i].Active) rows[i].FillWeights(s, weights.AsSpan(i * n, n));
-            var w = tensor(weights, float64).reshape(k, n);
+            var w = tensor(weights, [k, n], float64);
 
-            theta.grad?.zero_();
-            var losses = (problem.PointLosses(theta, problem.Inputs, problem.Targets) * w).sum(1, false);   // (K)
-            losses.sum().backward();
+            var (losses, g) = LossAndGradient(problem, theta, w);
 
             using var noGrad = no_grad();
-            var g = theta.grad!;
-            var d = g.clone();
+            var d = adamGroups.Count == 0 ? g : g.clone();
             foreach (var (direction, index) in adamGroups)
             {
                 direction.BeginStep();
                 d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
             }
-            var sums = stack([losses.detach(), g.square().sum(1, false), (g * d).sum(1, false), d.square().sum(1, false)])
+            var gg = g.square().sum(1, false);
+            var sums = (adamGroups.Count == 0 ? stack([losses, gg, gg, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
                 .data<double>().ToArray();                                                             // (4, K), one read
 
             for (int i = 0; i < k; i++)
             {
                 alphas[i] = 0;
                 if (!rows[i].Active) continue;
-                double loss = sums[i], gg = sums[k + i], gd = sums[2 * k + i], dd = sums[3 * k + i];
+                double loss = sums[i], gNormSq = sums[k + i], gd = sums[2 * k + i], dd = sums[3 * k + i];
                 int row = i;
                 Func<double, double>? trial = rows[i].Rule.NeedsTrialLoss
                     ? a => TrialLoss(problem, theta, d, w, row, a) : null;
-                var choice = rows[i].Rule.Next(new StepContext(loss, gg, gd, rows[i].Schedule.BatchesPerEpoch, trial));
+                var choice = rows[i].Rule.Next(new StepContext(loss, gNormSq, gd, rows[i].Schedule.BatchesPerEpoch, trial));
                 alphas[i] = choice.StepSize;
-                double effective = rows[i].IsGradient ? choice.StepSize : gg > 0 ? choice.StepSize * Math.Sqrt(dd / gg) : 0;
-                rows[i].Pending = (loss, choice.StepSize, gg, effective, choice.Evaluations);
+                double effective = rows[i].IsGradient ? choice.StepSize : gNormSq > 0 ? choice.StepSize * Math.Sqrt(dd / gNormSq) : 0;
+                rows[i].Pending = (loss, choice.StepSize, gNormSq, effective, choice.Evaluations);
             }
             theta.sub_(tensor(alphas, float64).unsqueeze(1) * d);
 
-            var values = theta.detach().data<double>().ToArray();
+            var values = theta.data<double>().ToArray();
             bool anyEpochEnd = false;
             for (int i = 0; i < k; i++)
                 if (rows[i].Active) anyEpochEnd |= rows[i].Record(s, values.AsSpan(i * p, p), recordParameters);
-            if (anyEpochEnd)
+            if (anyEpochEnd && recordEpochs)
             {
                 var full = ReadFullLosses(problem, theta);
                 for (int i = 0; i < k; i++) rows[i].EndEpochIfDue(s, full[i], recordParameters);
@@ -91,6 +92,16 @@ public static class TrajectoryBatch
         double? optimalLoss = optimum is null ? null : problem.FullLoss(optimum);
         foreach (var (direction, index) in adamGroups) { direction.Dispose(); index.Dispose(); }
         return [.. rows.Select(r => r.Summary(problem, optimum, optimalLoss, clock.Elapsed.TotalSeconds))];
+    }
+
+    // The written-out gradient where the problem has one; autograd otherwise.
+    private static (Tensor Losses, Tensor Gradient) LossAndGradient(SmallProblem problem, Tensor theta, Tensor w)
+    {
+        if (problem.HasClosedFormGradient) return problem.WeightedLossAndGradient(theta, w)!.Value;
+        theta.grad?.zero_();
+        var losses = (problem.PointLosses(theta, problem.Inputs, problem.Targets) * w).sum(1, false);   // (K)
+        losses.sum().backward();
+        return (losses.detach(), theta.grad!);
     }
 
     private static double[] ReadFullLosses(SmallProblem problem, Tensor theta)

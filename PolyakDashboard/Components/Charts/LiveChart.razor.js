@@ -293,10 +293,12 @@ function annotations(s) {
     return {
         yaxis: [{
             y, borderColor: '#e53935', strokeDashArray: 5,
+            // Right-aligned, small and translucent: the runs start on the left, and a run lying on
+            // the floor must stay visible under the label.
             label: {
-                text: s.options.referenceLabel ?? '', position: 'left', textAnchor: 'start',
-                borderColor: 'transparent', offsetX: 8,
-                style: { color: '#fff', background: '#e53935' },
+                text: s.options.referenceLabel ?? '', position: 'right', textAnchor: 'end',
+                borderColor: 'transparent', offsetY: -2,
+                style: { color: '#e53935', background: 'rgba(255, 255, 255, 0.6)', fontSize: '10px' },
             },
         }],
     };

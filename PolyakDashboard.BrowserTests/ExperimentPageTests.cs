@@ -5,6 +5,27 @@ namespace PolyakDashboard.BrowserTests;
 [Collection(DashboardCollection.Name)]
 public sealed class ExperimentPageTests(DashboardFixture app)
 {
+    /// <summary>Presses Run and waits until the page shows the new launch (it shows the last one on arrival).</summary>
+    private static async Task<ILocator> RunAndWaitAsync(IPage page, int timeoutSeconds = 60)
+    {
+        var status = page.Locator("[data-testid=status]");
+        string? before = await status.CountAsync() > 0 ? await status.GetAttributeAsync("data-launch") : null;
+        await page.Locator("[data-testid=run]").ClickAsync();
+        try
+        {
+            await page.WaitForFunctionAsync(
+                "before => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== before; }",
+                before, new() { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(AppContext.BaseDirectory, "screenshots", "run-did-not-start.png"), FullPage = true });
+            throw;
+        }
+        await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = timeoutSeconds * 1000 });
+        return status;
+    }
+
     [Fact]
     public async Task Page_1a_runs_and_streams_points_into_the_charts()
     {
@@ -14,10 +35,7 @@ public sealed class ExperimentPageTests(DashboardFixture app)
         try
         {
             await page.Locator("input[data-testid=epochs]").FillAsync("60");
-            await page.Locator("[data-testid=run]").ClickAsync();
-
-            var status = page.Locator("[data-testid=status]");
-            await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 60_000 });
+            var status = await RunAndWaitAsync(page);
             await Assertions.Expect(status).ToContainTextAsync("1 completed");
             Assert.Contains("1,920 of 1,920 steps", await status.InnerTextAsync());
 
@@ -53,9 +71,7 @@ public sealed class ExperimentPageTests(DashboardFixture app)
         try
         {
             await page.Locator("input[data-testid=epochs]").FillAsync(epochs.ToString());
-            await page.Locator("[data-testid=run]").ClickAsync();
-            var status = page.Locator("[data-testid=status]");
-            await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 120_000 });
+            var status = await RunAndWaitAsync(page, 120);
             Assert.Matches($"{runs} (completed|diverged)|completed.*diverged|diverged.*completed", await status.InnerTextAsync());
             await Assertions.Expect(page.Locator(".apexcharts-series path.apexcharts-line").First).ToBeVisibleAsync(new() { Timeout = 10_000 });
             Assert.Equal(runs, await page.Locator("[data-testid=results] tbody tr").CountAsync());
@@ -77,9 +93,7 @@ public sealed class ExperimentPageTests(DashboardFixture app)
         {
             await page.Locator("input[data-testid=epochs]").FillAsync("10");
             await page.Locator("input[data-testid=lr]").FillAsync("10");
-            await page.Locator("[data-testid=run]").ClickAsync();
-            var status = page.Locator("[data-testid=status]");
-            await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 60_000 });
+            var status = await RunAndWaitAsync(page);
             await Assertions.Expect(status).ToContainTextAsync("diverged");
             var message = page.Locator("[data-testid=run-message]").First;
             await Assertions.Expect(message).ToContainTextAsync("Diverged at step");
@@ -88,8 +102,8 @@ public sealed class ExperimentPageTests(DashboardFixture app)
             // The server and the page carry on: a sane run afterwards completes.
             await page.Locator("input[data-testid=lr]").FillAsync("0.1");
             await page.Locator("input[data-testid=epochs]").FillAsync("2");
-            await page.Locator("[data-testid=run]").ClickAsync();
-            await Assertions.Expect(status).ToContainTextAsync("12 completed", new() { Timeout = 60_000 });
+            await RunAndWaitAsync(page);
+            await Assertions.Expect(status).ToContainTextAsync("12 completed");
         }
         finally
         {

@@ -82,3 +82,21 @@ public class ComponentTests
         Assert.Equal(runs.Select(r => r.Id).Order(), ctx.JSInterop.Invocations["bind"].Select(i => (string)i.Arguments[2]!).Distinct().Order());
     }
 }
+
+public class ExplorerComponentTests
+{
+    [Fact]
+    public async Task BadBatchSizeShowsItsMessageNextToTheControl()
+    {
+        await using var ctx = new BunitContext();
+        ctx.Services.AddMudServices();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
+        Assert.Equal(6, cut.FindAll("[data-testid=lanes] tr").Count);
+
+        cut.Find("input[data-testid=batch]").Change("0");
+        System.IO.File.WriteAllText("/tmp/explorer.html", cut.Markup);
+        Assert.Contains("Batch size must be at least 1", cut.Markup);
+        Assert.Contains("batch=0", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
+    }
+}

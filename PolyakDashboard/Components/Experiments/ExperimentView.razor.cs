@@ -22,6 +22,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private ExperimentSettings _settings = null!;
     private Experiment _experiment = null!;
     private bool _bindPending, _resultsPending, _disposed;
+    private int _generation;   // bumps with every launch shown; async work for an older one stops
     private CancellationTokenSource? _poll;
 
     [Inject] private RunService Runs { get; set; } = null!;
@@ -114,6 +115,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private void Show(IReadOnlyList<LiveRun> runs)
     {
+        _generation++;
         _runs = runs;
         _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
         _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
@@ -128,7 +130,14 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private async Task BindChartsAsync()
     {
-        foreach (var panel in _panels)
+        int generation = _generation;
+        async Task Keep(ValueTask<IAsyncDisposable> binding)
+        {
+            var b = await binding;
+            if (generation == _generation && !_disposed) _bindings.Add(b);
+            else await b.DisposeAsync();    // a newer launch (or leaving the page) overtook this one
+        }
+        foreach (var panel in _panels.ToArray())
         {
             if (panel.Step is null || panel.Epoch is null) continue;
             var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
@@ -137,9 +146,10 @@ public sealed partial class ExperimentView : IAsyncDisposable
             await panel.Epoch.SetSeriesAsync(series);
             foreach (var run in panel.Runs)
             {
-                if (panel.Loss is not null) _bindings.Add(await Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
-                _bindings.Add(await Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
-                _bindings.Add(await Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
+                if (generation != _generation) return;
+                if (panel.Loss is not null) await Keep(Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
+                await Keep(Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
+                await Keep(Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
             }
         }
     }
@@ -157,9 +167,10 @@ public sealed partial class ExperimentView : IAsyncDisposable
     /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
     private async Task DrawResultsAsync()
     {
+        int generation = _generation;
         foreach (var group in _contours)
         {
-            if (group.Chart is null) continue;
+            if (group.Chart is null || generation != _generation) continue;
             try
             {
                 var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J,
@@ -177,7 +188,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
                 _contourErrors[group.Title] = e.Message;
             }
         }
-        if (ShowSecondParameter)
+        if (ShowSecondParameter && generation == _generation)
             foreach (var panel in _panels.Where(p => p.Second is not null))
                 await panel.Second!.SetSeriesAsync(panel.Runs.Select(r =>
                 {
@@ -236,16 +247,22 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private async Task UnbindAsync()
     {
-        foreach (var binding in _bindings) await binding.DisposeAsync();
+        var old = _bindings.ToArray();   // BindChartsAsync may still be adding to the list meanwhile
         _bindings.Clear();
+        foreach (var binding in old) await binding.DisposeAsync();
     }
 
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
-    private IEnumerable<FieldError> OtherErrors => _errors.Where(e => !FormFields.Contains(e.Field));
+    // "optimizerOptions.lr: Must be positive" reads better as "SGD learning rate: Must be positive".
+    private static string Describe(FieldError e) => (Labels.GetValueOrDefault(e.Field, e.Field)) + ": " + e.Message;
 
-    private static readonly string[] FormFields = ["epochs", "optimizerOptions.lr", "optimizerOptions.fStar", "optimizerOptions.eps",
-        "optimizerOptions.maxStep", "optimizerOptions.c", "problemOptions.a", "problemOptions.start"];
+    private static readonly Dictionary<string, string> Labels = new()
+    {
+        ["epochs"] = "Epochs", ["optimizerOptions.lr"] = "Learning rate", ["optimizerOptions.fStar"] = "Polyak f*",
+        ["optimizerOptions.eps"] = "Polyak ε", ["optimizerOptions.maxStep"] = "Polyak cap", ["optimizerOptions.c"] = "Polyak scale c",
+        ["problemOptions.a"] = "a", ["problemOptions.start"] = "Start", ["batchSize"] = "Batch size", ["queue"] = "Queue",
+    };
 
     public async ValueTask DisposeAsync()
     {

@@ -52,8 +52,8 @@ public class ComponentTests
         await using var ctx = NewContext();
         var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
 
-        cut.Find("input[data-testid=epochs]").Change("0");
-        cut.Find("input[data-testid=lr]").Change("-1");
+        cut.Find("input[data-testid=epochs]").Input("0");     // the form's fields update as you type
+        cut.Find("input[data-testid=lr]").Input("-1");
         cut.Find("button[data-testid=run]").Click();
 
         Assert.Contains("Epochs must be between 1 and", cut.Markup);
@@ -67,8 +67,8 @@ public class ComponentTests
         await using var ctx = NewContext();
         var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
 
-        cut.Find("input[data-testid=epochs]").Change("7");
-        cut.Find("input[data-testid=lr]").Change("0.04");
+        cut.Find("input[data-testid=epochs]").Input("7");
+        cut.Find("input[data-testid=lr]").Input("0.04");
         cut.Find("button[data-testid=run]").Click();
 
         var runs = ctx.Services.GetRequiredService<RunService>().List();

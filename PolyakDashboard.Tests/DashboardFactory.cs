@@ -11,5 +11,6 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseEnvironment("Development");
         builder.UseSetting("Runs:MaxQueueLength", "40");
         builder.UseSetting("Runs:BroadcastIntervalMs", "20");
+        builder.UseSetting("Runs:MaxConcurrentRuns", "2");   // a slow test run must not hold up the others
     }
 }

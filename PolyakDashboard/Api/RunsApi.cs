@@ -39,7 +39,8 @@ public static class RunsApi
         var (request, error) = await ReadJsonAsync<RunRequest>(http);
         if (error is not null) return error;
         var result = runs.Start(request!);
-        return Answer(result, r => new { id = r.Runs[0].Id, status = r.Runs[0].Status });
+        // "queued": the run was accepted into the queue (a free worker may already have started it).
+        return Answer(result, r => new { id = r.Runs[0].Id, status = RunStatus.Queued });
     }
 
     private static async Task<IResult> StartExperimentAsync(string id, HttpRequest http, RunService runs)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.JSInterop;
 using PolyakCore.Experiments;
 using PolyakCore.Problems;
 using PolyakCore.Training;
@@ -74,15 +75,22 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (_bindPending)
+        try
         {
-            _bindPending = false;
-            await BindChartsAsync();
+            if (_bindPending)
+            {
+                _bindPending = false;
+                await BindChartsAsync();
+            }
+            if (_resultsPending && _runs.Count > 0 && !IsRunning)
+            {
+                _resultsPending = false;
+                await DrawResultsAsync();
+            }
         }
-        if (_resultsPending && _runs.Count > 0 && !IsRunning)
+        catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException)
         {
-            _resultsPending = false;
-            await DrawResultsAsync();
+            // A newer launch replaced these charts, or the page closed, while we were talking to them.
         }
     }
 
@@ -139,7 +147,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
         }
         foreach (var panel in _panels.ToArray())
         {
-            if (panel.Step is null || panel.Epoch is null) continue;
+            if (panel.Step is null || panel.Epoch is null || generation != _generation) continue;
             var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
             if (panel.Loss is not null) await panel.Loss.SetSeriesAsync(series);
             await panel.Step.SetSeriesAsync(series);

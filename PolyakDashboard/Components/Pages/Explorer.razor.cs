@@ -151,7 +151,10 @@ public sealed partial class Explorer : IAsyncDisposable
                 if (_index >= _maxIndex) break;
             }
         }
-        catch (OperationCanceledException) { }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or Microsoft.JSInterop.JSDisconnectedException)
+        {
+            return;   // paused, or the page closed
+        }
         await InvokeAsync(() => { _play = null; StateHasChanged(); });
     }
 

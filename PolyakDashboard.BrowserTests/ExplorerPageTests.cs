@@ -35,16 +35,22 @@ public sealed class ExplorerPageTests(DashboardFixture app)
             Assert.Equal((await cost.InnerTextAsync()).Split('·')[0], (await student.Locator("[data-testid=race-cost]").InnerTextAsync()).Split('·')[0]);
             await student.CloseAsync();
 
-            // The escape map for polyak-sgd on a 20 × 20 grid.
+            // The escape map of full-batch SGD below the stability edge: both basins show.
+            await page.GotoAsync("explorer?batch=25&lr=0.04&opt=sgd,polyak-sgd");
+            await DashboardFixture.WaitForInteractiveAsync(page);
             await page.GetByRole(AriaRole.Button, new() { Name = "Compute" }).ClickAsync();
-            await Assertions.Expect(page.Locator("[data-testid=map-cost]")).ToContainTextAsync("1,600 runs", new() { Timeout = 60_000 });
+            var mapCost = page.Locator("[data-testid=map-cost]");
+            await Assertions.Expect(mapCost).ToContainTextAsync("1,600 runs", new() { Timeout = 60_000 });
+            await Assertions.Expect(mapCost).ToContainTextAsync("local");
+            await Assertions.Expect(mapCost).ToContainTextAsync("global");
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "explorer.png"), FullPage = true });
+            await page.Locator("[data-testid=landscape]").ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "explorer-landscape.png") });
 
             // Bad input: batch size 0 gets a message next to the control and nothing breaks.
             await page.Locator("input[data-testid=batch]").FillAsync("0");
             await page.Locator("input[data-testid=batch]").PressAsync("Tab");
             await Assertions.Expect(page.Locator("[data-testid=settings-errors]")).ToContainTextAsync("Batch size must be at least 1");
-            Assert.Equal(6, await lanes.CountAsync());   // the last good race stays on screen
+            Assert.Equal(2, await lanes.CountAsync());   // the last good race (sgd, polyak-sgd) stays on screen
             Assert.Empty(errors);
         }
         finally

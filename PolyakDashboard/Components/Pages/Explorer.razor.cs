@@ -14,7 +14,7 @@ public sealed partial class Explorer : IAsyncDisposable
 {
     private static readonly Dictionary<string, string> WellColors = new()
     {
-        ["local"] = "#ff7f0e", ["global"] = "#17becf", ["elsewhere"] = "#9e9e9e", ["diverged"] = "#d62728",
+        ["local"] = "#ff7f0e", ["global"] = "#eeeeee", ["elsewhere"] = "#9e9e9e", ["diverged"] = "#d62728",
     };
 
     private RaceSettings _settings = new();
@@ -29,7 +29,7 @@ public sealed partial class Explorer : IAsyncDisposable
     private int _index, _maxIndex;
     private double _speed = 60;          // steps per second while playing
     private CancellationTokenSource? _play;
-    private string _mapOptimizer = "polyak-sgd";
+    private string _mapOptimizer = "sgd";
     private int _mapSize = 40;
     private EscapeMapResult? _map;
     private string? _mapError;

@@ -78,24 +78,29 @@ public static class Trainer
         }
 
         var optimum = problem.Optimum;
-        return new RunSummary
-        {
-            Status = status,
-            Message = message,
-            Steps = step,
-            TotalSteps = total,
-            FinalLoss = problem.FullLoss(last),
-            Parameters = last,
-            ParameterNames = problem.ParameterNames,
-            MaxStepSize = stats.Max,
-            MeanStepSize = stats.Mean,
-            DivergedAtStep = status == RunStatus.Diverged ? step : null,
-            Optimum = optimum,
-            OptimalLoss = optimum is null ? null : problem.FullLoss(optimum),
-            Seconds = clock.Elapsed.TotalSeconds,
-            Request = request,
-        };
+        return Summarize(problem, request, status, message, step, total, last, stats, clock.Elapsed.TotalSeconds,
+            optimum, optimum is null ? null : problem.FullLoss(optimum));
     }
+
+    /// <summary>The end of a run, as every engine reports it.</summary>
+    internal static RunSummary Summarize(SmallProblem problem, RunRequest request, RunStatus status, string? message,
+        int steps, int total, double[] last, StepStats stats, double seconds, double[]? optimum, double? optimalLoss) => new()
+    {
+        Status = status,
+        Message = message,
+        Steps = steps,
+        TotalSteps = total,
+        FinalLoss = problem.FullLoss(last),
+        Parameters = last,
+        ParameterNames = problem.ParameterNames,
+        MaxStepSize = stats.Max,
+        MeanStepSize = stats.Mean,
+        DivergedAtStep = status == RunStatus.Diverged ? steps : null,
+        Optimum = optimum,
+        OptimalLoss = optimalLoss,
+        Seconds = seconds,
+        Request = request,
+    };
 
     private static StepRecord TrainStep(SmallProblem problem, Reduction reduction, TorchSharp.Modules.Parameter theta,
         Optimizer optimizer, Tensor inputs, Tensor targets)

@@ -197,22 +197,7 @@ public static class TrajectoryBatch
             (_status, _message, Active) = (status, message, false);
         }
 
-        public RunSummary Summary(SmallProblem problem, double[]? optimum, double? optimalLoss, double seconds) => new()
-        {
-            Status = _status,
-            Message = _message,
-            Steps = _steps,
-            TotalSteps = Total,
-            FinalLoss = problem.FullLoss(Last),
-            Parameters = Last,
-            ParameterNames = problem.ParameterNames,
-            MaxStepSize = _stats.Max,
-            MeanStepSize = _stats.Mean,
-            DivergedAtStep = _status == RunStatus.Diverged ? _steps : null,
-            Optimum = optimum,
-            OptimalLoss = optimalLoss,
-            Seconds = seconds,
-            Request = _request,
-        };
+        public RunSummary Summary(SmallProblem problem, double[]? optimum, double? optimalLoss, double seconds) =>
+            Trainer.Summarize(problem, _request, _status, _message, _steps, Total, Last, _stats, seconds, optimum, optimalLoss);
     }
 }

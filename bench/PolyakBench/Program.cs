@@ -66,3 +66,10 @@ for (int r = 0; r < repeats + 1; r++)
 }
 var map = PolyakCore.Explorer.EscapeMap.Compute(race.ToRequest("polyak-sgd"), (-12, 6), (-13, 6));
 Console.WriteLine($"explorer click, 6 optimizers × 50 epochs at batch 2: {Median(raceTimes):F1} ms; 40×40 escape map (polyak-sgd, batch 2): {map.Seconds:F2} s");
+
+// 5. Questions 2a–2c: server time per update of the "Line search & constraints" page.
+double Time(Action work) { var times = new List<double>(); for (int r = 0; r < repeats + 1; r++) { var t = Stopwatch.StartNew(); work(); t.Stop(); if (r > 0) times.Add(t.Elapsed.TotalMilliseconds); } return Median(times); }
+Console.WriteLine($"2a line search (3 methods × 40 its + contour): {Time(() => PolyakCore.Demos.LineSearchDemo.Run(new())):F1} ms; " +
+    $"2a mini-batch (3 methods, 1b, batch 16, 2 epochs): {Time(() => PolyakCore.Demos.StochasticLineSearch.Run("noisy-linear", 16, 2)):F1} ms; " +
+    $"2b: {Time(() => PolyakCore.Demos.ChangeOfVariables.Run(new())):F2} ms; " +
+    $"2c: {Time(() => PolyakCore.Demos.PenaltyMethod.Run(new())):F2} ms, 2-D: {Time(() => PolyakCore.Demos.PenaltyMethod.Plane(10)):F1} ms");

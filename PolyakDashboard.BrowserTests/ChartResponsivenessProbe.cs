@@ -22,6 +22,8 @@ namespace PolyakDashboard.BrowserTests;
 ///   POLYAK_PROBE=1 dotnet test PolyakDashboard.BrowserTests --filter ChartResponsivenessProbe
 /// Figures go to the test output and /tmp/chart-probe.txt; screenshots (mid-run, end) to screenshots/.
 /// POLYAK_PROBE_EPOCHS overrides the 100 epochs (the default grid takes only ~10 s; more gives steadier figures).
+/// POLYAK_PROBE_VIEWPORT_HEIGHT overrides the 860 px window height: on /1b the charts start ~1,800 px
+/// down, so at 860 none is in view (LiveChart defers charts out of view); 3200 puts all 12 in view.
 /// It starts its own app per configuration (DashboardFixture cannot set Runs:MaxConcurrentRuns).
 /// </summary>
 public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
@@ -37,19 +39,20 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             return;
         }
         int epochs = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_EPOCHS"), out int e) ? e : 100;
+        int height = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_VIEWPORT_HEIGHT"), out int h) ? h : 860;
         var report = new StringBuilder();
         foreach (int? concurrency in new int?[] { null, 6 })
         {
-            string section = await MeasureAsync(concurrency, epochs);
+            string section = await MeasureAsync(concurrency, epochs, height);
             output.WriteLine(section);
             report.AppendLine(section);
         }
         await File.WriteAllTextAsync(ReportPath, report.ToString());
     }
 
-    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs)
+    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight)
     {
-        await using var host = await ProbeHost.StartAsync(maxConcurrentRuns);
+        await using var host = await ProbeHost.StartAsync(maxConcurrentRuns, viewportHeight);
         var page = await host.Browser.NewPageAsync();
         var problems = new List<string>();
         page.Console += (_, m) => { if (m.Type is "error" or "warning") problems.Add($"console.{m.Type}: {m.Text}"); };
@@ -60,11 +63,16 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
 
         await page.Locator("input[data-testid=epochs]").FillAsync(epochs.ToString(CultureInfo.InvariantCulture));
         await page.EvaluateAsync("() => window.__probe.start()");
+        // The status shows the last launch until the new one registers: wait for its launch id to change.
+        var status = page.Locator("[data-testid=status]");
+        string? before = await status.CountAsync() > 0 ? await status.GetAttributeAsync("data-launch") : null;
         await page.Locator("[data-testid=run]").ClickAsync();
+        await page.WaitForFunctionAsync(
+            "before => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== before; }",
+            before, new() { Timeout = 15_000 });
 
         // Until the grid finishes: a real mouse click on the (inert) page heading every ~200 ms, timed in
         // the page from the event's timestamp to the next animation frame; one screenshot at ~40 %.
-        var status = page.Locator("[data-testid=status]");
         var heading = await page.Locator("h1").BoundingBoxAsync() ?? throw new InvalidOperationException("no h1");
         string screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", $"probe-1b-concurrency-{host.MaxConcurrentRuns}-{{0}}.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
@@ -93,10 +101,10 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         string F(string name) => (s.TryGetProperty(name, out var x) ? x : idle.GetProperty(name)) is { ValueKind: JsonValueKind.Number } v
             ? v.GetDouble().ToString("0.#", CultureInfo.InvariantCulture) : "-";
         var r = new StringBuilder();
-        r.AppendLine($"== /1b, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores) ==");
+        r.AppendLine($"== /1b, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores), viewport 1280x{viewportHeight} ==");
         r.AppendLine($"status: {text}");
-        r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
-        r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} (+ {F("renders")} first renders)");
+        r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, in view {F("chartsInView")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
+        r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} ({F("updOptions")} updateOptions, {F("updSeries")} updateSeries) (+ {F("renders")} first renders)");
         r.AppendLine($"  ms per call (synchronous part): median {F("updMedian")}, p95 {F("updP95")}, max {F("updMax")}; until its promise settles: median {F("settleMedian")}, p95 {F("settleP95")}");
         r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second; the same redraws after the runs (CPU free, {F("idleCount")} calls): median {F("idleMedian")}, p95 {F("idleP95")} ms");
         r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
@@ -137,7 +145,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
                 const result = orig.apply(this, a);
                 if (p.idleMs) p.idleMs.push(performance.now() - t);
                 if (!on()) return result;
-                const u = { t, ms: performance.now() - t, settle: NaN, chart: this.el?.closest('[data-testid=live-chart]')?.id ?? '?' };
+                const u = { t, name, ms: performance.now() - t, settle: NaN, chart: this.el?.closest('[data-testid=live-chart]')?.id ?? '?' };
                 p.updates.push(u);
                 Promise.resolve(result).then(() => { u.settle = performance.now() - t; }, () => {});
                 return result;
@@ -190,8 +198,10 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             const longMs = p.long.map(x => x[1]);
             return JSON.stringify({ // NaN (nothing measured) becomes null
               seconds, charts: document.querySelectorAll('[data-testid=live-chart]').length, chartsUpdated,
+              chartsInView: [...document.querySelectorAll('[data-testid=live-chart]')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).length,
               activeMedian: q(active, 0.5), activeMax: max(active),
               updates: p.updates.length, renders: p.renders,
+              updOptions: p.updates.filter(u => u.name === 'updateOptions').length, updSeries: p.updates.filter(u => u.name === 'updateSeries').length,
               updMsPerSec: ms.reduce((a, b) => a + b, 0) / seconds, updMedian: q(ms, 0.5), updP95: q(ms, 0.95), updMax: max(ms), settleMedian: q(settle, 0.5), settleP95: q(settle, 0.95),
               perChartWhole: p.updates.length / seconds / Math.max(1, chartsUpdated),
               perChartActive: activeRates.reduce((a, b) => a + b, 0) / Math.max(1, activeRates.length),
@@ -211,14 +221,15 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
     {
         private readonly Factory _factory;
         private readonly string _profileDir = Directory.CreateTempSubdirectory("polyak-probe-").FullName;
+        private readonly string _storeDir = Directory.CreateTempSubdirectory("polyak-probe-runs-").FullName;
         private IPlaywright? _playwright;
         public IBrowserContext Browser { get; private set; } = null!;
         public string BaseUrl { get; private set; } = "";
         public int MaxConcurrentRuns => _factory.Services.GetRequiredService<IOptions<RunOptions>>().Value.MaxConcurrentRuns;
 
-        private ProbeHost(int? maxConcurrentRuns) => _factory = new Factory(maxConcurrentRuns);
+        private ProbeHost(int? maxConcurrentRuns) => _factory = new Factory(maxConcurrentRuns, _storeDir);
 
-        public static async Task<ProbeHost> StartAsync(int? maxConcurrentRuns)
+        public static async Task<ProbeHost> StartAsync(int? maxConcurrentRuns, int viewportHeight)
         {
             var host = new ProbeHost(maxConcurrentRuns);
             host._factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
@@ -232,7 +243,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
                 Headless = true,
                 Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-                ViewportSize = new() { Width = 1280, Height = 860 },
+                ViewportSize = new() { Width = 1280, Height = viewportHeight },
             });
             return host;
         }
@@ -243,13 +254,16 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             _playwright?.Dispose();
             await _factory.DisposeAsync();
             try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
+            try { Directory.Delete(_storeDir, recursive: true); } catch (IOException) { }
         }
 
-        private sealed class Factory(int? maxConcurrentRuns) : WebApplicationFactory<Program>
+        private sealed class Factory(int? maxConcurrentRuns, string storeDir) : WebApplicationFactory<Program>
         {
             protected override void ConfigureWebHost(IWebHostBuilder builder)
             {
                 builder.UseEnvironment("Development");
+                // A run store of its own: the probe neither sees earlier launches nor leaves runs in data/runs.db.
+                builder.UseSetting("ConnectionStrings:Runs", $"Data Source={Path.Combine(storeDir, "runs.db")}");
                 if (maxConcurrentRuns is { } n) builder.UseSetting("Runs:MaxConcurrentRuns", n.ToString(CultureInfo.InvariantCulture));
             }
         }

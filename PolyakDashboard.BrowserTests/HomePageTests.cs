@@ -64,7 +64,6 @@ public sealed class HomePageTests(DashboardFixture app)
     [Theory]
     [InlineData("/1d", "Child-speech GPT")]
     [InlineData("/playground", "Child-speech playground")]
-    [InlineData("/constraints", "Line search")]
     [InlineData("/runs", "Runs")]
     public async Task Unbuilt_pages_say_coming_soon(string path, string title)
     {

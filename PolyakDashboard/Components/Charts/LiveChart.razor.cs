@@ -8,7 +8,7 @@ namespace PolyakDashboard.Components.Charts;
 /// A line chart over ApexCharts whose data never travels through Blazor renders: C# pushes points with
 /// <see cref="SetSeriesAsync"/>/<see cref="AppendAsync"/>, and <see cref="TrainingHubClient"/> binds series
 /// to live training runs entirely in the browser. The JS side keeps raw data, decimates it to about
-/// 1,000 points per series and redraws at most ~14 times a second.
+/// 1,000 points per series and redraws at most 15 times a second (fewer when many charts share the page's redraw budget).
 /// </summary>
 /// <remarks>Call the data methods after the first render (JS is unavailable while prerendering).</remarks>
 public sealed partial class LiveChart : IAsyncDisposable

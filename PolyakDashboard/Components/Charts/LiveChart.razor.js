@@ -1,11 +1,11 @@
 // LiveChart: an ApexCharts line chart fed from typed-array buffers. Data reaches it either from C#
 // (setSeries/append/clear) or straight from other JS (appendPoints/replaceSeries, used by
-// training-hub.js), never through Blazor renders. Redraws are coalesced and decimated.
+// training-hub.js), never through Blazor renders. Charts only mark themselves dirty; one scheduler
+// per page redraws them (see "Scheduling" below), decimated, through the cheapest ApexCharts call.
 import { loadScript } from '../../js/load-script.js';
-import { SeriesBuffer, decimate, yExtent } from '../../js/series-buffer.js';
+import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
 
-const TARGET_POINTS = 1000; // per series after decimation
-const MIN_FRAME_MS = 70; // at most ~14 redraws a second (ApexCharts needs 15-25 ms per redraw)
+const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
 // Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const PALETTE = ['#3f51b5', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#039be5',
@@ -22,7 +22,8 @@ function stateOf(id) {
         s = {
             id, el: null, plotEl: null, legendEl: null, options: {}, smoothing: 0,
             series: new Map(), chart: null, rendering: null, shapeKey: '',
-            dirty: false, scheduled: false, lastDraw: 0,
+            axesKey: '', dataKey: '', // what the chart last received (see draw)
+            dirty: false, lastDraw: -Infinity, lastData: -Infinity, visible: true,
         };
         charts.set(id, s);
     }
@@ -35,12 +36,14 @@ const bytesToDoubles = (bytes) => new Float64Array(bytes.slice().buffer); // sli
 
 export function init(id, options) {
     const s = stateOf(id);
+    if (s.el) scheduler.unobserve(s);
     s.el = document.getElementById(id);
     s.plotEl = s.el.querySelector('[data-plot]');
     s.legendEl = s.el.querySelector('[data-legend]');
     s.options = options;
     s.smoothing = options.smoothing ?? 0;
     s.shapeKey = '';
+    scheduler.observe(s);
     schedule(s);
 }
 
@@ -53,6 +56,7 @@ export function configure(id, options) {
 
 export function setSeries(id, list) {
     const s = stateOf(id);
+    s.lastData = performance.now();
     s.series.clear();
     for (const item of list) {
         const buf = new SeriesBuffer(item.id, item.name, item.color);
@@ -82,7 +86,10 @@ export function setSmoothing(id, weight) {
 
 export function dispose(id) {
     const s = charts.get(id);
-    if (s) destroyChart(s);
+    if (s) {
+        scheduler.forget(s);
+        destroyChart(s);
+    }
     charts.delete(id);
     disposed.add(id);
 }
@@ -94,6 +101,7 @@ export function appendPoints(id, seriesId, xs, ys) {
     if (disposed.has(id)) return;
     const s = stateOf(id);
     seriesOf(s, seriesId).append(xs, ys);
+    s.lastData = performance.now();
     schedule(s);
 }
 
@@ -102,6 +110,7 @@ export function replaceSeries(id, seriesId, xs, ys) {
     if (disposed.has(id)) return;
     const s = stateOf(id);
     seriesOf(s, seriesId).replace(xs, ys);
+    s.lastData = performance.now();
     schedule(s);
 }
 
@@ -131,6 +140,7 @@ export function downloadCsv(id, fileName) {
 
 export async function downloadPng(id, fileName) {
     const s = stateOf(id);
+    if (s.dirty && s.chart && !s.rendering) draw(s, performance.now()); // the picture shows all data
     if (!s.chart) return;
     const { imgURI } = await s.chart.dataURI({ scale: 2 });
     save(imgURI, fileName);
@@ -145,29 +155,137 @@ function save(url, fileName) {
     a.remove();
 }
 
-// ---- Drawing ---------------------------------------------------------------------------------
+// ---- Scheduling ------------------------------------------------------------------------------
+//
+// ApexCharts re-renders a whole chart on every update (15-40 ms), so a page with a dozen streaming
+// charts that each redraw on their own saturates the main thread. Instead every chart of the page
+// shares one loop on requestAnimationFrame that redraws the dirty ones, least recently drawn first
+// (round robin), visible charts before the others, within a budget:
+//  - chart work per frame stops once FRAME_BUDGET_MS is spent (one redraw always fits), and over
+//    time takes at most MAX_SHARE of the main thread (a token bucket: a long redraw is paid back by
+//    the frames after it), so many charts each update less often instead of freezing the page;
+//  - a chart redraws at most MAX_PER_SECOND times a second;
+//  - a chart out of view (IntersectionObserver) redraws only every OFFSCREEN_INTERVAL_MS, or once its
+//    data has paused for QUIET_MS, and first in line as soon as it scrolls into view. Its first
+//    render is never deferred: it replaces the "Waiting for data" placeholder.
 
-/** Coalesces redraws: one per animation frame, and none sooner than MIN_FRAME_MS after the last. */
+const FRAME_BUDGET_MS = 12;
+const MAX_SHARE = 0.5;
+const MAX_PER_SECOND = 15;
+const MIN_INTERVAL_MS = 1000 / MAX_PER_SECOND - 2; // - 2: frames land on a ~16.7 ms grid
+const OFFSCREEN_INTERVAL_MS = 2000;
+const QUIET_MS = 150;
+
+const scheduler = (globalThis.__polyakLiveChartScheduler ??= createScheduler());
+
+/** Marks a chart as needing a redraw; the page's scheduler does it when its turn comes. */
 function schedule(s) {
     s.dirty = true;
-    if (s.scheduled || !s.plotEl) return;
-    s.scheduled = true;
-    const wait = Math.max(0, s.lastDraw + MIN_FRAME_MS - performance.now());
-    setTimeout(() => requestAnimationFrame(() => {
-        s.scheduled = false;
-        draw(s);
-    }), wait);
+    scheduler.wake();
 }
 
-function draw(s) {
-    if (!s.dirty || !charts.has(s.id) || !s.plotEl?.isConnected) return;
-    if (s.rendering) return; // the render's completion reschedules
-    if (!globalThis.ApexCharts) {
-        loadScript('lib/apexcharts/apexcharts.min.js').then(() => schedule(s), console.error);
-        return;
+function createScheduler() {
+    const dirty = () => [...charts.values()].filter(s => s.dirty);
+    let credit = FRAME_BUDGET_MS; // ms of chart work allowed now (negative: debt)
+    let creditAt = performance.now();
+    let frameRequested = false, timer = 0, loading = false;
+
+    const observer = typeof IntersectionObserver === 'function'
+        ? new IntersectionObserver((entries) => {
+            let woke = false;
+            for (const e of entries) {
+                const s = e.target.__polyakLiveChart;
+                if (!s) continue;
+                s.visible = e.isIntersecting;
+                woke ||= s.visible && s.dirty;
+            }
+            if (woke) wake();
+        }, { rootMargin: '100px 0px' })
+        : null;
+
+    /** When chart s may redraw (Infinity: not until something else happens). */
+    function dueAt(s) {
+        if (!s.dirty || s.rendering || !s.plotEl?.isConnected) return Infinity;
+        if (!s.chart) return -Infinity; // first render (or a rebuild): at once
+        if (s.visible) return s.lastDraw + MIN_INTERVAL_MS;
+        return Math.max(s.lastDraw + MIN_INTERVAL_MS,
+            Math.min(s.lastDraw + OFFSCREEN_INTERVAL_MS, s.lastData + QUIET_MS));
     }
+
+    function wake() {
+        if (frameRequested) return;
+        clearTimeout(timer);
+        timer = 0;
+        frameRequested = true;
+        requestAnimationFrame(frame);
+    }
+
+    function frame() {
+        frameRequested = false;
+        if (!globalThis.ApexCharts) {
+            if (!loading && dirty().length) {
+                loading = true;
+                loadScript('lib/apexcharts/apexcharts.min.js')
+                    .then(() => wake(), console.error)
+                    .finally(() => { loading = false; });
+            }
+            return;
+        }
+        const start = performance.now();
+        credit = Math.min(FRAME_BUDGET_MS, credit + (start - creditAt) * MAX_SHARE);
+        creditAt = start;
+        const ready = dirty().filter(s => dueAt(s) <= start)
+            .sort((a, b) => (b.visible - a.visible) || (a.lastDraw - b.lastDraw));
+        for (const s of ready) {
+            const now = performance.now();
+            if (credit <= 0 || now - start >= FRAME_BUDGET_MS) break;
+            try {
+                draw(s, now);
+            } catch (e) {
+                console.error(e);
+            }
+            credit -= performance.now() - now;
+        }
+        const end = performance.now();
+        credit = Math.min(FRAME_BUDGET_MS, credit + (end - creditAt) * MAX_SHARE);
+        creditAt = end;
+        // Sleep until the next chart is due (and the budget allows it), by timer if that is far off.
+        const next = Math.min(...dirty().map(dueAt));
+        if (next === Infinity) return;
+        const wait = Math.max(next - end, credit > 0 ? 0 : -credit / MAX_SHARE);
+        if (wait < 20) wake();
+        else timer = setTimeout(() => { timer = 0; wake(); }, wait - 10);
+    }
+
+    return {
+        wake,
+        observe(s) {
+            s.el.__polyakLiveChart = s;
+            observer?.observe(s.el);
+        },
+        unobserve(s) {
+            observer?.unobserve(s.el);
+            delete s.el.__polyakLiveChart;
+        },
+        forget(s) {
+            s.dirty = false;
+            if (s.el) this.unobserve(s);
+        },
+    };
+}
+
+// ---- Drawing ---------------------------------------------------------------------------------
+
+/**
+ * Brings the chart up to date. New or renamed series rebuild it; otherwise only the data went to
+ * ApexCharts (updateSeries) unless the axes, titles or reference line changed too (updateOptions,
+ * which copies and compares every option, data included, so it is kept for those rare moments).
+ * Nothing at all is called when neither changed (e.g. the smoothing slider let go where it was).
+ */
+function draw(s, now) {
+    if (!s.dirty || !charts.has(s.id) || !s.plotEl?.isConnected || s.rendering) return;
     s.dirty = false;
-    s.lastDraw = performance.now();
+    s.lastDraw = now;
 
     const list = [...s.series.values()];
     const logY = !!s.options.logY;
@@ -184,28 +302,62 @@ function draw(s) {
         return;
     }
 
-    const series = list.map(b => ({
-        name: b.name,
-        data: b.hidden ? [] : decimate(b.px, b.py, b.plotted, TARGET_POINTS),
-    }));
-    const dynamic = { series, xaxis: xAxis(s, list), yaxis: yAxis(s, list), annotations: annotations(s) };
-    if (s.chart) {
-        s.chart.updateOptions(dynamic, false, false, false);
-    } else {
-        const chart = new ApexCharts(s.plotEl, { ...baseOptions(s, list), ...dynamic });
+    const width = s.plotEl.clientWidth || 600;
+    const target = Math.max(100, Math.min(MAX_POINTS, 2 * Math.round(width)));
+    const dataKey = list.map(b => (b.hidden ? 'h' : `${b.version}`)).join(',') + `|${target}`;
+    const series = list.map(b => ({ name: b.name, data: b.hidden ? [] : b.decimated(target) }));
+    const axes = { xaxis: xAxis(s, list, width), yaxis: yAxis(s, list), annotations: annotations(s) };
+    // Formatters are fixed per chart (they drop out of the key); everything else is plain data.
+    const axesKey = JSON.stringify(axes);
+
+    if (!s.chart) {
+        const chart = new ApexCharts(s.plotEl, { ...baseOptions(s, list), ...axes, series });
+        keepLegendCssStill(chart);
         s.chart = chart;
+        s.axesKey = axesKey;
+        s.dataKey = dataKey;
         s.rendering = chart.render().finally(() => {
             if (s.chart !== chart) return; // destroyed meanwhile
             s.rendering = null;
-            if (s.dirty) schedule(s);
+            if (s.dirty) scheduler.wake();
         });
+    } else if (axesKey !== s.axesKey) {
+        s.axesKey = axesKey;
+        s.dataKey = dataKey;
+        s.chart.updateOptions({ ...axes, series }, false, false, false);
+    } else if (dataKey !== s.dataKey) {
+        s.dataKey = dataKey;
+        s.chart.updateSeries(series, false);
     }
+}
+
+/**
+ * ApexCharts 4.7 appends a new <style> (its legend's CSS) inside the chart's SVG on every render and
+ * update, legend shown or not. Each one changes the document's set of style sheets, so the getBBox
+ * text measurements that follow restyle the whole page: on a page like /1b that doubled the cost of
+ * an update (~40 ms instead of ~20). The same rules, put in <head> once, style every chart alike.
+ * Patched on the shared prototype, once, and only if ApexCharts still has that shape.
+ */
+function keepLegendCssStill(chart) {
+    const helpers = chart.legend?.legendHelpers;
+    const proto = helpers && Object.getPrototypeOf(helpers);
+    if (!proto || proto.__polyakOneLegendCss || typeof proto.appendToForeignObject !== 'function'
+        || typeof proto.getLegendStyles !== 'function') return;
+    proto.appendToForeignObject = function () {
+        if (document.getElementById('apexcharts-legend-css')) return;
+        const style = this.getLegendStyles();
+        style.id = 'apexcharts-legend-css';
+        document.head.appendChild(style);
+    };
+    proto.__polyakOneLegendCss = true;
 }
 
 function destroyChart(s) {
     if (s.chart) s.chart.destroy();
     s.chart = null;
     s.rendering = null;
+    s.axesKey = '';
+    s.dataKey = '';
     if (s.plotEl) s.plotEl.replaceChildren();
 }
 
@@ -233,7 +385,7 @@ function baseOptions(s, list) {
 }
 
 /** x ticks at round numbers (ApexCharts splits the raw data range evenly: 1, 600.9, 1201, ...). */
-function xAxis(s, list) {
+function xAxis(s, list, width) {
     const axis = {
         type: 'numeric', title: { text: s.options.xTitle ?? undefined },
         labels: { formatter: formatX }, tooltip: { enabled: false },
@@ -245,7 +397,7 @@ function xAxis(s, list) {
         hi = Math.max(hi, b.px[b.plotted - 1]); // x ascends within a series
     }
     if (!(lo <= hi)) return axis;
-    const maxTicks = Math.min(12, Math.max(3, Math.floor((s.plotEl.clientWidth || 600) / 60)));
+    const maxTicks = Math.min(12, Math.max(3, Math.floor(width / 60)));
     return { ...axis, ...niceRange(lo, hi, maxTicks) };
 }
 
@@ -268,7 +420,7 @@ function yAxis(s, list) {
     const axis = { title: { text: o.yTitle ?? undefined }, forceNiceScale: !o.logY };
     if (!extent) return axis;
     if (!o.logY) {
-        axis.labels = { formatter: (v) => formatNumber(v, 3) };
+        axis.labels = { formatter: formatLinear };
         if (ref != null) { axis.min = extent[0]; axis.max = extent[1]; }
         return axis;
     }
@@ -334,6 +486,8 @@ function formatPower(v) {
     if (Math.abs(v - k) > 1e-6) return formatNumber(Math.pow(10, v), 2);
     return '10' + String(k).replace(/./g, c => SUPERSCRIPT[c] ?? c);
 }
+
+const formatLinear = (v) => formatNumber(v, 3);
 
 function formatNumber(v, digits) {
     if (!Number.isFinite(v)) return String(v);

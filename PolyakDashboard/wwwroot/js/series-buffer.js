@@ -1,9 +1,15 @@
 // Raw series data in growable typed arrays, plus what a chart draws from it: the plotted values
-// (finite only, optionally log10, optionally EMA-smoothed, updated incrementally as points arrive)
-// and a min/max bucket decimation of those to a fixed number of points.
+// (finite only, optionally log10, optionally EMA-smoothed, updated incrementally as points arrive,
+// with their running y range) and a min/max bucket decimation of those to a given number of points,
+// cached until the plotted values change.
 
 /** Numbers from JSON may be null or strings ("NaN"); null must not become 0. */
 const toNumber = (v) => (v == null ? NaN : +v);
+
+// Versions are unique across all buffers: a chart compares them to tell whether what it drew is
+// current, and a buffer that replaces another (setSeries) must never repeat the old one's number.
+// Page-wide, like LiveChart's chart map, in case the module is ever loaded under two URLs.
+const versions = (globalThis.__polyakSeriesVersions ??= { last: 0 });
 
 export class SeriesBuffer {
     constructor(id, name, color) {
@@ -52,6 +58,10 @@ export class SeriesBuffer {
         this.emaLast = 0;
         this.emaCount = 0;
         this.plotKey = '';
+        this.yMin = Infinity; // range of py[0..plotted)
+        this.yMax = -Infinity;
+        this.version = ++versions.last; // changes whenever px/py change
+        this.decimatedCache = null;
     }
 
     /**
@@ -73,6 +83,7 @@ export class SeriesBuffer {
                 this[k] = grown;
             }
         }
+        const plottedBefore = this.plotted;
         for (let i = this.consumed; i < this.length; i++) {
             const x = this.x[i];
             let y = this.y[i];
@@ -86,8 +97,20 @@ export class SeriesBuffer {
             this.px[this.plotted] = x;
             this.py[this.plotted] = y;
             this.plotted++;
+            if (y < this.yMin) this.yMin = y;
+            if (y > this.yMax) this.yMax = y;
         }
+        if (this.plotted !== plottedBefore) this.version = ++versions.last;
         this.consumed = this.length;
+    }
+
+    /** decimate() of the plotted points, computed again only when they or the target change. */
+    decimated(target) {
+        const c = this.decimatedCache;
+        if (c && c.version === this.version && c.target === target) return c.points;
+        const points = decimate(this.px, this.py, this.plotted, target);
+        this.decimatedCache = { version: this.version, target, points };
+        return points;
     }
 }
 
@@ -124,12 +147,9 @@ export function decimate(xs, ys, n, target) {
 export function yExtent(seriesList, extra) {
     let lo = Infinity, hi = -Infinity;
     for (const s of seriesList) {
-        if (s.hidden) continue;
-        for (let i = 0; i < s.plotted; i++) {
-            const v = s.py[i];
-            if (v < lo) lo = v;
-            if (v > hi) hi = v;
-        }
+        if (s.hidden || s.plotted === 0) continue;
+        if (s.yMin < lo) lo = s.yMin;
+        if (s.yMax > hi) hi = s.yMax;
     }
     for (const v of extra) {
         if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }

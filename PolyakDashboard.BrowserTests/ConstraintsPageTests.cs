@@ -75,11 +75,10 @@ public sealed class ConstraintsPageTests(DashboardFixture app, ITestOutputHelper
             await batch.PressAsync("Tab");
             await Assertions.Expect(increases.Filter(new() { HasText = "armijo-sgd" })).ToContainTextAsync("0 of", new() { Timeout = 30_000 });
             output.WriteLine($"2a mini-batch (batch 1000): {await page.Locator("[data-testid=mb-time]").InnerTextAsync()}");
+            // Batch 1 would be 2,000 steps a method: too slow to recompute as a control moves, so it says so.
             await batch.FillAsync("1");
             await batch.PressAsync("Tab");
-            await Assertions.Expect(page.Locator("[data-testid=mb-time]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
-            await Assertions.Expect(increases.Filter(new() { HasText = "armijo-sgd" })).ToContainTextAsync("of 2000 steps", new() { Timeout = 60_000 });
-            output.WriteLine($"2a mini-batch (batch 1, 2 epochs): {await page.Locator("[data-testid=mb-time]").InnerTextAsync()}");
+            await Assertions.Expect(page.Locator("[data-testid=mb-errors]")).ToContainTextAsync("at most 300 steps", new() { Timeout = 10_000 });
 
             // 2b: three charts; a negative target puts the optimum on the boundary.
             await page.Locator(".mud-tab", new() { HasText = "2b" }).ClickAsync();
@@ -134,9 +133,11 @@ public sealed class ConstraintsPageTests(DashboardFixture app, ITestOutputHelper
             await penaltyIterations.PressAsync("Tab");
             await Assertions.Expect(page.Locator("[data-testid=pen-errors]")).ToHaveCountAsync(0);
 
-            // Back to 2a: it shows what it showed before (mini-batches, batch 1), and is still live.
+            // Back to 2a: it kept its settings (mini-batches, batch 1) and is still live once the batch is sane again.
             await page.Locator(".mud-tab", new() { HasText = "2a" }).ClickAsync();
             await Assertions.Expect(page.Locator("input[data-testid=mb-batch]")).ToHaveValueAsync("1");
+            await page.Locator("input[data-testid=mb-batch]").FillAsync("16");
+            await page.Locator("input[data-testid=mb-batch]").PressAsync("Tab");
             await Assertions.Expect(increases).ToHaveCountAsync(3, new() { Timeout = 60_000 });
 
             // The 2-D view in dark mode, for the record.

@@ -85,7 +85,13 @@ public sealed class DashboardFixture : IAsyncLifetime
 
     private sealed class DashboardFactory : WebApplicationFactory<Program>
     {
-        protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Development");
+        protected override void ConfigureWebHost(IWebHostBuilder builder)
+        {
+            builder.UseEnvironment("Development");
+            // A run store of its own, so browser tests neither see nor leave runs in the app's data/runs.db.
+            string folder = Directory.CreateTempSubdirectory("polyak-browser-runs-").FullName;
+            builder.UseSetting("ConnectionStrings:Runs", $"Data Source={Path.Combine(folder, "runs.db")}");
+        }
     }
 }
 

@@ -3,14 +3,40 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace PolyakDashboard.Tests;
 
-/// <summary>The app in memory, with small queue limits so tests can hit them.</summary>
+/// <summary>The app in memory, with small queue limits so tests can hit them, and a run store of its own:
+/// a fresh temp file (deleted with the factory) unless <see cref="DatabasePath"/> names one, e.g. to restart
+/// on another factory's file.</summary>
 public sealed class DashboardFactory : WebApplicationFactory<Program>
 {
+    private string? _ownDir;
+    private string? _databasePath;
+
+    public string DatabasePath
+    {
+        get => _databasePath ??= Path.Combine(_ownDir = Directory.CreateTempSubdirectory("polyak-runs-").FullName, "runs.db");
+        init => _databasePath = value;
+    }
+
+    /// <summary>More settings, applied last ("ConnectionStrings:Runs" replaces the one built from <see cref="DatabasePath"/>).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Anything else to configure (applied last).</summary>
+    public Action<IWebHostBuilder>? Configure { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
         builder.UseSetting("Runs:MaxQueueLength", "40");
         builder.UseSetting("Runs:BroadcastIntervalMs", "20");
         builder.UseSetting("Runs:MaxConcurrentRuns", "2");   // a slow test run must not hold up the others
+        builder.UseSetting("ConnectionStrings:Runs", $"Data Source={DatabasePath}");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        Configure?.Invoke(builder);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_ownDir is not null) try { Directory.Delete(_ownDir, recursive: true); } catch (IOException) { }
     }
 }

@@ -10,6 +10,7 @@ builder.AddRuns();
 builder.AddDashboardUi();
 
 var app = builder.Build();
+if (!app.OpenRunStore()) return 3;     // the reason is printed; a restart loop would only repeat it
 app.MapRuns();
 app.MapDashboardUi();
 app.Run();

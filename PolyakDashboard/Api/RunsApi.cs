@@ -1,11 +1,14 @@
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
 using PolyakCore.Experiments;
 using PolyakCore.Export;
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.Api;
 
@@ -22,8 +25,10 @@ public static class RunsApi
         api.MapGet("/runs/{id}", (string id, RunService runs) =>
             runs.Get(id) is { } run ? Results.Ok(RunInfo.Of(run)) : UnknownRun(id));
         api.MapGet("/runs/{id}/metrics", Metrics);
-        api.MapDelete("/runs/{id}", (string id, RunService runs) =>
-            runs.Cancel(id) ? Results.Accepted($"/api/runs/{id}", new { id, status = runs.Get(id)!.Status }) : UnknownRun(id));
+        api.MapDelete("/runs/{id}", DeleteAsync);
+        api.MapGet("/runs/{id}/export", Export);
+        api.MapPost("/runs/import", ImportAsync);
+        api.MapPut("/runs/{id}/annotations", AnnotateAsync);
         api.MapGet("/experiments", () => Results.Ok(ExperimentCatalog.All));
         api.MapPost("/experiments/{id}/runs", StartExperimentAsync);
         api.MapGet("/catalog", () => Results.Ok(new
@@ -72,6 +77,57 @@ public static class RunsApi
         return Results.Json(new { id, parameterNames = run.ParameterNames, batches = run.Batches(), epochs = run.Epochs() }, PolyakJson.Options);
     }
 
+    /// <summary>Cancels a run; with purge=true deletes a finished run and its records instead.</summary>
+    private static async Task<IResult> DeleteAsync(string id, bool? purge, RunService runs, RunHistory history)
+    {
+        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        if (purge != true)
+        {
+            run.Cancel();
+            return Results.Accepted($"/api/runs/{id}", new { id, status = run.Status });
+        }
+        if (!run.IsFinished) return Results.Problem(statusCode: 400, title: "Run not finished",
+            detail: $"Run '{id}' is {Lower(run.Status)}: cancel it first (DELETE without purge), then purge it once it has ended.");
+        await history.PurgeAsync(run);
+        return Results.NoContent();
+    }
+
+    /// <summary>The run and every record as one JSON document, the one import takes.</summary>
+    private static IResult Export(string id, RunService runs, HttpResponse response)
+    {
+        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        if (!run.IsFinished) return Results.Problem(statusCode: 409, title: "Run not finished",
+            detail: $"Run '{id}' is {Lower(run.Status)}; export it when it has ended.");
+        response.Headers.ContentDisposition = $"attachment; filename=\"{id}.json\"";
+        return Results.Json(RunDocument.Of(run), PolyakJson.Options);
+    }
+
+    private static async Task<IResult> ImportAsync(HttpRequest http, RunHistory history, IOptions<RunOptions> options)
+    {
+        long limit = options.Value.MaxImportBytes;
+        if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
+        var (document, error) = await ReadJsonAsync<RunDocument>(http, limit);
+        if (error is not null) return error;
+        var errors = document!.Validate();
+        if (errors.Count > 0) return Invalid(errors);
+        var run = await history.ImportAsync(document);
+        return Results.Created($"/api/runs/{run.Id}", new { id = run.Id, status = run.Status });
+    }
+
+    private static async Task<IResult> AnnotateAsync(string id, HttpRequest http, RunService runs, RunHistory history)
+    {
+        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        var (annotations, error) = await ReadJsonAsync<RunAnnotations>(http);
+        if (error is not null) return error;
+        var errors = annotations!.Validate();
+        if (errors.Count > 0) return Invalid(errors);
+        var (tags, note) = annotations.Normalized();
+        await history.AnnotateAsync(run, tags, note);
+        return Results.Ok(RunInfo.Of(run));
+    }
+
+    private static string Lower(RunStatus status) => status.ToString().ToLowerInvariant();
+
     private static IResult Answer(StartResult result, Func<StartResult, object> accepted) => result.Failure switch
     {
         StartFailure.None => Results.Accepted(result.Runs.Count == 1 ? $"/api/runs/{result.Runs[0].Id}" : "/api/runs", accepted(result)),
@@ -87,10 +143,10 @@ public static class RunsApi
         Results.Problem(statusCode: 404, title: "Unknown run", detail: $"There is no run '{id}'.");
 
     /// <summary>Reads a JSON body with our options, turning every way it can be wrong into a 400 naming the field.</summary>
-    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest http) where T : class
+    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest http, long maxBytes = MaxBodyBytes) where T : class
     {
-        if (http.ContentLength > MaxBodyBytes)
-            return (null, Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {MaxBodyBytes / 1024} KB."));
+        var tooLarge = Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {Size(maxBytes)}.");
+        if (http.ContentLength > maxBytes) return (null, tooLarge);
         try
         {
             using var limited = new MemoryStream();
@@ -99,8 +155,7 @@ public static class RunsApi
             while ((read = await http.Body.ReadAsync(buffer, http.HttpContext.RequestAborted)) > 0)
             {
                 limited.Write(buffer, 0, read);
-                if (limited.Length > MaxBodyBytes)
-                    return (null, Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {MaxBodyBytes / 1024} KB."));
+                if (limited.Length > maxBytes) return (null, tooLarge);
             }
             if (limited.Length == 0) return (null, Invalid([new FieldError("body", "A JSON body is required.")]));
             limited.Position = 0;
@@ -114,6 +169,8 @@ public static class RunsApi
             return (null, Invalid([new FieldError(field, JsonMessage(e))]));
         }
     }
+
+    private static string Size(long bytes) => bytes >= 1 << 20 ? $"{bytes >> 20} MB" : $"{bytes >> 10} KB";
 
     private static string JsonMessage(JsonException e) =>
         e.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "Unknown field: " + e.Message.Split('\'').ElementAtOrDefault(1)

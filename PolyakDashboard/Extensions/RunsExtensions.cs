@@ -3,10 +3,11 @@ using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.Extensions;
 
-/// <summary>Registration of the run queue, the live hub and the HTTP API.</summary>
+/// <summary>Registration of the run store, the run queue, the live hub and the HTTP API.</summary>
 public static class RunsExtensions
 {
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
@@ -15,7 +16,13 @@ public static class RunsExtensions
         builder.Services.Configure<RunOptions>(builder.Configuration.GetSection("Runs"));
         builder.Services.Configure<JsonOptions>(o => PolyakJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
+        // The store ("ConnectionStrings:Runs") and the history that fills it: registered before the queue,
+        // so history is loaded before the first run starts and written after the last one is cancelled.
+        builder.Services.AddSingleton<RunStore>();
+        builder.Services.AddSingleton<IRunArchive>(sp => sp.GetRequiredService<RunStore>());
         builder.Services.AddSingleton<RunRegistry>();
+        builder.Services.AddSingleton<RunHistory>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RunHistory>());
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
@@ -23,6 +30,23 @@ public static class RunsExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));
         return builder;
+    }
+
+    /// <summary>Opens (creates, migrates) the run store, or says plainly why it cannot: false means exit.</summary>
+    /// <remarks>A corrupt or locked file is a one-line message and an exit code, not a stack trace on every restart.</remarks>
+    public static bool OpenRunStore(this WebApplication app)
+    {
+        try
+        {
+            app.Services.GetRequiredService<RunStore>().Open();
+            return true;
+        }
+        catch (RunStoreException e)
+        {
+            app.Logger.LogCritical("{Message}", e.Message);
+            Console.Error.WriteLine(e.Message);
+            return false;
+        }
     }
 
     public static WebApplication MapRuns(this WebApplication app)

@@ -6,10 +6,10 @@ namespace PolyakDashboard.Runs;
 /// <summary>A run as the API and the hub show it.</summary>
 public sealed record RunInfo(string Id, string? Label, string? ExperimentId, RunStatus Status, string? Message,
     int Step, int TotalSteps, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
-    IReadOnlyList<string> ParameterNames, RunRequest Request, RunSummary? Summary)
+    IReadOnlyList<string> ParameterNames, RunRequest Request, RunSummary? Summary, IReadOnlyList<string> Tags, string? Note)
 {
     public static RunInfo Of(LiveRun r) => new(r.Id, r.Request.Label, r.ExperimentId, r.Status, r.Message, r.Step, r.TotalSteps,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.ParameterNames, r.Request, r.Summary);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.ParameterNames, r.Request, r.Summary, r.Tags, r.Note);
 }
 
 /// <summary>New per-batch records of one run, column-wise (what the "points" message carries).</summary>

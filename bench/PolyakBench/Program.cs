@@ -73,3 +73,11 @@ Console.WriteLine($"2a line search (3 methods × 40 its + contour): {Time(() => 
     $"2a mini-batch (3 methods, 1b, batch 16, 2 epochs): {Time(() => PolyakCore.Demos.StochasticLineSearch.Run("noisy-linear", 16, 2)):F1} ms; " +
     $"2b: {Time(() => PolyakCore.Demos.ChangeOfVariables.Run(new())):F2} ms; " +
     $"2c: {Time(() => PolyakCore.Demos.PenaltyMethod.Run(new())):F2} ms, 2-D: {Time(() => PolyakCore.Demos.PenaltyMethod.Plane(10)):F1} ms");
+
+// 6. Persisting: a 1a run (polyak-sgd, batch 1, 30,000 steps) recorded into a LiveRun as the server does,
+//    alone and with the run store writing its records every 0.5 s (SQLite, WAL, one transaction per flush).
+var persisted = await PersistBench.RunAsync(quadratic, oneA with { BatchSize = 1, Epochs = 30 }, repeats);
+Console.WriteLine($"1a, batch 1, 30,000 steps: in memory {persisted.Plain:F0} ms, persisted {persisted.Stored:F0} ms, " +
+    $"overhead {100 * (persisted.Stored / persisted.Plain - 1):F1}% (CPU {persisted.PlainCpu:F0} / {persisted.StoredCpu:F0} ms, " +
+    $"{100 * (persisted.StoredCpu / persisted.PlainCpu - 1):F1}%); {persisted.Rows:N0} rows stored per run, the flush after the end {persisted.LastFlush:F0} ms; " +
+    $"all {persisted.Rows:N0} in one transaction {persisted.WriteAll:F0} ms ({1000 * persisted.WriteAll / persisted.Rows:F1} µs/row)");

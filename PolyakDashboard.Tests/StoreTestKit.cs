@@ -1,0 +1,72 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+
+namespace PolyakDashboard.Tests;
+
+/// <summary>What the run-store tests share: starting and waiting for runs over HTTP, and reading the
+/// database file directly (SQL of its own, not the store's code).</summary>
+internal static class StoreTestKit
+{
+    public static async Task<string> StartAsync(HttpClient client, object request)
+    {
+        var response = await client.PostAsJsonAsync("/api/runs", request);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("id").GetString()!;
+    }
+
+    public static async Task<JsonElement> WaitAsync(HttpClient client, string id, Func<JsonElement, bool>? until = null, int seconds = 90)
+    {
+        until ??= r => r.GetProperty("status").GetString() is not ("queued" or "running");
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var run = JsonDocument.Parse(await client.GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (until(run)) return run;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Run {id} is still {run.GetProperty("status")}.");
+            await Task.Delay(50);
+        }
+    }
+
+    public static Task<string> MetricsAsync(HttpClient client, string id) => client.GetStringAsync($"/api/runs/{id}/metrics?format=json");
+
+    /// <summary>Rows per run id in the file: (batches, epochs, min step, max step).</summary>
+    public static Dictionary<string, (long Batches, long Epochs, long MinStep, long MaxStep)> RowCounts(string databasePath)
+    {
+        using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT r.id,
+                   (SELECT count(*) FROM batches b WHERE b.run = r.seq),
+                   (SELECT count(*) FROM epochs e WHERE e.run = r.seq),
+                   coalesce((SELECT min(step) FROM batches b WHERE b.run = r.seq), 0),
+                   coalesce((SELECT max(step) FROM batches b WHERE b.run = r.seq), 0)
+            FROM runs r
+            """;
+        using var reader = command.ExecuteReader();
+        var counts = new Dictionary<string, (long, long, long, long)>();
+        while (reader.Read()) counts[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        return counts;
+    }
+
+    /// <summary>A consistent copy of what the file holds right now (SQLite's online backup): the state a
+    /// process killed at this moment would leave behind, since only committed writes survive a crash.</summary>
+    public static void CrashImage(string databasePath, string copyPath)
+    {
+        using var source = new SqliteConnection($"Data Source={databasePath};Pooling=False");
+        using var target = new SqliteConnection($"Data Source={copyPath};Pooling=False");
+        source.Open();
+        target.Open();
+        source.BackupDatabase(target);
+    }
+
+    public static string TempFolder() => Directory.CreateTempSubdirectory("polyak-store-test-").FullName;
+
+    public static void DeleteFolder(string folder)
+    {
+        try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+    }
+}

@@ -1,0 +1,352 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Data.Sqlite;
+using PolyakCore.Export;
+using PolyakCore.Training;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.Storage;
+
+/// <summary>The run store cannot be used at all (corrupt, locked, unreadable, from a newer version).</summary>
+public sealed class RunStoreException(string path, string reason, Exception? inner = null)
+    : Exception($"The run store {path} cannot be opened: {reason}. Move it aside or set ConnectionStrings:Runs.", inner);
+
+/// <summary>What one flush writes for one run: its row (when it changed) and its new records.</summary>
+public sealed record RunWrite(string RunId, StoredRun? Run, IReadOnlyList<BatchRecord> Batches, IReadOnlyList<EpochRecord> Epochs);
+
+/// <summary>Runs and their records in SQLite: one file in WAL mode ("ConnectionStrings:Runs", default
+/// <c>Data Source=data/runs.db</c> under the content root), created and migrated on first use.</summary>
+/// <remarks>Thread-safe; each call opens a pooled connection. Writes are serialized by the caller
+/// (<see cref="RunHistory"/>), so SQLite never has two writers of ours to arbitrate.</remarks>
+public sealed class RunStore : IRunArchive, IDisposable
+{
+    public const string DefaultConnectionString = "Data Source=data/runs.db";
+    public const string RunningMessage = "The server stopped while this run was running.";
+    public const string QueuedMessage = "The server stopped before this run started.";
+
+    // PolyakJson, compact; rows written by an older build may carry a field this one no longer has.
+    private static readonly JsonSerializerOptions Json = new(PolyakJson.Options)
+    {
+        WriteIndented = false, UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+    };
+
+    private const string RunColumns = """
+        id, launch_id, experiment_id, request, status, message, created_at, started_at, finished_at,
+        total_steps, parameter_names, summary, tags, note
+        """;
+
+    private readonly string _connectionString;
+    private readonly ILogger<RunStore> _logger;
+    private readonly Lock _openGate = new();
+    private volatile bool _opened;
+
+    public RunStore(IConfiguration configuration, IHostEnvironment environment, ILogger<RunStore> logger)
+    {
+        _logger = logger;
+        var builder = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Runs") ?? DefaultConnectionString);
+        bool isFile = builder.Mode != SqliteOpenMode.Memory && builder.DataSource is { Length: > 0 } source
+            && source != ":memory:" && !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
+        if (isFile)
+        {
+            FilePath = Path.GetFullPath(builder.DataSource, environment.ContentRootPath);
+            DisplayPath = Path.IsPathRooted(builder.DataSource) ? FilePath : Path.GetRelativePath(environment.ContentRootPath, FilePath);
+            builder.DataSource = FilePath;
+        }
+        else DisplayPath = builder.DataSource;
+        builder.ForeignKeys = true;
+        _connectionString = builder.ToString();
+    }
+
+    /// <summary>The database file (null for an in-memory store).</summary>
+    public string? FilePath { get; }
+
+    /// <summary>The file as messages name it: as configured, a relative path relative to the content root.</summary>
+    public string DisplayPath { get; }
+
+    /// <summary>Creates the folder and the file, switches to WAL, applies migrations and marks the runs a
+    /// previous process left queued or running as interrupted. Idempotent; throws <see cref="RunStoreException"/>.</summary>
+    public void Open()
+    {
+        if (_opened) return;
+        lock (_openGate)
+        {
+            if (_opened) return;
+            try
+            {
+                if (FilePath is not null) Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                Execute(connection, "PRAGMA journal_mode = WAL");
+                Migrate(connection);
+                int interrupted = MarkInterrupted(connection);
+                if (interrupted > 0) _logger.LogWarning("{Count} run(s) were left unfinished by the last process; marked interrupted", interrupted);
+                _logger.LogInformation("Run store {Path} open (schema version {Version})", DisplayPath, StoreMigrations.Scripts.Count);
+                _opened = true;
+            }
+            catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                throw new RunStoreException(DisplayPath, Reason(e), e);
+            }
+        }
+    }
+
+    /// <summary>The newest <paramref name="count"/> runs, oldest first, records not read.</summary>
+    public IReadOnlyList<LiveRun> LoadNewest(int count)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, $"""
+            SELECT {RunColumns}, (SELECT max(step) FROM batches WHERE run = runs.seq)
+            FROM runs ORDER BY created_at DESC, seq DESC LIMIT $count
+            """, ("$count", count));
+        using var reader = command.ExecuteReader();
+        var runs = new List<LiveRun>();
+        while (reader.Read())
+        {
+            try
+            {
+                var stored = ReadRun(reader);
+                if (stored.IsFinished) runs.Add(Restored(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14)));
+            }
+            catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
+            {
+                _logger.LogWarning(e, "Stored run {Id} cannot be read; it is left out", reader.GetString(0));   // one bad row must not stop the server
+            }
+        }
+        runs.Reverse();
+        return runs;
+    }
+
+    public LiveRun? Find(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, $"""
+            SELECT {RunColumns}, (SELECT max(step) FROM batches WHERE run = runs.seq) FROM runs WHERE id = $id
+            """, ("$id", id));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var stored = ReadRun(reader);
+        // Unfinished rows belong to a live run, which the registry holds in memory.
+        return stored.IsFinished ? Restored(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14)) : null;
+    }
+
+    public bool Contains(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, "SELECT 1 FROM runs WHERE id = $id", ("$id", id));
+        return command.ExecuteScalar() is not null;
+    }
+
+    /// <summary>Every record of a run, in step (epoch) order; empty for an unknown id.</summary>
+    public RunRecorder LoadRecords(string id)
+    {
+        var records = new RunRecorder();
+        using var connection = Connect();
+        using (var command = Command(connection, """
+            SELECT b.step, b.epoch, b.loss, b.step_size, b.grad_norm_sq, b.effective_step, b.evaluations, b.parameters
+            FROM batches b JOIN runs r ON r.seq = b.run WHERE r.id = $id ORDER BY b.step
+            """, ("$id", id)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+                records.Batches.Add(new BatchRecord(reader.GetInt32(0), reader.GetInt32(1), Real(reader, 2), Real(reader, 3),
+                    Real(reader, 4), Real(reader, 5), reader.GetInt32(6), Doubles(reader, 7)));
+        }
+        using (var command = Command(connection, """
+            SELECT e.epoch, e.loss, e.parameters FROM epochs e JOIN runs r ON r.seq = e.run WHERE r.id = $id ORDER BY e.epoch
+            """, ("$id", id)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read()) records.Epochs.Add(new EpochRecord(reader.GetInt32(0), Real(reader, 1), Doubles(reader, 2)));
+        }
+        return records;
+    }
+
+    /// <summary>Writes run rows (insert or update) and records in one transaction, with one prepared statement
+    /// per table. Records of a run with no row (deleted meanwhile) are skipped. Re-writing a record replaces it.</summary>
+    public void Write(IReadOnlyList<RunWrite> writes)
+    {
+        if (writes.Count == 0) return;
+        using var connection = Connect();
+        using var transaction = connection.BeginTransaction();
+        using var upsert = Prepare(connection, transaction, $"""
+            INSERT INTO runs ({RunColumns}, label)
+            VALUES ($id, $launch_id, $experiment_id, $request, $status, $message, $created_at, $started_at, $finished_at,
+                    $total_steps, $parameter_names, $summary, $tags, $note, $label)
+            ON CONFLICT (id) DO UPDATE SET
+                launch_id = excluded.launch_id, experiment_id = excluded.experiment_id, request = excluded.request,
+                status = excluded.status, message = excluded.message, created_at = excluded.created_at,
+                started_at = excluded.started_at, finished_at = excluded.finished_at, total_steps = excluded.total_steps,
+                parameter_names = excluded.parameter_names, summary = excluded.summary, tags = excluded.tags,
+                note = excluded.note, label = excluded.label
+            RETURNING seq
+            """, "$id", "$launch_id", "$experiment_id", "$request", "$status", "$message", "$created_at", "$started_at",
+            "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label");
+        using var lookup = Prepare(connection, transaction, "SELECT seq FROM runs WHERE id = $id", "$id");
+        using var batch = Prepare(connection, transaction, """
+            INSERT OR REPLACE INTO batches (run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations, parameters)
+            VALUES ($run, $step, $epoch, $loss, $step_size, $grad_norm_sq, $effective_step, $evaluations, $parameters)
+            """, "$run", "$step", "$epoch", "$loss", "$step_size", "$grad_norm_sq", "$effective_step", "$evaluations", "$parameters");
+        using var epoch = Prepare(connection, transaction, """
+            INSERT OR REPLACE INTO epochs (run, epoch, loss, parameters) VALUES ($run, $epoch, $loss, $parameters)
+            """, "$run", "$epoch", "$loss", "$parameters");
+
+        foreach (var write in writes)
+        {
+            object? seq;
+            if (write.Run is { } run)
+            {
+                Bind(upsert, run.Id, run.LaunchId, run.ExperimentId, Serialize(run.Request), StatusText(run.Status), run.Message,
+                    Time(run.CreatedAt), Time(run.StartedAt), Time(run.FinishedAt), run.TotalSteps, Serialize(run.ParameterNames),
+                    run.Summary is null ? null : Serialize(run.Summary), Serialize(run.Tags), run.Note, run.Request.Label);
+                seq = upsert.ExecuteScalar();
+            }
+            else
+            {
+                Bind(lookup, write.RunId);
+                seq = lookup.ExecuteScalar();
+            }
+            if (seq is null) continue;
+            var (bp, ep) = (batch.Parameters, epoch.Parameters);
+            bp[0].Value = ep[0].Value = seq;
+            foreach (var b in write.Batches)
+            {
+                (bp[1].Value, bp[2].Value, bp[3].Value, bp[4].Value) = (b.Step, b.Epoch, Real(b.Loss), Real(b.StepSize));
+                (bp[5].Value, bp[6].Value, bp[7].Value, bp[8].Value) = (Real(b.GradNormSq), Real(b.EffectiveStep), b.Evaluations, Blob(b.Parameters));
+                batch.ExecuteNonQuery();
+            }
+            foreach (var e in write.Epochs)
+            {
+                (ep[1].Value, ep[2].Value, ep[3].Value) = (e.Epoch, Real(e.Loss), Blob(e.Parameters));
+                epoch.ExecuteNonQuery();
+            }
+        }
+        transaction.Commit();
+    }
+
+    /// <summary>Deletes a run and its records; false for an unknown id.</summary>
+    public bool Delete(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, "DELETE FROM runs WHERE id = $id", ("$id", id));
+        return command.ExecuteNonQuery() > 0;
+    }
+
+    /// <summary>Row counts of a run's records (tests and diagnostics).</summary>
+    public (int Batches, int Epochs) CountRecords(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, """
+            SELECT (SELECT count(*) FROM batches WHERE run = r.seq), (SELECT count(*) FROM epochs WHERE run = r.seq)
+            FROM runs r WHERE r.id = $id
+            """, ("$id", id));
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt32(0), reader.GetInt32(1)) : (0, 0);
+    }
+
+    /// <summary>Releases the pooled connections to the file (so it can be moved or deleted).</summary>
+    public void Dispose()
+    {
+        using var connection = new SqliteConnection(_connectionString);
+        SqliteConnection.ClearPool(connection);
+    }
+
+    private LiveRun Restored(StoredRun stored, int step) => new(stored, step, () => LoadRecords(stored.Id));
+
+    private SqliteConnection Connect()
+    {
+        Open();
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, "PRAGMA synchronous = NORMAL");   // WAL: a crash loses no committed write; power loss the last few
+        return connection;
+    }
+
+    private static void Migrate(SqliteConnection connection)
+    {
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT", transaction);
+        using var current = Command(connection, "SELECT coalesce(max(version), 0) FROM schema_version");
+        current.Transaction = transaction;
+        int version = Convert.ToInt32(current.ExecuteScalar(), CultureInfo.InvariantCulture);
+        var scripts = StoreMigrations.Scripts;
+        if (version > scripts.Count)
+            throw new InvalidDataException($"it has schema version {version}, newer than this build knows ({scripts.Count}): it was written by a newer version of the dashboard");
+        for (int v = version + 1; v <= scripts.Count; v++)
+        {
+            Execute(connection, scripts[v - 1], transaction);
+            using var record = Command(connection, "INSERT INTO schema_version (version, applied_at) VALUES ($v, $at)",
+                ("$v", v), ("$at", Time(DateTimeOffset.UtcNow)));
+            record.Transaction = transaction;
+            record.ExecuteNonQuery();
+        }
+        transaction.Commit();
+    }
+
+    private static int MarkInterrupted(SqliteConnection connection)
+    {
+        using var command = Command(connection, """
+            UPDATE runs SET status = 'interrupted', message = CASE status WHEN 'queued' THEN $queued ELSE $running END
+            WHERE status IN ('queued', 'running')
+            """, ("$queued", QueuedMessage), ("$running", RunningMessage));
+        return command.ExecuteNonQuery();
+    }
+
+    private static StoredRun ReadRun(SqliteDataReader r) => new(
+        Id: r.GetString(0), LaunchId: r.GetString(1), ExperimentId: Text(r, 2),
+        Request: Deserialize<RunRequest>(r.GetString(3)), Status: Enum.Parse<RunStatus>(r.GetString(4), ignoreCase: true),
+        Message: Text(r, 5), CreatedAt: ParseTime(r.GetString(6)), StartedAt: Text(r, 7) is { } s ? ParseTime(s) : null,
+        FinishedAt: Text(r, 8) is { } f ? ParseTime(f) : null, TotalSteps: r.GetInt32(9),
+        ParameterNames: Deserialize<string[]>(r.GetString(10)),
+        Summary: Text(r, 11) is { } summary ? Deserialize<RunSummary>(summary) : null,
+        Tags: Deserialize<string[]>(r.GetString(12)), Note: Text(r, 13));
+
+    private static string Reason(Exception e) => e.Message.TrimEnd('.');
+
+    // Values as SQLite holds them.
+    private static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
+    private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+    private static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)!;
+    private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;     // SQLite has no NaN
+    private static double Real(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
+    private static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    // Parameters as float64 bytes (little-endian on every platform we build for): exact, NaN included.
+    private static object Blob(double[]? values) => values is null ? DBNull.Value : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
+    private static double[]? Doubles(SqliteDataReader r, int i) =>
+        r.IsDBNull(i) ? null : MemoryMarshal.Cast<byte, double>((byte[])r.GetValue(i)).ToArray();
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        command.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        return command;
+    }
+
+    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var name in names) command.Parameters.Add(new SqliteParameter { ParameterName = name });
+        command.Prepare();
+        return command;
+    }
+
+    private static void Bind(SqliteCommand command, params object?[] values)
+    {
+        for (int i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
+    }
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using PolyakCore.Demos;
@@ -45,19 +44,11 @@ public sealed partial class ChangeOfVariablesPanel
 
     private void Recompute()
     {
-        _errors = ChangeOfVariables.Validate(_settings);
-        if (_errors.Count > 0) return;   // keep the last good result on screen
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            _result = ChangeOfVariables.Run(_settings);
-        }
-        catch (ArgumentException e)
-        {
-            _errors = [e.Message];
-            return;
-        }
-        _milliseconds = clock.Elapsed.TotalMilliseconds;
+        var outcome = Recomputation.Run(ChangeOfVariables.Validate(_settings), () => ChangeOfVariables.Run(_settings));
+        _errors = outcome.Errors;
+        if (!outcome.Ok) return;   // keep the last good result on screen
+        _result = outcome.Result;
+        _milliseconds = outcome.Milliseconds;
         _shown = _settings;
         _shownOptimum = _result.Optimum;
         _curveCap = 3 * Math.Max(1, Math.Max(_result.Loss[0], _settings.Target * _settings.Target));   // the walls would flatten the valley

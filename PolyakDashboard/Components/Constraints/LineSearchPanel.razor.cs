@@ -74,19 +74,11 @@ public sealed partial class LineSearchPanel : IDisposable
 
     private void Recompute()
     {
-        _errors = LineSearchDemo.Validate(_settings);
-        if (_errors.Count > 0) return;   // keep the last good result on screen
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            _result = LineSearchDemo.Run(_settings);
-        }
-        catch (ArgumentException e)
-        {
-            _errors = [e.Message];
-            return;
-        }
-        _milliseconds = clock.Elapsed.TotalMilliseconds;
+        var outcome = Recomputation.Run(LineSearchDemo.Validate(_settings), () => LineSearchDemo.Run(_settings));
+        _errors = outcome.Errors;
+        if (!outcome.Ok) return;   // keep the last good result on screen
+        _result = outcome.Result;
+        _milliseconds = outcome.Milliseconds;
         _shown = _settings;
         _drawPending = true;
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
@@ -50,20 +49,11 @@ public sealed partial class PenaltyPanel
 
     private void Recompute()
     {
-        _errors = PenaltyMethod.Validate(_settings);
-        if (_errors.Count > 0) return;   // keep the last good result on screen
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            _result = PenaltyMethod.Run(_settings);
-            _planeResult = PenaltyMethod.Plane(_settings.Lambda, _settings.Iterations);
-        }
-        catch (ArgumentException e)
-        {
-            _errors = [e.Message];
-            return;
-        }
-        _milliseconds = clock.Elapsed.TotalMilliseconds;
+        var outcome = Recomputation.Run(PenaltyMethod.Validate(_settings), () => Tuple.Create(PenaltyMethod.Run(_settings), PenaltyMethod.Plane(_settings.Lambda, _settings.Iterations)));
+        _errors = outcome.Errors;
+        if (!outcome.Ok) return;   // keep the last good result on screen
+        (_result, _planeResult) = (outcome.Result.Item1, outcome.Result.Item2);
+        _milliseconds = outcome.Milliseconds;
         _shown = _settings;
         _clip = 1.1 * _result.CurveF.Max();
         _drawPending = true;

@@ -26,6 +26,16 @@ public sealed record RaceSettings
     public int DataSeed { get; init; }
     public int Seed { get; init; }
 
+    /// <summary>The plotted square of the explorer: both wells and the default start with a margin, whatever the constants.</summary>
+    public ((double Min, double Max) X, (double Min, double Max) Y) PlotRange
+    {
+        get
+        {
+            static (double, double) Axis(double shift) => (Math.Min(1 - shift, 1) - 4, Math.Max(1 - shift, 1) + 4);
+            return (Axis(B), Axis(WellC));
+        }
+    }
+
     /// <summary>One run request per optimizer, all from the same start on the same data.</summary>
     public IReadOnlyList<RunRequest> ToRequests() => [.. Optimizers.Select(ToRequest)];
 
@@ -59,12 +69,13 @@ public sealed record RaceResult(IReadOnlyList<RaceLane> Lanes, double Millisecon
 public static class TwoWellRace
 {
     /// <summary>Bad settings give field errors (named as in <see cref="RaceSettings"/>), nothing runs.</summary>
-    public static IReadOnlyList<FieldError> Validate(RaceSettings s, (double Min, double Max)? plotted = null)
+    public static IReadOnlyList<FieldError> Validate(RaceSettings s)
     {
         var errors = new List<FieldError>();
         if (s.Optimizers.Count == 0) errors.Add(new("optimizers", "Pick at least one optimizer."));
-        if (plotted is { } range && (s.StartX < range.Min || s.StartX > range.Max || s.StartY < range.Min || s.StartY > range.Max))
-            errors.Add(new("start", $"Start inside the plotted range [{range.Min}, {range.Max}]²."));
+        var (x, y) = s.PlotRange;
+        if (!(s.StartX >= x.Min && s.StartX <= x.Max && s.StartY >= y.Min && s.StartY <= y.Max))
+            errors.Add(new("start", $"Pick a start inside the plot: x0 in [{x.Min:0.#}, {x.Max:0.#}], x1 in [{y.Min:0.#}, {y.Max:0.#}]."));
         // The shared settings are checked even with no optimizer picked, through a plain sgd request.
         var requests = s.Optimizers.Count > 0 ? s.ToRequests() : [s.ToRequest(OptimizerCatalog.Sgd)];
         foreach (var request in requests)

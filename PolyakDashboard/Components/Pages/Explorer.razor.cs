@@ -56,10 +56,8 @@ public sealed partial class Explorer : IAsyncDisposable
     private void Recompute(bool updateUrl = true)
     {
         StopPlaying();
-        (_xRange, _yRange) = PlotRange(_settings);
-        _errors = TwoWellRace.Validate(_settings, plotted: null);
-        if (!InRange(_settings.StartX, _xRange) || !InRange(_settings.StartY, _yRange))
-            _errors = [.. _errors, new FieldError("start", $"Pick a start inside the plot: x0 in [{_xRange.Min:0.#}, {_xRange.Max:0.#}], x1 in [{_yRange.Min:0.#}, {_yRange.Max:0.#}].")];
+        (_xRange, _yRange) = _settings.PlotRange;
+        _errors = TwoWellRace.Validate(_settings);
         if (_errors.Count == 0)
         {
             _race = TwoWellRace.Run(_settings);
@@ -210,14 +208,6 @@ public sealed partial class Explorer : IAsyncDisposable
 
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
-    // Frames both wells and the default start with a margin, whatever the constants.
-    private static ((double, double), (double, double)) PlotRange(RaceSettings s)
-    {
-        static (double, double) Axis(double shift) => (Math.Min(1 - shift, 1) - 4, Math.Max(1 - shift, 1) + 4);
-        return (Axis(s.B), Axis(s.WellC));
-    }
-
-    private static bool InRange(double v, (double Min, double Max) r) => v >= r.Min && v <= r.Max;
 
     public ValueTask DisposeAsync()
     {

@@ -9,10 +9,18 @@ public enum RunStatus { Queued, Running, Completed, Diverged, Cancelled, Failed,
 /// <param name="Loss">Mini-batch loss before the update.</param>
 /// <param name="Parameters">θ after the update, for models with at most 10 parameters; else null.</param>
 public sealed record BatchRecord(int Step, int Epoch, double Loss, double StepSize, double GradNormSq,
-    double EffectiveStep, int Evaluations, double[]? Parameters);
+    double EffectiveStep, int Evaluations, double[]? Parameters)
+{
+    /// <summary>Wall-clock seconds since the run started, when the step ended (x axis "wall time").</summary>
+    public double Seconds { get; init; }
+}
 
-/// <summary>Full-data loss after an epoch (epoch 0 is the start).</summary>
-public sealed record EpochRecord(int Epoch, double Loss, double[]? Parameters);
+/// <summary>Full-data loss after an epoch (epoch 0 is the start). For a model with held-out data
+/// (child speech) <see cref="Loss"/> is the training loss and <see cref="ValLoss"/> the validation loss.</summary>
+public sealed record EpochRecord(int Epoch, double Loss, double[]? Parameters)
+{
+    public double? ValLoss { get; init; }
+}
 
 /// <summary>Receives a run's records as they happen (on the training thread: be quick).</summary>
 public interface IRunSink

@@ -53,7 +53,7 @@ public static class Trainer
                     step++;
                     var parameters = ReadParameters(theta);
                     sink?.OnBatch(new BatchRecord(step, epoch, record.Loss, record.StepSize, record.GradNormSq,
-                        record.EffectiveStep, record.Evaluations, recordParameters ? parameters : null));
+                        record.EffectiveStep, record.Evaluations, recordParameters ? parameters : null) { Seconds = clock.Elapsed.TotalSeconds });
                     if (Divergence.IsDiverged(record.Loss) || Divergence.AnyNonFinite(parameters))
                     {
                         status = RunStatus.Diverged;

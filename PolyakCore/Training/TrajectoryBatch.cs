@@ -80,7 +80,7 @@ public static class TrajectoryBatch
             var values = theta.data<double>().ToArray();
             bool anyEpochEnd = false;
             for (int i = 0; i < k; i++)
-                if (rows[i].Active) anyEpochEnd |= rows[i].Record(s, values.AsSpan(i * p, p), recordParameters);
+                if (rows[i].Active) anyEpochEnd |= rows[i].Record(s, values.AsSpan(i * p, p), recordParameters, clock.Elapsed.TotalSeconds);
             if (anyEpochEnd && recordEpochs)
             {
                 var full = ReadFullLosses(problem, theta);
@@ -168,13 +168,13 @@ public static class TrajectoryBatch
         }
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
-        public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters)
+        public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)
         {
             var values = parameters.ToArray();
             var (loss, alpha, gg, effective, evaluations) = Pending;
             _steps = step + 1;
             int epoch = step / Schedule.BatchesPerEpoch + 1;
-            Sink?.OnBatch(new BatchRecord(_steps, epoch, loss, alpha, gg, effective, evaluations, withParameters ? values : null));
+            Sink?.OnBatch(new BatchRecord(_steps, epoch, loss, alpha, gg, effective, evaluations, withParameters ? values : null) { Seconds = seconds });
             if (Divergence.IsDiverged(loss) || Divergence.AnyNonFinite(values))
             {
                 Stop(RunStatus.Diverged, $"Diverged at step {_steps} (epoch {epoch}): loss {loss:G4}.");

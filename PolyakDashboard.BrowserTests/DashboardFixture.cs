@@ -91,6 +91,8 @@ public sealed class DashboardFixture : IAsyncLifetime
             // A run store of its own, so browser tests neither see nor leave runs in the app's data/runs.db.
             string folder = Directory.CreateTempSubdirectory("polyak-browser-runs-").FullName;
             builder.UseSetting("ConnectionStrings:Runs", $"Data Source={Path.Combine(folder, "runs.db")}");
+            builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
+            builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
         }
     }
 }

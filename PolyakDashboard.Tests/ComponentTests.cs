@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using MudBlazor.Services;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.ChildSpeech;
 using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.Tests;
@@ -18,10 +19,12 @@ public class ComponentTests
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         var options = Options.Create(new RunOptions { MaxQueueLength = 10 });
         registry ??= new RunRegistry(options);
-        var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
+        var text = TextLibraries.InFolder(Path.Combine(Path.GetTempPath(), "polyak-components"));
+        var queue = new RunQueue(options, text, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
         ctx.Services.AddSingleton(registry);
         ctx.Services.AddSingleton(queue);
-        ctx.Services.AddSingleton(new RunService(registry, queue, options));
+        ctx.Services.AddSingleton(text);
+        ctx.Services.AddSingleton(new RunService(registry, queue, options, text));
         ctx.Services.AddScoped<TrainingHubClient>();
         return ctx;
     }

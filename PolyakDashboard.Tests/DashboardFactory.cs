@@ -30,6 +30,10 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("Runs:BroadcastIntervalMs", "20");
         builder.UseSetting("Runs:MaxConcurrentRuns", "2");   // a slow test run must not hold up the others
         builder.UseSetting("ConnectionStrings:Runs", $"Data Source={DatabasePath}");
+        // Checkpoints and corpora next to the database: tests never write into the app's data/ folder.
+        string folder = Path.GetDirectoryName(DatabasePath)!;
+        builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
+        builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         Configure?.Invoke(builder);
     }

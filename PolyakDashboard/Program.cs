@@ -1,9 +1,14 @@
+using PolyakCore.Training;
 using PolyakDashboard.Cli;
 using PolyakDashboard.Extensions;
 
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.
 if (CommandLine.IsCliInvocation(args))
+{
+    NativeMemory.FixMmapThreshold();
+    NativeMemory.PreferPassiveThreads();
     return await CommandLine.RunAsync(args);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();

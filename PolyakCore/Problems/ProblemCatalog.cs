@@ -5,9 +5,13 @@ namespace PolyakCore.Problems;
 /// <summary>The named problems and how a request's options build one.</summary>
 public static class ProblemCatalog
 {
-    public const string Quadratic = "quadratic", NoisyLinear = "noisy-linear", TwoWell = "two-well", MultiLinear = "multi-linear";
+    public const string Quadratic = "quadratic", NoisyLinear = "noisy-linear", TwoWell = "two-well", MultiLinear = "multi-linear",
+        ChildSpeech = "child-speech";
 
-    public static IReadOnlyList<string> Names { get; } = [Quadratic, NoisyLinear, TwoWell, MultiLinear];
+    public static IReadOnlyList<string> Names { get; } = [Quadratic, NoisyLinear, TwoWell, MultiLinear, ChildSpeech];
+
+    /// <summary>True for the problems with a flat θ of a few numbers (all but the character model).</summary>
+    public static bool IsSmall(string? name) => IsKnown(name) && name != ChildSpeech;
 
     public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
     {
@@ -15,6 +19,7 @@ public static class ProblemCatalog
         [NoisyLinear] = "1b: y = 3x + 1 + σ·N(0, 1), Linear(1, 1)",
         [TwoWell] = "1c: the two-well function, x ∈ R²",
         [MultiLinear] = "1e: y = X·w + b + ε, 5 features, Linear(5, 1)",
+        [ChildSpeech] = "1d: a character GPT on the child-speech corpus",
     };
 
     public static bool IsKnown(string? name) => name is not null && Names.Contains(name);
@@ -30,6 +35,7 @@ public static class ProblemCatalog
         NoisyLinear => ["w", "b"],
         TwoWell => ["x0", "x1"],
         MultiLinear => ["w1", "w2", "w3", "w4", "w5", "b"],
+        ChildSpeech => [],
         _ => throw new ArgumentException($"Unknown problem '{name}'.", nameof(name)),
     };
 
@@ -49,6 +55,7 @@ public static class ProblemCatalog
             NoisyLinear => NoisyLinearProblem.Create(points, o.Noise ?? 0.0, o.DataSeed),
             MultiLinear => MultiLinearProblem.Create(points, o.Noise ?? 0.1, o.DataSeed),
             TwoWell => TwoWellProblem.Create(points, o.A ?? TwoWellProblem.DefaultA, o.B ?? TwoWellProblem.DefaultB, o.C ?? TwoWellProblem.DefaultC, o.DataSeed),
+            ChildSpeech => throw new ArgumentException("child-speech is a character model, not a small problem: TextTrainer runs it.", nameof(name)),
             _ => throw new ArgumentException($"Unknown problem '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

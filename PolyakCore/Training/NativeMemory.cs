@@ -13,6 +13,21 @@ public static partial class NativeMemory
     [LibraryImport("libc", EntryPoint = "mallopt")]
     private static partial int Mallopt(int parameter, int value);
 
+    [LibraryImport("libc", EntryPoint = "setenv", StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int SetEnv(string name, string value, int overwrite);
+
+    /// <summary>Makes OpenMP's idle threads sleep instead of spin (OMP_WAIT_POLICY=PASSIVE) unless the environment
+    /// says otherwise. Must run before the first torch call. Spinning threads fight over two shared cores: a tiny-GPT
+    /// step measured 1.9 s with spinning and 0.22 s passive while other work ran.</summary>
+    /// <remarks>.NET's Environment.SetEnvironmentVariable does not reach native getenv on Unix, hence setenv.</remarks>
+    public static bool PreferPassiveThreads()
+    {
+        if (OperatingSystem.IsWindows() || Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") is not null) return false;
+        try { return SetEnv("OMP_WAIT_POLICY", "PASSIVE", 0) == 0; }
+        catch (DllNotFoundException) { return false; }
+        catch (EntryPointNotFoundException) { return false; }
+    }
+
     /// <summary>Call once at start-up; a no-op off Linux. Returns true when applied.</summary>
     public static bool FixMmapThreshold(int bytes = 128 * 1024)
     {

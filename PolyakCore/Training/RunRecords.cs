@@ -58,4 +58,14 @@ public sealed record RunSummary
     public double? OptimalLoss { get; init; }
     public double Seconds { get; init; }
     public RunRequest Request { get; init; } = new();
+
+    // Character models (child speech): FinalLoss is the last evaluated training loss.
+    public double? ValLoss { get; init; }
+    public double? BestValLoss { get; init; }
+    public int? BestEpoch { get; init; }
+    /// <summary>Best achievable loss of the corpus (nats per character), when its generator is known.</summary>
+    public double? EntropyFloor { get; init; }
+    /// <summary>Names of the checkpoints the run wrote.</summary>
+    public IReadOnlyList<string>? Checkpoints { get; init; }
+    public long? ModelParameters { get; init; }
 }

@@ -7,7 +7,7 @@ public enum Reduction { Mean, Sum }
 /// <summary>One training run, as data: the same JSON drives the CLI, the HTTP API and the pages.</summary>
 public sealed record RunRequest
 {
-    /// <summary>quadratic (1a), noisy-linear (1b), two-well (1c), multi-linear (1e).</summary>
+    /// <summary>quadratic (1a), noisy-linear (1b), two-well (1c), multi-linear (1e), child-speech (1d).</summary>
     public string Problem { get; init; } = "quadratic";
     public ProblemOptions ProblemOptions { get; init; } = new();
     /// <summary>sgd, polyak-sgd, sps-max, adam, polyak-adam, polyak-adam-corrected, armijo-sgd.</summary>
@@ -37,6 +37,29 @@ public sealed record ProblemOptions
     public double? C { get; init; }
     /// <summary>Initial parameters (weights then bias); the two-well default is (3, 3).</summary>
     public double[]? Start { get; init; }
+    /// <summary>The character model and its corpus (child-speech only).</summary>
+    public TextOptions? Text { get; init; }
+}
+
+/// <summary>Child-speech settings: the corpus, the model's sizes (a preset, each size overridable), evaluation.</summary>
+public sealed record TextOptions
+{
+    /// <summary>"child-speech" (built in, seeded by problemOptions.dataSeed) or the name of an uploaded corpus.</summary>
+    public string? Corpus { get; init; }
+    /// <summary>A plain-text file to train on (CLI only; the server takes uploads instead).</summary>
+    public string? CorpusPath { get; init; }
+    /// <summary>tiny (default), small or report.</summary>
+    public string? Preset { get; init; }
+    public int? NEmbd { get; init; }
+    public int? NHead { get; init; }
+    public int? NLayer { get; init; }
+    /// <summary>Context length in characters.</summary>
+    public int? Block { get; init; }
+    public double? Dropout { get; init; }
+    /// <summary>Random batches the train and validation losses are averaged over after each epoch (10).</summary>
+    public int? EvalBatches { get; init; }
+    /// <summary>Save best-validation and last checkpoints (true).</summary>
+    public bool? SaveCheckpoints { get; init; }
 }
 
 /// <summary>Optimizer settings; null means the named optimizer's default.</summary>

@@ -1,5 +1,6 @@
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
+using PolyakCore.Text;
 
 namespace PolyakCore.Training;
 
@@ -21,6 +22,12 @@ public sealed record RunLimits
     /// <summary>Epochs × points: the number of per-point loss evaluations of a run.</summary>
     public long MaxSamples { get; init; } = 500_000_000;
     public long MaxSteps { get; init; } = 5_000_000;
+    /// <summary>Largest character model a run may train (the report's model has 10.8M parameters).</summary>
+    public long MaxModelParameters { get; init; } = 12_000_000;
+    public int MaxTextEpochs { get; init; } = 1_000;
+    public int MaxTextBatch { get; init; } = 512;
+    /// <summary>False on the server: a request may not name a file on the server's disk (uploads instead).</summary>
+    public bool AllowCorpusPaths { get; init; } = true;
     public static RunLimits Default { get; } = new();
 }
 
@@ -42,6 +49,14 @@ public static class RunValidation
             Error("optimizer", $"Unknown optimizer '{request.Optimizer}'. Known: {string.Join(", ", OptimizerCatalog.Names)}.");
 
         var p = request.ProblemOptions ?? new ProblemOptions();
+        if (problemKnown && request.Problem == ProblemCatalog.ChildSpeech)
+        {
+            TextValidation.Validate(request, limits, Error);
+            ValidateOptimizer(request.OptimizerOptions ?? new OptimizerOptions(), Error);
+            return errors;
+        }
+        if (p.Text is not null)
+            Error("problemOptions.text", "Text options apply to the child-speech problem only.");
         int points = p.Points ?? (problemKnown ? ProblemCatalog.DefaultPoints(request.Problem) : 1);
         bool pointsKnown = problemKnown;
         if (p.Points is { } n && (n < 1 || n > limits.MaxPoints))
@@ -106,7 +121,7 @@ public static class RunValidation
         if (o.MaxBacktracks is { } m && (m < 0 || m > 100)) error("optimizerOptions.maxBacktracks", $"Max backtracks must be between 0 and 100; got {m}.");
     }
 
-    private static void CheckFinite(double? value, string field, bool allowZero, Action<string, string> error)
+    internal static void CheckFinite(double? value, string field, bool allowZero, Action<string, string> error)
     {
         if (value is not { } v) return;
         if (!double.IsFinite(v)) error(field, $"Must be a finite number; got {v}.");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using PolyakCore.Experiments;
 using PolyakCore.Export;
 using PolyakCore.Problems;
+using PolyakCore.Text;
 using PolyakCore.Training;
 
 namespace PolyakDashboard.Cli;
@@ -20,23 +21,34 @@ public static class CommandLine
         errors ??= Console.Error;
         var config = new Option<FileInfo>("--config") { Description = "A RunRequest JSON file.", Required = true };
         var runOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; the run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
-        var run = new Command("run", "Run one request and write metrics.csv, epochs.csv and summary.json.") { config, runOut };
-        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, output, errors));
+        var runCheckpoints = CheckpointsOption();
+        var run = new Command("run", "Run one request and write metrics.csv, epochs.csv and summary.json.") { config, runOut, runCheckpoints };
+        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, parse.GetValue(runCheckpoints), output, errors));
 
         var id = new Argument<string>("id") { Description = $"One of: {string.Join(", ", ExperimentCatalog.Ids)}." };
         var experimentOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; each run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var epochs = new Option<int?>("--epochs") { Description = "Override the epochs of every run." };
         var seed = new Option<int?>("--seed") { Description = "Override the shuffling/initialisation seed of every run." };
-        var experiment = new Command("experiment", "Run an experiment's whole grid.") { id, experimentOut, epochs, seed };
+        var preset = new Option<string?>("--preset") { Description = "1d: the model preset (tiny, small, report)." };
+        var optimizers = new Option<string[]>("--optimizers") { Description = "Only these optimizers (e.g. --optimizers sgd adam).", AllowMultipleArgumentsPerToken = true };
+        var experimentCheckpoints = CheckpointsOption();
+        var experiment = new Command("experiment", "Run an experiment's whole grid.") { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints };
         experiment.SetAction(parse => RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!,
-            new ExperimentOverrides { Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed) }, output, errors));
+            new ExperimentOverrides
+            {
+                Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Preset = parse.GetValue(preset),
+                Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
+            }, parse.GetValue(experimentCheckpoints), output, errors));
 
         var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
         var result = root.Parse(args);
         return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
     }
 
-    private static int RunOne(FileInfo file, DirectoryInfo outDir, TextWriter output, TextWriter errors)
+    private static Option<DirectoryInfo?> CheckpointsOption() =>
+        new("--checkpoints") { Description = "Child speech: where checkpoints go (default: each run's output folder)." };
+
+    private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, TextWriter output, TextWriter errors)
     {
         RunRequest? request;
         try
@@ -54,11 +66,12 @@ public static class CommandLine
             foreach (var p in problems) errors.WriteLine($"{p.Field}: {p.Message}");
             return 2;
         }
-        var summary = Execute(request!, RunIds.ForRequest(request!), outDir.FullName, output);
+        var summary = Execute(request!, RunIds.ForRequest(request!), outDir.FullName, checkpoints, output);
         return summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
     }
 
-    private static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, TextWriter output, TextWriter errors)
+    private static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, DirectoryInfo? checkpoints,
+        TextWriter output, TextWriter errors)
     {
         if (!ExperimentCatalog.IsKnown(id))
         {
@@ -77,19 +90,22 @@ public static class CommandLine
         foreach (var request in experiment.Runs)
         {
             errors.WriteLine($"[{++index}/{experiment.Runs.Count}] {request.Label}");
-            var summary = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, output);
+            var summary = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, output);
             if (summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
         }
         return failed == 0 ? 0 : 1;
     }
 
-    private static RunSummary Execute(RunRequest request, string runId, string outDir, TextWriter output)
+    private static RunSummary Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, TextWriter output)
     {
-        using var problem = ProblemCatalog.Create(request.Problem, request.ProblemOptions);
-        using var folder = new RunFolder(outDir, runId, problem.ParameterNames);
-        var summary = Trainer.Run(problem, request, folder);
+        bool text = request.Problem == ProblemCatalog.ChildSpeech;
+        using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem), validation: text);
+        var environment = new TextEnvironment(new CorpusLibrary(null), checkpoints?.FullName ?? folder.Directory, runId);
+        var summary = RunEngine.Run(request, folder, text: environment);
         folder.WriteSummary(summary);
-        output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, final loss {summary.FinalLoss:G6} ({summary.Seconds:F2} s) → {folder.Directory}");
+        var loss = text ? $"train {summary.FinalLoss:F4}, validation {summary.ValLoss:F4} nats/char" : $"final loss {summary.FinalLoss:G6}";
+        output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, {loss} ({summary.Seconds:F2} s) → {folder.Directory}");
+        if (summary.Message is { } message && summary.Status != RunStatus.Completed) output.WriteLine($"  {message}");
         return summary;
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Json;
 using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
+using PolyakDashboard.ChildSpeech;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Storage;
 
@@ -13,6 +14,7 @@ public static class RunsExtensions
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
         NativeMemory.FixMmapThreshold();
+        NativeMemory.PreferPassiveThreads();
         builder.Services.Configure<RunOptions>(builder.Configuration.GetSection("Runs"));
         builder.Services.Configure<JsonOptions>(o => PolyakJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
@@ -23,6 +25,9 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunRegistry>();
         builder.Services.AddSingleton<RunHistory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunHistory>());
+        builder.Services.Configure<ChildSpeechOptions>(builder.Configuration.GetSection("ChildSpeech"));
+        builder.Services.AddSingleton(sp => TextLibraries.Create(
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildSpeechOptions>>(), sp.GetRequiredService<IWebHostEnvironment>()));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
@@ -52,6 +57,7 @@ public static class RunsExtensions
     public static WebApplication MapRuns(this WebApplication app)
     {
         app.MapRunsApi();
+        app.MapChildSpeechApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

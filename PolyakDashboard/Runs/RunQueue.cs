@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
-using PolyakCore.Problems;
+using PolyakDashboard.ChildSpeech;
 using PolyakCore.Training;
 
 namespace PolyakDashboard.Runs;
@@ -13,9 +13,12 @@ public sealed class RunQueue : BackgroundService
     private readonly ILogger<RunQueue> _logger;
     private int _waiting;
 
-    public RunQueue(IOptions<RunOptions> options, ILogger<RunQueue> logger)
+    private readonly TextLibraries _text;
+
+    public RunQueue(IOptions<RunOptions> options, TextLibraries text, ILogger<RunQueue> logger)
     {
         _options = options.Value;
+        _text = text;
         _logger = logger;
         _channel = Channel.CreateBounded<LiveRun>(new BoundedChannelOptions(Math.Max(1, _options.MaxQueueLength))
         {
@@ -68,9 +71,6 @@ public sealed class RunQueue : BackgroundService
         }
     }
 
-    private static RunSummary Execute(LiveRun run, CancellationToken cancel)
-    {
-        using var problem = ProblemCatalog.Create(run.Request.Problem, run.Request.ProblemOptions);
-        return Trainer.Run(problem, run.Request, run, cancel);
-    }
+    private RunSummary Execute(LiveRun run, CancellationToken cancel) =>
+        RunEngine.Run(run.Request, run, cancel, RunService.ServerLimits(_options), _text.EnvironmentFor(run.Id));
 }

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
 using PolyakCore.Experiments;
 using PolyakCore.Problems;
+using PolyakCore.Text;
 using PolyakCore.Training;
+using PolyakDashboard.ChildSpeech;
 
 namespace PolyakDashboard.Runs;
 
@@ -15,9 +17,12 @@ public sealed record StartResult(IReadOnlyList<LiveRun> Runs, StartFailure Failu
 }
 
 /// <summary>What pages and the API call: start, cancel, find runs. Validation happens here, once.</summary>
-public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<RunOptions> options)
+public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<RunOptions> options, TextLibraries text)
 {
-    public RunLimits Limits => options.Value.Limits;
+    public RunLimits Limits => ServerLimits(options.Value);
+
+    /// <summary>The configured limits; a request to the server never names a file on its disk.</summary>
+    public static RunLimits ServerLimits(RunOptions options) => options.Limits with { AllowCorpusPaths = false };
 
     public StartResult Start(RunRequest request) => StartAll([request], null);
 
@@ -33,16 +38,24 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
     {
         var errors = requests.SelectMany(r => RunValidation.Validate(r, Limits)).Distinct().ToList();
         if (errors.Count > 0) return new([], StartFailure.Invalid, errors);
+        var totals = new int[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            try { totals[i] = RunEngine.TotalSteps(requests[i], text.Corpora); }
+            catch (CorpusException e) { errors.Add(new FieldError("problemOptions.text.corpus", e.Message)); }
+        }
+        if (errors.Count > 0) return new([], StartFailure.Invalid, [.. errors.Distinct()]);
         if (queue.Waiting + requests.Count > options.Value.MaxQueueLength)
             return new([], StartFailure.QueueFull, [new FieldError("queue",
                 $"The run queue is full ({queue.Waiting} waiting, at most {options.Value.MaxQueueLength}). Try again when some runs have finished.")]);
 
         var runs = new List<LiveRun>();
         string launch = registry.NewId("launch");
-        foreach (var request in requests)
+        for (int i = 0; i < requests.Count; i++)
         {
+            var request = requests[i];
             var run = new LiveRun(registry.NewId(experimentId ?? request.Problem), request,
-                ProblemCatalog.TotalSteps(request), ProblemCatalog.ParameterNames(request.Problem), experimentId, launch);
+                totals[i], ProblemCatalog.ParameterNames(request.Problem), experimentId, launch);
             registry.Add(run);
             if (!queue.TryEnqueue(run)) { run.Cancel(); return new(runs, StartFailure.QueueFull, [new FieldError("queue", "The run queue is full.")]); }
             runs.Add(run);

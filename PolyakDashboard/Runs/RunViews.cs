@@ -20,11 +20,12 @@ public sealed record PointBatch(string RunId, int[] Step, int[] Epoch, double[] 
         [.. records.Select(r => r.StepSize)], [.. records.Select(r => r.GradNormSq)]);
 }
 
-/// <summary>Full-data losses per epoch, column-wise (the "epochs" message).</summary>
-public sealed record EpochBatch(string RunId, int[] Epoch, double[] Loss)
+/// <summary>Full-data losses per epoch, column-wise (the "epochs" message); child speech adds validation losses.</summary>
+public sealed record EpochBatch(string RunId, int[] Epoch, double[] Loss, double[]? ValLoss = null)
 {
     public static EpochBatch Of(string runId, IReadOnlyList<EpochRecord> records) =>
-        new(runId, [.. records.Select(r => r.Epoch)], [.. records.Select(r => r.Loss)]);
+        new(runId, [.. records.Select(r => r.Epoch)], [.. records.Select(r => r.Loss)],
+            records.Any(r => r.ValLoss is not null) ? [.. records.Select(r => r.ValLoss ?? double.NaN)] : null);
 }
 
 /// <summary>A status change (the "status" message).</summary>

@@ -1,0 +1,120 @@
+using PolyakCore.Text;
+using PolyakCore.Training;
+
+namespace PolyakCore.Tests.Text;
+
+public class TextTrainerTests
+{
+    private static RunRequest Request(string optimizer = "adam", int epochs = 2, OptimizerOptions? options = null) => new()
+    {
+        Problem = "child-speech",
+        ProblemOptions = new() { Text = new() { Corpus = "kids", NEmbd = 32, NHead = 4, NLayer = 1, Block = 32, EvalBatches = 2 } },
+        Optimizer = optimizer,
+        OptimizerOptions = options ?? new() { Lr = 3e-3 },
+        BatchSize = 16,
+        Epochs = epochs,
+        Seed = 7,
+    };
+
+    private static TextEnvironment Environment(TextFixtures.TempFolder folder, string runId = "run-1")
+    {
+        var corpora = System.IO.Path.Combine(folder.Path, "corpora");
+        Directory.CreateDirectory(corpora);
+        File.WriteAllText(System.IO.Path.Combine(corpora, "kids.txt"), ChildSpeechCorpus.Generate(600, seed: 5));
+        return new TextEnvironment(new CorpusLibrary(corpora), System.IO.Path.Combine(folder.Path, "checkpoints"), runId);
+    }
+
+    [Fact]
+    public void TrainingStreamsStepsAndEpochLossesAndWritesCheckpoints()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var environment = Environment(folder);
+        var recorder = new RunRecorder();
+        var summary = TextTrainer.Run(Request(), environment, recorder);
+
+        Assert.Equal(RunStatus.Completed, summary.Status);
+        var plan = TextTrainer.Plan(Request(), environment.Corpora);
+        Assert.Equal(plan.TotalSteps, summary.Steps);
+        Assert.Equal(plan.TotalSteps, recorder.Batches.Count);
+        Assert.Equal([0, 1, 2], recorder.Epochs.Select(e => e.Epoch));
+        Assert.All(recorder.Epochs, e => Assert.NotNull(e.ValLoss));
+        Assert.True(recorder.Epochs[^1].Loss < recorder.Epochs[0].Loss - 0.5, "two epochs must lower the training loss");
+        Assert.True(recorder.Epochs[^1].ValLoss < recorder.Epochs[0].ValLoss - 0.5);
+        Assert.All(recorder.Batches, b => Assert.Equal(3e-3, b.StepSize));
+        Assert.True(recorder.Batches.Zip(recorder.Batches.Skip(1)).All(p => p.Second.Seconds >= p.First.Seconds));
+        Assert.Equal(recorder.Epochs[^1].ValLoss, summary.ValLoss);
+
+        Assert.Equal(["run-1-best", "run-1-last"], summary.Checkpoints!.Order());
+        var library = new CheckpointLibrary(environment.CheckpointFolder!);
+        var best = library.List().Single(c => c.Name == "run-1-best").Metadata;
+        Assert.Equal("kids", best.Corpus);
+        Assert.Equal("adam", best.Optimizer);
+        Assert.Equal(summary.BestValLoss, best.ValLoss);
+        Assert.Equal(string.Concat(plan.Corpus.Tokenizer.Vocabulary), best.Vocabulary);
+        using var loaded = library.Load("run-1-last");
+        Assert.Equal(plan.Config, loaded.Model.Config);
+    }
+
+    [Fact]
+    public void SameSeedGivesTheSameNumbers()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var environment = Environment(folder) with { CheckpointFolder = null };
+        var a = new RunRecorder();
+        var b = new RunRecorder();
+        TextTrainer.Run(Request("polyak-sgd", epochs: 1), environment, a);
+        TextTrainer.Run(Request("polyak-sgd", epochs: 1), environment, b);
+        Assert.Equal(a.Batches.Select(r => r.Loss), b.Batches.Select(r => r.Loss));
+        Assert.Equal(a.Batches.Select(r => r.StepSize), b.Batches.Select(r => r.StepSize));
+        Assert.All(a.Batches, r => Assert.True(r.StepSize > 0 && double.IsFinite(r.StepSize)));
+    }
+
+    [Fact]
+    public void AnExplodingRunEndsAsDiverged()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var summary = TextTrainer.Run(Request("sgd", epochs: 3, new() { Lr = 1e9 }), Environment(folder) with { CheckpointFolder = null });
+        Assert.Equal(RunStatus.Diverged, summary.Status);
+        Assert.Contains("Diverged", summary.Message);
+    }
+
+    [Fact]
+    public void CancellingStopsAtTheNextStep()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        using var cancel = new CancellationTokenSource();
+        var sink = new CancelAfter(3, cancel);
+        var summary = TextTrainer.Run(Request(epochs: 5), Environment(folder), sink, cancel.Token);
+        Assert.Equal(RunStatus.Cancelled, summary.Status);
+        Assert.Equal(3, summary.Steps);
+    }
+
+    [Fact]
+    public void ValidationNamesEveryBadTextField()
+    {
+        var bad = Request() with
+        {
+            BatchSize = 0, Epochs = 0,
+            ProblemOptions = new() { Points = 5, Text = new() { Preset = "huge", NEmbd = 3, NLayer = 0, Block = 5000, Dropout = 1.5, Corpus = "../x", EvalBatches = 0 } },
+        };
+        var fields = RunValidation.Validate(bad).Select(e => e.Field).ToHashSet();
+        foreach (var field in new[] { "batchSize", "epochs", "problemOptions", "problemOptions.text.preset", "problemOptions.text.nEmbd",
+                     "problemOptions.text.nLayer", "problemOptions.text.block", "problemOptions.text.dropout", "problemOptions.text.corpus", "problemOptions.text.evalBatches" })
+            Assert.Contains(field, fields);
+
+        var tooBig = Request() with { ProblemOptions = new() { Text = new() { NEmbd = 1024, NLayer = 24, NHead = 8 } } };
+        Assert.Contains(RunValidation.Validate(tooBig), e => e.Message.Contains("parameters"));
+        var heads = Request() with { ProblemOptions = new() { Text = new() { NEmbd = 30, NHead = 4 } } };
+        Assert.Contains(RunValidation.Validate(heads), e => e.Field == "problemOptions.text.nHead");
+        var path = Request() with { ProblemOptions = new() { Text = new() { CorpusPath = "/etc/passwd" } } };
+        Assert.Contains(RunValidation.Validate(path, RunLimits.Default with { AllowCorpusPaths = false }), e => e.Field == "problemOptions.text.corpusPath");
+        Assert.Empty(RunValidation.Validate(Request()));
+        Assert.Contains(RunValidation.Validate(new RunRequest { Problem = "quadratic", ProblemOptions = new() { Text = new() } }), e => e.Field == "problemOptions.text");
+    }
+
+    private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : IRunSink
+    {
+        public void OnBatch(BatchRecord record) { if (record.Step == steps) cancel.Cancel(); }
+        public void OnEpoch(EpochRecord record) { }
+    }
+}

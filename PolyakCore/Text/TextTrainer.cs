@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using PolyakCore.Optimization;
+using PolyakCore.Problems;
+using PolyakCore.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace PolyakCore.Text;
+
+/// <summary>Where a text run finds corpora and puts checkpoints.</summary>
+public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFolder = null, string? RunId = null)
+{
+    public static TextEnvironment Default { get; } = new(new CorpusLibrary(null));
+}
+
+/// <summary>What a child-speech request resolves to before training: the corpus, the model and the schedule.</summary>
+public sealed record TextPlan(TextCorpus Corpus, GptConfig Config, string? Preset, int IterationsPerEpoch, int TotalSteps);
+
+/// <summary>Trains a character GPT with any optimizer of the catalogue and streams the same records as the small problems:
+/// a <see cref="BatchRecord"/> per step (loss, step size, ‖g‖²) and, after every epoch, an <see cref="EpochRecord"/> whose
+/// loss is the training loss and whose <see cref="EpochRecord.ValLoss"/> is the validation loss.</summary>
+/// <remarks>An epoch is len(train) / (batch · block) iterations, as in the report. Synchronous, like <see cref="Trainer"/>.</remarks>
+public static class TextTrainer
+{
+    public static TextPlan Plan(RunRequest request, CorpusLibrary corpora)
+    {
+        var o = request.ProblemOptions.Text ?? new TextOptions();
+        var corpus = o.CorpusPath is { } path ? TextCorpus.FromFile(path) : corpora.Get(o.Corpus, request.ProblemOptions.DataSeed);
+        var preset = GptPreset.Find(o.Preset ?? GptPreset.Tiny) ?? throw new ArgumentException($"Unknown preset '{o.Preset}'.");
+        var config = new GptConfig(corpus.Tokenizer.Size, o.NEmbd ?? preset.NEmbd, o.NHead ?? preset.NHead, o.NLayer ?? preset.NLayer,
+            o.Block ?? preset.Block, o.Dropout ?? preset.Dropout);
+        int perEpoch = corpus.IterationsPerEpoch(request.BatchSize, config.Block);
+        bool custom = o.NEmbd is not null || o.NHead is not null || o.NLayer is not null || o.Block is not null || o.Dropout is not null;
+        return new TextPlan(corpus, config, custom ? null : preset.Name, perEpoch, perEpoch * request.Epochs);
+    }
+
+    public static RunSummary Run(RunRequest request, TextEnvironment environment, IRunSink? sink = null,
+        CancellationToken cancel = default, RunLimits? limits = null)
+    {
+        RunValidation.EnsureValid(request, limits);
+        var clock = Stopwatch.StartNew();
+        var plan = Plan(request, environment.Corpora);
+        var options = request.ProblemOptions.Text ?? new TextOptions();
+        var tokenizer = plan.Corpus.Tokenizer;
+        int evalBatches = options.EvalBatches ?? 10, evalSize = Math.Min(request.BatchSize, 64);
+
+        using var model = new CharGpt(plan.Config, request.Seed);
+        var trainIds = tokenizer.Encode(plan.Corpus.Train);
+        var valIds = tokenizer.Encode(plan.Corpus.Validation);
+        using var train = new TextBatches(trainIds, plan.Config.Block, request.BatchSize, request.Seed);
+        using var optimizer = OptimizerCatalog.Create(request.Optimizer, request.OptimizerOptions, model.parameters(), plan.IterationsPerEpoch);
+        var checkpoints = new CheckpointWriter(environment, request, plan);
+
+        var status = RunStatus.Completed;
+        string? message = null;
+        int step = 0;
+        double sumStep = 0, maxStep = 0;
+        int counted = 0;
+        (double Train, double Val) last = default;
+
+        try
+        {
+            last = Evaluate(model, trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
+            sink?.OnEpoch(new EpochRecord(0, last.Train, null) { ValLoss = last.Val });
+            for (int epoch = 1; epoch <= request.Epochs && status == RunStatus.Completed; epoch++)
+            {
+                model.train();
+                for (int i = 0; i < plan.IterationsPerEpoch; i++)
+                {
+                    if (cancel.IsCancellationRequested) { status = RunStatus.Cancelled; message = "Cancelled."; break; }
+                    var record = TrainStep(model, optimizer, train);
+                    step++;
+                    sink?.OnBatch(new BatchRecord(step, epoch, record.Loss, record.StepSize, record.GradNormSq,
+                        record.EffectiveStep, record.Evaluations, null) { Seconds = clock.Elapsed.TotalSeconds });
+                    if (Divergence.IsDiverged(record.Loss) || !double.IsFinite(record.StepSize))
+                    {
+                        status = RunStatus.Diverged;
+                        message = $"Diverged at step {step} (epoch {epoch}): loss {record.Loss:G4}, step size {record.StepSize:G4}.";
+                        break;
+                    }
+                    if (double.IsFinite(record.StepSize)) { sumStep += record.StepSize; maxStep = Math.Max(maxStep, record.StepSize); counted++; }
+                }
+                if (status != RunStatus.Completed) break;
+                last = Evaluate(model, trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
+                if (!double.IsFinite(last.Train) || !double.IsFinite(last.Val))
+                {
+                    status = RunStatus.Diverged;
+                    message = $"Diverged in epoch {epoch}: the evaluated loss is {last.Train:G4} (train), {last.Val:G4} (validation).";
+                    break;
+                }
+                sink?.OnEpoch(new EpochRecord(epoch, last.Train, null) { ValLoss = last.Val });
+                checkpoints.AfterEpoch(model, epoch, step, last.Train, last.Val);
+            }
+            if (status is RunStatus.Completed or RunStatus.Cancelled && step > 0 && double.IsFinite(last.Val))
+                checkpoints.Last(model, step, last.Train, last.Val);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            status = RunStatus.Failed;
+            message = e.Message;
+        }
+
+        return new RunSummary
+        {
+            Status = status,
+            Message = message,
+            Steps = step,
+            TotalSteps = plan.TotalSteps,
+            FinalLoss = last.Train,
+            ValLoss = last.Val,
+            BestValLoss = checkpoints.BestVal,
+            BestEpoch = checkpoints.BestEpoch,
+            EntropyFloor = plan.Corpus.EntropyFloor,
+            Checkpoints = checkpoints.Written,
+            ModelParameters = plan.Config.ParameterCount,
+            MaxStepSize = maxStep,
+            MeanStepSize = counted == 0 ? 0 : sumStep / counted,
+            DivergedAtStep = status == RunStatus.Diverged ? step : null,
+            Seconds = clock.Elapsed.TotalSeconds,
+            Request = request,
+        };
+    }
+
+    private static StepRecord TrainStep(CharGpt model, Optimizer optimizer, TextBatches batches)
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = batches.Next();
+        model.zero_grad();
+        var loss = model.Loss(x, y);
+        loss.backward();
+        Func<double>? evaluate = optimizer.StepRule.NeedsTrialLoss
+            ? () => { using var noGrad = no_grad(); return model.Loss(x, y).ToDouble(); }
+            : null;
+        return optimizer.Step(loss, evaluate);
+    }
+
+    /// <summary>Mean loss over the same fixed windows every epoch (so the curves show the model, not the sampling),
+    /// with dropout off.</summary>
+    public static (double Train, double Val) Evaluate(CharGpt model, long[] trainIds, long[] valIds, int block, int batch, int batches)
+    {
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            return (Mean(model, trainIds, block, batch, batches), Mean(model, valIds, block, batch, batches));
+        }
+        finally { model.train(); }
+    }
+
+    private static double Mean(CharGpt model, long[] ids, int block, int batch, int batches)
+    {
+        using var windows = new TextBatches(ids, block, batch, seed: 20_240_601);
+        double sum = 0;
+        for (int i = 0; i < batches; i++)
+        {
+            using var scope = NewDisposeScope();
+            var (x, y) = windows.Next();
+            sum += model.Loss(x, y).ToDouble();
+        }
+        return sum / batches;
+    }
+}

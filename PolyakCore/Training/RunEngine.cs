@@ -1,0 +1,20 @@
+using PolyakCore.Problems;
+using PolyakCore.Text;
+
+namespace PolyakCore.Training;
+
+/// <summary>Runs any request: the small problems on <see cref="Trainer"/>, child speech on <see cref="TextTrainer"/>.</summary>
+public static class RunEngine
+{
+    public static RunSummary Run(RunRequest request, IRunSink? sink = null, CancellationToken cancel = default,
+        RunLimits? limits = null, TextEnvironment? text = null) =>
+        request.Problem == ProblemCatalog.ChildSpeech
+            ? TextTrainer.Run(request, text ?? TextEnvironment.Default, sink, cancel, limits)
+            : Trainer.Run(request, sink, cancel, limits);
+
+    /// <summary>Steps a valid request will take (child speech reads its corpus to know).</summary>
+    public static int TotalSteps(RunRequest request, CorpusLibrary? corpora = null) =>
+        request.Problem == ProblemCatalog.ChildSpeech
+            ? TextTrainer.Plan(request, corpora ?? TextEnvironment.Default.Corpora).TotalSteps
+            : ProblemCatalog.TotalSteps(request);
+}

@@ -1,0 +1,104 @@
+using Microsoft.AspNetCore.Http.Features;
+using PolyakCore.Text;
+
+namespace PolyakDashboard.ChildSpeech;
+
+/// <summary>Corpora, model presets and checkpoints over HTTP. Uploads come as a raw body or a multipart form
+/// file; each is validated whole before it is stored, so a bad file never replaces a good one.</summary>
+public static class ChildSpeechApi
+{
+    public static RouteGroupBuilder MapChildSpeechApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapGet("/corpora", (TextLibraries libraries) => Results.Ok(libraries.Corpora.List()));
+        api.MapGet("/presets", () => Results.Ok(GptPreset.All));
+        api.MapGet("/checkpoints", (TextLibraries libraries) => Results.Ok(libraries.Checkpoints.List().Select(CheckpointView.Of)));
+        api.MapGet("/checkpoints/{name}", (string name, TextLibraries libraries) =>
+            libraries.Checkpoints.List().FirstOrDefault(c => c.Name == name) is { } found
+                ? Results.Ok(CheckpointView.Of(found))
+                : Results.Problem(statusCode: 404, title: "Unknown checkpoint", detail: $"There is no checkpoint '{name}'."));
+
+        // Mutating endpoints, grouped so an authorization policy can be applied to them in one place.
+        var uploads = app.MapGroup("/api");
+        uploads.MapPost("/corpora", UploadCorpusAsync);
+        uploads.MapPost("/checkpoints", UploadCheckpointAsync);
+        return uploads;
+    }
+
+    private static async Task<IResult> UploadCorpusAsync(string? name, HttpRequest http, TextLibraries libraries)
+    {
+        var (bytes, fileName, error) = await ReadUploadAsync(http, libraries.Corpora.MaxBytes, "corpus");
+        if (error is not null) return error;
+        name ??= fileName is null ? null : Path.GetFileNameWithoutExtension(fileName);
+        if (string.IsNullOrWhiteSpace(name)) return Bad("name", "Name the corpus: ?name=my-corpus.");
+        try { return Results.Created($"/api/corpora/{name}", libraries.Corpora.Save(name, bytes!)); }
+        catch (CorpusException e) { return Bad("corpus", e.Message); }
+    }
+
+    private static async Task<IResult> UploadCheckpointAsync(string? name, HttpRequest http, TextLibraries libraries)
+    {
+        var (bytes, fileName, error) = await ReadUploadAsync(http, libraries.MaxCheckpointBytes, "checkpoint");
+        if (error is not null) return error;
+        name ??= fileName is null ? null : Path.GetFileNameWithoutExtension(fileName);
+        if (string.IsNullOrWhiteSpace(name)) return Bad("name", "Name the checkpoint: ?name=my-model.");
+        try
+        {
+            using var stream = new MemoryStream(bytes!);
+            var info = libraries.Checkpoints.Import(name, stream, libraries.MaxCheckpointBytes);
+            return Results.Created($"/api/checkpoints/{name}", CheckpointView.Of(info));
+        }
+        catch (CheckpointException e) { return Bad("checkpoint", e.Message); }
+    }
+
+    /// <summary>The body (or the first form file), refused past <paramref name="limit"/> with 413.</summary>
+    private static async Task<(byte[]? Bytes, string? FileName, IResult? Error)> ReadUploadAsync(HttpRequest http, long limit, string what)
+    {
+        var sizeFeature = http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (sizeFeature is { IsReadOnly: false }) sizeFeature.MaxRequestBodySize = limit + 64 * 1024;   // room for form framing
+        string limitText = $"{limit / 1024.0 / 1024.0:F0} MB";
+        if (http.ContentLength > limit + 64 * 1024) return (null, null, TooLarge(what, limitText));
+        try
+        {
+            if (http.HasFormContentType)
+            {
+                var form = await http.ReadFormAsync();
+                var file = form.Files.FirstOrDefault();
+                if (file is null) return (null, null, Bad(what, $"Attach the {what} as a file."));
+                if (file.Length > limit) return (null, null, TooLarge(what, limitText));
+                using var memory = new MemoryStream();
+                await file.CopyToAsync(memory);
+                return (memory.ToArray(), file.FileName, null);
+            }
+            using var body = new MemoryStream();
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await http.Body.ReadAsync(buffer)) > 0)
+            {
+                if (body.Length + read > limit) return (null, null, TooLarge(what, limitText));
+                body.Write(buffer, 0, read);
+            }
+            if (body.Length == 0) return (null, null, Bad(what, $"The {what} is empty."));
+            return (body.ToArray(), null, null);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, null, TooLarge(what, limitText));
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, null, Bad(what, $"The upload could not be read: {e.Message}"));
+        }
+    }
+
+    private static IResult Bad(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: message);
+
+    private static IResult TooLarge(string what, string limit) => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
+        title: $"The {what} is too large", detail: $"The upload limit for a {what} is {limit}.");
+}
+
+/// <summary>A checkpoint in lists: its name, file size, whether it ships with the app, and its metadata.</summary>
+public sealed record CheckpointView(string Name, long Bytes, bool Shipped, CheckpointMetadata Metadata, long Parameters)
+{
+    public static CheckpointView Of(CheckpointInfo c) => new(c.Name, c.Bytes, c.Shipped, c.Metadata, c.Metadata.Model.ParameterCount);
+}

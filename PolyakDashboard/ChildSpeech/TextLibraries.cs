@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Options;
+using PolyakCore.Text;
+
+namespace PolyakDashboard.ChildSpeech;
+
+/// <summary>The server's corpora and checkpoints, in the folders the options name.</summary>
+public sealed class TextLibraries(CorpusLibrary corpora, CheckpointLibrary checkpoints, long maxCheckpointBytes)
+{
+    public CorpusLibrary Corpora { get; } = corpora;
+
+    public CheckpointLibrary Checkpoints { get; } = checkpoints;
+
+    public long MaxCheckpointBytes { get; } = maxCheckpointBytes;
+
+    /// <summary>Where a run with this id finds corpora and writes its checkpoints.</summary>
+    public TextEnvironment EnvironmentFor(string runId) => new(Corpora, Checkpoints.Folder, runId);
+
+    /// <summary>Relative folders of the options are under the content root.</summary>
+    public static TextLibraries Create(IOptions<ChildSpeechOptions> options, IWebHostEnvironment environment)
+    {
+        var o = options.Value;
+        string Resolve(string folder) => Path.GetFullPath(Path.Combine(environment.ContentRootPath, folder));
+        return new(new CorpusLibrary(Resolve(o.CorpusFolder), o.MaxCorpusBytes),
+            new CheckpointLibrary(Resolve(o.CheckpointFolder), Resolve(o.ShippedCheckpointFolder)), o.MaxCheckpointBytes);
+    }
+
+    /// <summary>Only the built-in corpus, checkpoints in a folder of their own (tests, components).</summary>
+    public static TextLibraries InFolder(string folder) =>
+        new(new CorpusLibrary(Path.Combine(folder, "corpora")), new CheckpointLibrary(Path.Combine(folder, "checkpoints")), 64L * 1024 * 1024);
+}

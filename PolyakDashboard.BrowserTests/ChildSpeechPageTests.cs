@@ -1,0 +1,52 @@
+using Microsoft.Playwright;
+using PolyakCore.Text;
+
+namespace PolyakDashboard.BrowserTests;
+
+[Collection(DashboardCollection.Name)]
+public sealed class ChildSpeechPageTests(DashboardFixture app)
+{
+    /// <summary>Uploads a small corpus through the page (one iteration an epoch keeps it quick), trains the three
+    /// optimizers for two epochs, and checks the curves, the results and the checkpoints.</summary>
+    [Fact]
+    public async Task Page_1d_trains_on_an_uploaded_corpus_and_shows_train_and_validation_curves()
+    {
+        var page = await app.OpenAsync("1d");
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            var corpus = Path.Combine(Path.GetTempPath(), $"little-{Guid.NewGuid():N}.txt");
+            await File.WriteAllTextAsync(corpus, ChildSpeechCorpus.Generate(300, seed: 2));
+            await page.Locator("input[type=file]").Last.SetInputFilesAsync(corpus);
+            await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("300 lines", new() { Timeout = 15_000 });
+
+            // A corpus with bytes that are not UTF-8 is refused with a message, and nothing else changes.
+            var bad = Path.Combine(Path.GetTempPath(), $"bad-{Guid.NewGuid():N}.txt");
+            await File.WriteAllBytesAsync(bad, [0xFF, 0xFE, 0x41, 0x00, 0xC3, 0x28]);
+            await page.Locator("input[type=file]").Last.SetInputFilesAsync(bad);
+            await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("not UTF-8", new() { Timeout = 15_000 });
+
+            await page.Locator("input[data-testid=epochs]").FillAsync("2");
+            var status = page.Locator("[data-testid=status]");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 180_000 });
+            Assert.Contains("3 completed", await status.InnerTextAsync());
+
+            // Six curves (train and validation per optimizer) with three points each (epochs 0, 1, 2).
+            var epochChart = page.Locator("[data-testid=live-chart]").First;
+            await Assertions.Expect(epochChart.Locator(".apexcharts-series path.apexcharts-line")).ToHaveCountAsync(6, new() { Timeout = 10_000 });
+            var results = page.Locator("[data-testid=results]");
+            Assert.Equal(3, await results.Locator("tbody tr").CountAsync());
+            await Assertions.Expect(results.Locator("[data-testid=best-val]").First).ToContainTextAsync("epoch", new() { Timeout = 10_000 });
+            Assert.Equal(6, await results.Locator("a[href*='/playground?checkpoint=']").CountAsync());   // best + last per run
+            await page.WaitForTimeoutAsync(500);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "page-1d.png"), FullPage = true });
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+}

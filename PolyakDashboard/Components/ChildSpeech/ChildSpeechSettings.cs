@@ -1,0 +1,36 @@
+using PolyakCore.Experiments;
+using PolyakCore.Text;
+using PolyakCore.Training;
+
+namespace PolyakDashboard.Components.ChildSpeech;
+
+/// <summary>The 1d page's form: one run per selected optimizer, all on the same corpus and model.</summary>
+public sealed class ChildSpeechSettings
+{
+    public static IReadOnlyList<string> OptimizerChoices { get; } = ["sgd", "adam", "polyak-sgd", "sps-max", "polyak-adam"];
+
+    public string Preset { get; set; } = GptPreset.Tiny;
+    public string Corpus { get; set; } = ChildSpeechCorpus.Name;
+    public IReadOnlyCollection<string> Optimizers { get; set; } = ["sgd", "adam", "polyak-sgd"];
+    public double? SgdLr { get; set; } = ExperimentCatalog.ChildSpeechSgdLr;
+    public double? AdamLr { get; set; } = ExperimentCatalog.ChildSpeechAdamLr;
+    public int? BatchSize { get; set; } = ExperimentCatalog.ChildSpeechBatch;
+    public int? Epochs { get; set; } = 10;
+    public double? Dropout { get; set; }
+    public int? EvalBatches { get; set; } = 10;
+    public int? Seed { get; set; } = 0;
+
+    public IReadOnlyList<RunRequest> ToRequests() => [.. OptimizerChoices.Where(Optimizers.Contains).Select(optimizer => new RunRequest
+    {
+        Problem = "child-speech",
+        ProblemOptions = new() { Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches } },
+        Optimizer = optimizer,
+        OptimizerOptions = optimizer switch { "sgd" => new() { Lr = SgdLr ?? double.NaN }, "adam" => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
+        BatchSize = BatchSize ?? 0,
+        Epochs = Epochs ?? 0,
+        Seed = Seed ?? 0,
+        Label = $"{Preset}, batch {BatchSize}, {optimizer}",
+    })];
+
+    public ExperimentOverrides TuningOverrides() => new() { Preset = Preset };
+}

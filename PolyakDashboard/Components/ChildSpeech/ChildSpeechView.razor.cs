@@ -1,0 +1,222 @@
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.JSInterop;
+using PolyakCore.Text;
+using PolyakCore.Training;
+using PolyakDashboard.ChildSpeech;
+using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.Components.ChildSpeech;
+
+/// <summary>Experiment 1d: character GPTs trained with SGD, Adam and Polyak side by side, their train and validation
+/// curves against the corpus's entropy floor, step sizes, checkpoints, and the report's tuning grids.</summary>
+/// <remarks>Runs live in the server's queue like every other experiment; this page only starts and watches them.</remarks>
+public sealed partial class ChildSpeechView : IAsyncDisposable
+{
+    public const string ExperimentId = "1d", TuningId = "1d-tune";
+    private readonly List<IAsyncDisposable> _bindings = [];
+    private ChildSpeechSettings _settings = new();
+    private IReadOnlyList<LiveRun> _runs = [];
+    private IReadOnlyList<LiveRun> _tuning = [];
+    private IReadOnlyList<FieldError> _errors = [];
+    private IReadOnlyList<CorpusInfo> _corpora = [];
+    private string? _uploadMessage;
+    private bool _uploadFailed, _bindPending, _disposed;
+    private int _generation;
+    private CancellationTokenSource? _poll;
+    private LiveChart? _epochChart, _lossChart, _stepChart;
+
+    [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private RunRegistry Registry { get; set; } = null!;
+    [Inject] private TrainingHubClient Hub { get; set; } = null!;
+    [Inject] private TextLibraries Libraries { get; set; } = null!;
+
+    private bool IsRunning => _runs.Any(r => !r.IsFinished);
+    private bool IsTuning => _tuning.Any(r => !r.IsFinished);
+    private long StepsDone => _runs.Sum(r => (long)r.Step);
+    private long StepsTotal => Math.Max(1, _runs.Sum(r => (long)r.TotalSteps));
+    private CorpusInfo? SelectedCorpus => _corpora.FirstOrDefault(c => c.Name == _settings.Corpus);
+    private double? Floor => _runs.Select(r => r.Summary?.EntropyFloor).FirstOrDefault(f => f is not null) ?? SelectedCorpus?.EntropyFloor;
+
+    protected override void OnInitialized()
+    {
+        _corpora = Libraries.Corpora.List();
+        Registry.Changed += HandleRegistryChanged;
+        _tuning = Runs.LatestLaunch(TuningId);
+        Show(Runs.LatestLaunch(ExperimentId));
+        if (IsTuning) StartPolling();
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!_bindPending) return;
+        _bindPending = false;
+        try { await BindChartsAsync(); }
+        catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException) { }
+    }
+
+    private async Task HandleRunAsync()
+    {
+        var result = Runs.StartAll(_settings.ToRequests(), ExperimentId);
+        _errors = result.Errors;
+        if (!result.Started) return;
+        await UnbindAsync();
+        Show(result.Runs);
+    }
+
+    private void HandleTune()
+    {
+        var result = Runs.StartExperiment(TuningId, _settings.TuningOverrides());
+        _errors = result.Errors;
+        if (!result.Started) return;
+        _tuning = result.Runs;
+        StartPolling();
+    }
+
+    private void HandleStop()
+    {
+        if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
+    }
+
+    private void HandleStopTuning()
+    {
+        if (_tuning.Count > 0) Runs.CancelLaunch(_tuning[0].LaunchId);
+    }
+
+    private async Task HandleUploadAsync(IBrowserFile? file)
+    {
+        if (file is null) return;
+        _uploadFailed = false;
+        try
+        {
+            using var memory = new MemoryStream();
+            await file.OpenReadStream(Libraries.Corpora.MaxBytes).CopyToAsync(memory);
+            var name = CorpusName(file.Name);
+            var info = Libraries.Corpora.Save(name, memory.ToArray());
+            _corpora = Libraries.Corpora.List();
+            _settings.Corpus = info.Name;
+            _uploadMessage = $"Added '{info.Name}': {info.Lines:N0} lines, {info.Vocabulary} distinct characters.";
+        }
+        catch (Exception e) when (e is CorpusException or IOException)
+        {
+            _uploadFailed = true;
+            _uploadMessage = e is IOException && e.Message.Contains("exceeds")
+                ? $"The file is larger than the limit of {Libraries.Corpora.MaxBytes / 1024 / 1024} MB."
+                : e.Message;
+        }
+    }
+
+    // "My kids' words (2).txt" → "My-kids-words-2"
+    private static string CorpusName(string fileName)
+    {
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        var safe = new string([.. stem.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '-')]).Trim('-');
+        while (safe.Contains("--")) safe = safe.Replace("--", "-");
+        return safe.Length == 0 ? "corpus" : safe[..Math.Min(60, safe.Length)];
+    }
+
+    private void Show(IReadOnlyList<LiveRun> runs)
+    {
+        _generation++;
+        _runs = runs;
+        _bindPending = runs.Count > 0;
+        if (IsRunning) StartPolling();
+    }
+
+    private async Task BindChartsAsync()
+    {
+        int generation = _generation;
+        if (_epochChart is null || _lossChart is null || _stepChart is null) return;
+        async Task Keep(ValueTask<IAsyncDisposable> binding)
+        {
+            var b = await binding;
+            if (generation == _generation && !_disposed) _bindings.Add(b);
+            else await b.DisposeAsync();
+        }
+        var curves = _runs.SelectMany(r => new[]
+        {
+            new ChartSeries(r.Id + "-train", $"{r.Request.Optimizer} train", [], [], ColorOf(r)),
+            new ChartSeries(r.Id + "-val", $"{r.Request.Optimizer} validation", [], [], LossColors.Paler(ColorOf(r))),
+        });
+        var perStep = _runs.Select(r => new ChartSeries(r.Id, r.Request.Optimizer, [], [], ColorOf(r))).ToArray();
+        await _epochChart.SetSeriesAsync(curves);
+        await _lossChart.SetSeriesAsync(perStep);
+        await _stepChart.SetSeriesAsync(perStep);
+        foreach (var run in _runs)
+        {
+            if (generation != _generation) return;
+            await Keep(Hub.BindAsync(_epochChart, run.Id + "-train", run.Id, "loss", "epoch", "epochs"));
+            await Keep(Hub.BindAsync(_epochChart, run.Id + "-val", run.Id, "valLoss", "epoch", "epochs"));
+            await Keep(Hub.BindAsync(_lossChart, run.Id, run.Id, "loss", "step"));
+            await Keep(Hub.BindAsync(_stepChart, run.Id, run.Id, "stepSize", "step"));
+        }
+    }
+
+    private string ColorOf(LiveRun run) => _runs.Select(r => r.Request.Optimizer).Distinct().Count() == _runs.Count
+        ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(_runs.ToList().IndexOf(run));
+
+    /// <summary>Time left at the pace so far (runs share the cores, so the launch is timed as a whole).</summary>
+    private string Remaining()
+    {
+        var started = _runs.Where(r => r.StartedAt is not null).Select(r => r.StartedAt!.Value).DefaultIfEmpty().Min();
+        if (StepsDone == 0 || started == default) return "estimating…";
+        var elapsed = DateTimeOffset.UtcNow - started;
+        var left = TimeSpan.FromSeconds(elapsed.TotalSeconds * (StepsTotal - StepsDone) / StepsDone);
+        return $"{Format(elapsed)} elapsed, about {Format(left)} left";
+    }
+
+    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours} h {t.Minutes} min" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes} min {t.Seconds} s" : $"{t.Seconds} s";
+
+    private void HandleRegistryChanged(LiveRun run)
+    {
+        if (_disposed || !(_runs.Contains(run) || _tuning.Contains(run))) return;
+        _ = InvokeAsync(StateHasChanged);
+    }
+
+    private void StartPolling()
+    {
+        _poll?.Cancel();
+        _poll = new CancellationTokenSource();
+        _ = PollAsync(_poll.Token);
+    }
+
+    private async Task PollAsync(CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+            {
+                await InvokeAsync(StateHasChanged);
+                if (!IsRunning && !IsTuning) return;
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    private async Task UnbindAsync()
+    {
+        var old = _bindings.ToArray();
+        _bindings.Clear();
+        foreach (var binding in old) await binding.DisposeAsync();
+    }
+
+    private static string Describe(FieldError e) => Labels.GetValueOrDefault(e.Field, e.Field) + ": " + e.Message;
+
+    private static readonly Dictionary<string, string> Labels = new()
+    {
+        ["epochs"] = "Epochs", ["batchSize"] = "Batch size", ["optimizerOptions.lr"] = "Learning rate", ["queue"] = "Queue",
+        ["problemOptions.text.dropout"] = "Dropout", ["problemOptions.text.evalBatches"] = "Evaluation batches",
+        ["problemOptions.text.corpus"] = "Corpus", ["problemOptions.text.nEmbd"] = "Model size",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        Registry.Changed -= HandleRegistryChanged;
+        _poll?.Cancel();
+        await UnbindAsync();
+    }
+}

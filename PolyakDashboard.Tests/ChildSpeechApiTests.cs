@@ -1,0 +1,130 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using PolyakCore.Text;
+
+namespace PolyakDashboard.Tests;
+
+/// <summary>Corpora, checkpoints and a child-speech run through the HTTP API.</summary>
+public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+{
+    private readonly HttpClient _client = factory.CreateClient();
+
+    [Fact]
+    public async Task CorporaListTheBuiltInOneWithItsFloorAndTakeUploads()
+    {
+        using var list = JsonDocument.Parse(await _client.GetStringAsync("/api/corpora"));
+        var builtIn = list.RootElement.EnumerateArray().Single(c => c.GetProperty("name").GetString() == "child-speech");
+        Assert.Equal(ChildSpeechCorpus.EntropyFloor(), builtIn.GetProperty("entropyFloor").GetDouble(), 1e-12);
+        Assert.Equal(10_000, builtIn.GetProperty("lines").GetInt32());
+
+        var text = ChildSpeechCorpus.Generate(200, seed: 9);
+        var created = await _client.PostAsync("/api/corpora?name=small-kids", new StringContent(text, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(Encoding.UTF8.GetBytes(text)), "file", "from-form.txt" } };
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("/api/corpora", form)).StatusCode);
+        var names = JsonDocument.Parse(await _client.GetStringAsync("/api/corpora")).RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString());
+        Assert.Contains("small-kids", names);
+        Assert.Contains("from-form", names);
+    }
+
+    [Theory]
+    [InlineData("../escape", "Mama up\n", "corpus")]
+    [InlineData("child-speech", "Mama up\n", "corpus")]
+    [InlineData("tiny", "Mama up\n", "corpus")]
+    [InlineData(null, "Mama up\n", "name")]
+    public async Task BadCorpusUploadsGet400(string? name, string body, string field)
+    {
+        var url = name is null ? "/api/corpora" : $"/api/corpora?name={Uri.EscapeDataString(name)}";
+        var response = await _client.PostAsync(url, new StringContent(body, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task NonUtf8CorpusIsRefusedWithAMessage()
+    {
+        var response = await _client.PostAsync("/api/corpora?name=latin1", new ByteArrayContent([0x4D, 0x61, 0xE9, 0x0A, 0xFF]));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("not UTF-8", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task AChildSpeechRunTrainsReportsValidationLossAndLeavesCheckpoints()
+    {
+        var text = ChildSpeechCorpus.Generate(400, seed: 4);
+        Assert.Equal(HttpStatusCode.Created, (await _client.PostAsync("/api/corpora?name=run-kids", new StringContent(text))).StatusCode);
+        var start = await _client.PostAsJsonAsync("/api/runs", new
+        {
+            problem = "child-speech", optimizer = "adam", optimizerOptions = new { lr = 0.003 }, batchSize = 8, epochs = 2,
+            problemOptions = new { text = new { corpus = "run-kids", nEmbd = 32, nHead = 2, nLayer = 1, block = 32, evalBatches = 2 } },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var id = JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        var run = await WaitAsync(id);
+        Assert.Equal("completed", run.GetProperty("status").GetString());
+        var summary = run.GetProperty("summary");
+        Assert.True(summary.GetProperty("valLoss").GetDouble() < 3.5);
+
+        using var metrics = JsonDocument.Parse(await _client.GetStringAsync($"/api/runs/{id}/metrics?format=json"));
+        var epochs = metrics.RootElement.GetProperty("epochs").EnumerateArray().ToArray();
+        Assert.Equal(3, epochs.Length);
+        Assert.All(epochs, e => Assert.True(e.GetProperty("valLoss").GetDouble() > 0));
+        Assert.Equal(run.GetProperty("totalSteps").GetInt32(), metrics.RootElement.GetProperty("batches").GetArrayLength());
+
+        using var checkpoints = JsonDocument.Parse(await _client.GetStringAsync("/api/checkpoints"));
+        var mine = checkpoints.RootElement.EnumerateArray().Where(c => c.GetProperty("metadata").TryGetProperty("runId", out var r) && r.GetString() == id).ToArray();
+        Assert.Equal(2, mine.Length);
+        Assert.All(mine, c => Assert.Equal("run-kids", c.GetProperty("metadata").GetProperty("corpus").GetString()));
+        var name = mine[0].GetProperty("name").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/api/checkpoints/{name}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task BadChildSpeechRequestsGet400()
+    {
+        async Task<string[]> Fields(object request)
+        {
+            var response = await _client.PostAsJsonAsync("/api/runs", request);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            return [.. JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").EnumerateObject().Select(p => p.Name)];
+        }
+        Assert.Contains("problemOptions.text.corpus", await Fields(new { problem = "child-speech", problemOptions = new { text = new { corpus = "no-such-corpus" } } }));
+        Assert.Contains("problemOptions.text.corpusPath", await Fields(new { problem = "child-speech", problemOptions = new { text = new { corpusPath = "/etc/passwd" } } }));
+        Assert.Contains("problemOptions.text.nEmbd", await Fields(new { problem = "child-speech", problemOptions = new { text = new { nEmbd = 2048, nLayer = 48 } } }));
+        Assert.Contains("problemOptions.text.preset", await Fields(new { problem = "child-speech", problemOptions = new { text = new { preset = "gigantic" } } }));
+    }
+
+    [Fact]
+    public async Task CheckpointUploadsAreValidatedBeforeTheyAreStored()
+    {
+        using var model = new CharGpt(new GptConfig(12, 16, 2, 1, 16, 0), seed: 3);
+        var path = Path.Combine(Path.GetTempPath(), $"upload-{Guid.NewGuid():N}.ckpt");
+        Checkpoint.Save(path, model, new CheckpointMetadata { Model = model.Config, Vocabulary = "\n abcdefghij", Optimizer = "sgd", Corpus = "test" });
+        var bytes = await File.ReadAllBytesAsync(path);
+        File.Delete(path);
+
+        var good = await _client.PostAsync("/api/checkpoints?name=uploaded-ok", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.Created, good.StatusCode);
+        var truncated = await _client.PostAsync("/api/checkpoints?name=uploaded-bad", new ByteArrayContent(bytes[..(bytes.Length / 3)]));
+        Assert.Equal(HttpStatusCode.BadRequest, truncated.StatusCode);
+        Assert.Contains("truncated", await truncated.Content.ReadAsStringAsync());
+        var traversal = await _client.PostAsync("/api/checkpoints?name=..%2F..%2Fevil", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.BadRequest, traversal.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/checkpoints/uploaded-bad")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/checkpoints/uploaded-ok")).StatusCode);
+    }
+
+    private async Task<JsonElement> WaitAsync(string id)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        while (true)
+        {
+            var run = JsonDocument.Parse(await _client.GetStringAsync($"/api/runs/{id}")).RootElement;
+            if (run.GetProperty("status").GetString() is not ("queued" or "running")) return run;
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"Run {id} is still {run.GetProperty("status")}.");
+            await Task.Delay(100);
+        }
+    }
+}

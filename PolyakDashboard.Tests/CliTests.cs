@@ -31,6 +31,28 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ChildSpeechRunReadsACorpusFileAndWritesValidationLossesAndCheckpoints()
+    {
+        var corpus = Path.Combine(_dir, "kids.txt");
+        File.WriteAllText(corpus, PolyakCore.Text.ChildSpeechCorpus.Generate(300, seed: 1));
+        var config = Path.Combine(_dir, "gpt.json");
+        File.WriteAllText(config, $$"""
+            { "problem": "child-speech", "optimizer": "polyak-sgd", "batchSize": 8, "epochs": 2, "label": "gpt",
+              "problemOptions": { "text": { "corpusPath": {{JsonSerializer.Serialize(corpus)}}, "nEmbd": 16, "nHead": 2, "nLayer": 1, "block": 16, "evalBatches": 1 } } }
+            """);
+        var checkpoints = Path.Combine(_dir, "ckpt");
+        var (code, output, errors) = await RunAsync("run", "--config", config, "--out", _dir, "--checkpoints", checkpoints);
+        Assert.True(code == 0, errors);
+        Assert.Contains("gpt: completed", output);
+        Assert.Contains("validation", output);
+        var epochs = File.ReadAllLines(Path.Combine(_dir, "gpt", "epochs.csv"));
+        Assert.Equal("epoch,loss,valLoss", epochs[0]);
+        Assert.Equal(3, epochs.Length - 1);
+        Assert.True(File.Exists(Path.Combine(checkpoints, "gpt-best.ckpt")));
+        Assert.Equal("kids", PolyakCore.Text.Checkpoint.ReadMetadata(Path.Combine(checkpoints, "gpt-last.ckpt")).Corpus);
+    }
+
+    [Fact]
     public async Task BadRequestExitsNonZeroNamingEachField()
     {
         var config = Path.Combine(_dir, "bad.json");

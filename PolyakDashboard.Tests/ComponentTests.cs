@@ -12,7 +12,7 @@ namespace PolyakDashboard.Tests;
 
 public class ComponentTests
 {
-    private static BunitContext NewContext(RunRegistry? registry = null)
+    internal static BunitContext NewContext(RunRegistry? registry = null)
     {
         var ctx = new BunitContext();
         ctx.Services.AddMudServices();
@@ -83,6 +83,61 @@ public class ComponentTests
         Assert.Equal(3, cut.FindAll("[data-testid=live-chart]").Count);
         cut.WaitForAssertion(() => Assert.Equal(24, ctx.JSInterop.Invocations["bind"].Count));
         Assert.Equal(runs.Select(r => r.Id).Order(), ctx.JSInterop.Invocations["bind"].Select(i => (string)i.Arguments[2]!).Distinct().Order());
+    }
+}
+
+public class ChildSpeechComponentTests
+{
+    private static BunitContext NewContext() => ComponentTests.NewContext();
+
+    [Fact]
+    public async Task BadSettingsStartNothingAndSayWhy()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        cut.Find("input[data-testid=epochs]").Input("0");
+        cut.Find("button[data-testid=run]").Click();
+        Assert.Contains("Epochs: Epochs must be between 1 and", cut.Find("[data-testid=settings-errors]").TextContent);
+        Assert.Empty(ctx.Services.GetRequiredService<RunService>().List());
+    }
+
+    [Fact]
+    public async Task TrainAndCompareQueuesOneRunPerOptimizerAndBindsTrainAndValidationCurves()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        cut.Find("input[data-testid=epochs]").Input("3");
+        cut.Find("button[data-testid=run]").Click();
+        var runs = ctx.Services.GetRequiredService<RunService>().List();
+        Assert.Equal(["sgd", "adam", "polyak-sgd"], runs.Select(r => r.Request.Optimizer));
+        Assert.All(runs, r => Assert.Equal(("child-speech", 3, "tiny"), (r.Request.Problem, r.Request.Epochs, r.Request.ProblemOptions.Text!.Preset)));
+        Assert.Equal(68 * 3, runs[0].TotalSteps);        // 279,746 training characters / (32 · 128) = 68 iterations an epoch
+        // Per run: train and validation per epoch, mini-batch loss and step size per step.
+        cut.WaitForAssertion(() => Assert.Equal(12, ctx.JSInterop.Invocations["bind"].Count));
+        Assert.Equal(3, ctx.JSInterop.Invocations["bind"].Count(i => (string)i.Arguments[3]! == "valLoss"));
+    }
+
+    [Fact]
+    public async Task TuningTableMarksTheBestOfEachFinishedGrid()
+    {
+        await using var ctx = NewContext();
+        LiveRun Run(string optimizer, double lr, double bestVal, string label)
+        {
+            var run = new LiveRun(Guid.NewGuid().ToString("N"), new PolyakCore.Training.RunRequest
+            {
+                Problem = "child-speech", Optimizer = optimizer, OptimizerOptions = new() { Lr = lr }, Label = label,
+            }, 10, []);
+            run.OnEpoch(new PolyakCore.Training.EpochRecord(0, 3.8, null) { ValLoss = 3.8 });
+            run.OnEpoch(new PolyakCore.Training.EpochRecord(1, bestVal - 0.01, null) { ValLoss = bestVal });
+            run.MarkRunning();
+            run.Finish(new PolyakCore.Training.RunSummary { Status = PolyakCore.Training.RunStatus.Completed });
+            return run;
+        }
+        var runs = new[] { Run("sgd", 0.01, 2.1, "sgd lr 0.01"), Run("sgd", 0.5, 1.2, "sgd lr 0.5"), Run("sgd", 0.1, 1.7, "sgd lr 0.1") };
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.TuningTable>(p => p.Add(c => c.Runs, runs));
+        var winner = Assert.Single(cut.FindAll("tr.tuning-winner"));
+        Assert.Contains("sgd lr 0.5", winner.TextContent);
+        Assert.Contains("1.200", winner.TextContent);
     }
 }
 

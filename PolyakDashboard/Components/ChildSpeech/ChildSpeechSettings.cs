@@ -17,13 +17,21 @@ public sealed class ChildSpeechSettings
     public int? BatchSize { get; set; } = ExperimentCatalog.ChildSpeechBatch;
     public int? Epochs { get; set; } = 10;
     public double? Dropout { get; set; }
+    /// <summary>Sizes that override the preset's (empty: the preset's).</summary>
+    public int? NEmbd { get; set; }
+    public int? NHead { get; set; }
+    public int? NLayer { get; set; }
+    public int? Block { get; set; }
     public int? EvalBatches { get; set; } = 10;
     public int? Seed { get; set; } = 0;
 
     public IReadOnlyList<RunRequest> ToRequests() => [.. OptimizerChoices.Where(Optimizers.Contains).Select(optimizer => new RunRequest
     {
         Problem = "child-speech",
-        ProblemOptions = new() { Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches } },
+        ProblemOptions = new()
+        {
+            Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
+        },
         Optimizer = optimizer,
         OptimizerOptions = optimizer switch { "sgd" => new() { Lr = SgdLr ?? double.NaN }, "adam" => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
         BatchSize = BatchSize ?? 0,

@@ -209,7 +209,8 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
     {
         ["epochs"] = "Epochs", ["batchSize"] = "Batch size", ["optimizerOptions.lr"] = "Learning rate", ["queue"] = "Queue",
         ["problemOptions.text.dropout"] = "Dropout", ["problemOptions.text.evalBatches"] = "Evaluation batches",
-        ["problemOptions.text.corpus"] = "Corpus", ["problemOptions.text.nEmbd"] = "Model size",
+        ["problemOptions.text.corpus"] = "Corpus", ["problemOptions.text.nEmbd"] = "Width", ["problemOptions.text.nHead"] = "Heads",
+        ["problemOptions.text.nLayer"] = "Layers", ["problemOptions.text.block"] = "Context",
     };
 
     public async ValueTask DisposeAsync()

@@ -26,6 +26,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));
@@ -52,6 +53,7 @@ public static class RunsExtensions
     public static WebApplication MapRuns(this WebApplication app)
     {
         app.MapRunsApi();
+        app.MapPresenterApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
@@ -23,6 +24,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunRegistry>();
         builder.Services.AddSingleton<RunHistory>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunHistory>());
+        builder.Services.TryAddSingleton<IRunEngine, TrainerEngine>();
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();

@@ -5,18 +5,37 @@ using PolyakCore.Training;
 
 namespace PolyakDashboard.Runs;
 
+/// <summary>What trains one run on a training thread: <see cref="TrainerEngine"/>; tests put a faulty one in its place.</summary>
+public interface IRunEngine
+{
+    /// <summary>Trains the run, streaming its records into it; ends in the summary's status. May throw (the queue marks the run failed).</summary>
+    RunSummary Execute(LiveRun run, CancellationToken cancel);
+}
+
+/// <summary>The trainer on the request's problem.</summary>
+public sealed class TrainerEngine : IRunEngine
+{
+    public RunSummary Execute(LiveRun run, CancellationToken cancel)
+    {
+        using var problem = ProblemCatalog.Create(run.Request.Problem, run.Request.ProblemOptions);
+        return Trainer.Run(problem, run.Request, run, cancel);
+    }
+}
+
 /// <summary>FIFO queue of runs with bounded length, worked by a bounded number of training threads.</summary>
 public sealed class RunQueue : BackgroundService
 {
     private readonly Channel<LiveRun> _channel;
     private readonly RunOptions _options;
     private readonly ILogger<RunQueue> _logger;
+    private readonly IRunEngine _engine;
     private int _waiting;
 
-    public RunQueue(IOptions<RunOptions> options, ILogger<RunQueue> logger)
+    public RunQueue(IOptions<RunOptions> options, ILogger<RunQueue> logger, IRunEngine? engine = null)
     {
         _options = options.Value;
         _logger = logger;
+        _engine = engine ?? new TrainerEngine();
         _channel = Channel.CreateBounded<LiveRun>(new BoundedChannelOptions(Math.Max(1, _options.MaxQueueLength))
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -50,7 +69,7 @@ public sealed class RunQueue : BackgroundService
                 run.MarkRunning();
                 try
                 {
-                    var summary = await RunThread.Start(() => Execute(run, link.Token), $"run {run.Id}");
+                    var summary = await RunThread.Start(() => _engine.Execute(run, link.Token), $"run {run.Id}");
                     run.Finish(summary);
                 }
                 catch (Exception e)
@@ -66,11 +85,5 @@ public sealed class RunQueue : BackgroundService
             // Shutting down: whatever still waits ends as cancelled, not as "queued" forever.
             while (_channel.Reader.TryRead(out var left)) left.Cancel();
         }
-    }
-
-    private static RunSummary Execute(LiveRun run, CancellationToken cancel)
-    {
-        using var problem = ProblemCatalog.Create(run.Request.Problem, run.Request.ProblemOptions);
-        return Trainer.Run(problem, run.Request, run, cancel);
     }
 }

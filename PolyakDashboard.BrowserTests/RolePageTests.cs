@@ -8,6 +8,21 @@ namespace PolyakDashboard.BrowserTests;
 [Collection(KeyedDashboardCollection.Name)]
 public sealed class RolePageTests(KeyedDashboardFixture app)
 {
+    /// <summary>Waits for the page to follow to a URL ending in <paramref name="end"/>; on a timeout saves a screenshot and says where it is.</summary>
+    private async Task FollowedToAsync(IPage page, string end, string shot)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url => url.EndsWith(end), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, shot) });
+            var presence = app.Services.GetRequiredService<PresenterPresence>();
+            throw new TimeoutException($"The page is at {page.Url}, not at …{end}; the presenter is at {presence.Current?.Path}.");
+        }
+    }
+
     [Fact]
     public async Task A_viewer_sees_run_and_stop_disabled_with_a_tooltip_and_follows_the_presenter()
     {
@@ -24,10 +39,10 @@ public sealed class RolePageTests(KeyedDashboardFixture app)
             // The presenter moves (what their app bar does on every navigation): the viewer's page follows, query and all.
             var presence = app.Services.GetRequiredService<PresenterPresence>();
             presence.Show("/explorer?x=-2&y=4");
-            await page.WaitForURLAsync(url => url.EndsWith("/explorer?x=-2&y=4"), new() { Timeout = 15_000, WaitUntil = WaitUntilState.Commit });
-            await Assertions.Expect(page.Locator("[data-testid=race-cost]")).ToContainTextAsync("Start (-2, 4)", new() { Timeout = 15_000 });
+            await FollowedToAsync(page, "/explorer?x=-2&y=4", "follow-explorer-failed.png");
+            await Assertions.Expect(page.Locator("[data-testid=race-cost]")).ToContainTextAsync("Start (-2, 4)", new() { Timeout = 30_000 });
             presence.Show("/explorer?x=-3&y=4");     // the presenter clicks another start: same page, new query
-            await Assertions.Expect(page.Locator("[data-testid=race-cost]")).ToContainTextAsync("Start (-3, 4)", new() { Timeout = 15_000 });
+            await Assertions.Expect(page.Locator("[data-testid=race-cost]")).ToContainTextAsync("Start (-3, 4)", new() { Timeout = 30_000 });
 
             // Browsing freely: the toggle stops following.
             await page.Locator("[data-testid=follow-toggle]").ClickAsync();
@@ -36,7 +51,7 @@ public sealed class RolePageTests(KeyedDashboardFixture app)
             await Task.Delay(1500);      // nothing should happen; give it the time a follow takes
             Assert.Contains("/explorer", page.Url);
             await page.Locator("[data-testid=follow-toggle]").ClickAsync();    // following again: catches up at once
-            await page.WaitForURLAsync(url => url.EndsWith("/1c"), new() { Timeout = 15_000, WaitUntil = WaitUntilState.Commit });
+            await FollowedToAsync(page, "/1c", "follow-again-failed.png");
         }
         finally
         {

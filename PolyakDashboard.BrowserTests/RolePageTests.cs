@@ -13,7 +13,8 @@ public sealed class RolePageTests(KeyedDashboardFixture app)
     {
         try
         {
-            await page.WaitForURLAsync(url => url.EndsWith(end), new() { Timeout = 30_000, WaitUntil = WaitUntilState.Commit });
+            // Polled in the page: WaitForURL waits for a navigation event, which a follow that already happened never fires.
+            await page.WaitForFunctionAsync("end => location.href.endsWith(end)", end, new() { Timeout = 30_000 });
         }
         catch (TimeoutException)
         {

@@ -200,3 +200,31 @@ public class RoleComponentTests
         }
     }
 }
+
+public class HeavyComputationTests
+{
+    [Fact]
+    public async Task AnEscapeMapWhileTheServerIsBusyOrPastTheBudgetSaysSoInsteadOfQueueing()
+    {
+        await using var ctx = new BunitContext();
+        ctx.AddViewerServices(presenter: false, new PolyakDashboard.Security.ViewerLimitOptions { MaxConcurrentHeavyComputations = 1 });
+        ctx.Services.AddMudServices();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
+
+        using (var someoneElse = ctx.Services.GetRequiredService<HeavyComputationGate>().TryEnter())
+        {
+            Assert.NotNull(someoneElse);
+            cut.Find("button[data-testid=escape-map]").Click();
+            cut.WaitForAssertion(() => Assert.Contains("server is busy", cut.Find("[data-testid=map-error]").TextContent));
+        }
+        // A viewer's budget (10) covers one map (cost 10), not one after two races.
+        cut.Find("input[data-testid=batch]").Change("3");
+        cut.Find("input[data-testid=batch]").Change("4");
+        cut.WaitForAssertion(() => Assert.Contains("batch=4", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
+        cut.WaitForAssertion(() => Assert.Contains("batch 4", cut.Markup));
+        Assert.Empty(cut.FindAll("[data-testid=limit-message]"));     // the busy map cost nothing: both races ran
+        cut.Find("button[data-testid=escape-map]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=map-error]").TextContent));
+    }
+}

@@ -43,16 +43,18 @@ public sealed class PresenterKey
 
     /// <summary>No key configured and the server listens on loopback addresses only: then whoever connects
     /// from this machine is the presenter (a laptop's `dotnet run` just works).</summary>
-    public bool LocalUserIsPresenter => !IsConfigured && (_localOnly ??= ListensOnLoopbackOnly());
+    public bool LocalUserIsPresenter => !IsConfigured && (_localOnly ?? ListensOnLoopbackOnly());
 
     /// <summary>A request from this machine (an in-memory test server has no remote address at all).</summary>
     public static bool IsLocal(HttpContext context) =>
         context.Connection.RemoteIpAddress is not { } remote || IPAddress.IsLoopback(remote);
 
+    // Cached once the server has addresses (asked before Kestrel has bound, the answer could still change).
     private bool ListensOnLoopbackOnly()
     {
         var addresses = _server?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
-        return addresses.All(IsLoopbackAddress);     // none: an in-memory test server
+        if (addresses.Count == 0) return true;       // none: an in-memory test server
+        return (_localOnly = addresses.All(IsLoopbackAddress)).Value;
     }
 
     public static bool IsLoopbackAddress(string address)

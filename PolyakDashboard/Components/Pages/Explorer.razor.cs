@@ -202,10 +202,10 @@ public sealed partial class Explorer : IAsyncDisposable
 
     private async Task HandleEscapeMapAsync()
     {
+        using var slot = HeavyGate.TryEnter();       // first, so a busy server costs the viewer nothing
+        if (slot is null) { _mapError = HeavyComputationGate.Busy; return; }
         _mapError = Session.TryCompute(Session.EscapeMapCost);
         if (_mapError is not null) return;
-        using var slot = HeavyGate.TryEnter();
-        if (slot is null) { _mapError = HeavyComputationGate.Busy; return; }
         _computing = true;
         StateHasChanged();
         try

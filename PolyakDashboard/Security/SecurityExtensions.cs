@@ -72,7 +72,7 @@ public static class SecurityExtensions
             var key = app.Services.GetRequiredService<PresenterKey>();
             if (key.IsConfigured) app.Logger.LogInformation("Presenter key: set in configuration (Presenter:Key).");
             else if (key.LocalUserIsPresenter)
-                app.Logger.LogInformation("Presenter: the local user (this server listens on localhost only). Key for other browsers: {Key}", key.Value);
+                app.Logger.LogInformation("Presenter: the local user (no Presenter:Key is set and this server listens on localhost only).");
             else app.Logger.LogWarning("Presenter key (generated; set Presenter:Key to choose one): {Key}", key.Value);
         });
         return app;

@@ -124,6 +124,8 @@ internal static class ViewerServices
 
 public class RoleComponentTests
 {
+    internal static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);   // the whole suite shares two cores
+
     private static (BunitContext Ctx, RunService Runs, PresenterPresence Presence) NewContext(bool presenter, ViewerLimitOptions? limits = null)
     {
         var ctx = new BunitContext();
@@ -179,7 +181,7 @@ public class RoleComponentTests
 
         var second = runs.StartExperiment("1c", new() { Epochs = 2 });
         presence.Show("/1c", second.Runs[0].LaunchId);
-        cut.WaitForAssertion(() => Assert.Equal(second.Runs[0].LaunchId, cut.Find("[data-testid=status]").GetAttribute("data-launch")));
+        cut.WaitForAssertion(() => Assert.Equal(second.Runs[0].LaunchId, cut.Find("[data-testid=status]").GetAttribute("data-launch")), TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -193,10 +195,10 @@ public class RoleComponentTests
             var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
             for (int batch = 3; batch <= 5; batch++) cut.Find("input[data-testid=batch]").Change(batch.ToString());
             // The field's change handler may finish after Change returns: wait for the third race's outcome.
-            cut.WaitForAssertion(() => Assert.Contains("batch=5", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
-            if (presenter) cut.WaitForAssertion(() => Assert.Contains("batch 5", cut.Markup));
+            cut.WaitForAssertion(() => Assert.Contains("batch=5", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), RoleComponentTests.Wait);
+            if (presenter) cut.WaitForAssertion(() => Assert.Contains("batch 5", cut.Markup), RoleComponentTests.Wait);
             if (presenter) Assert.Empty(cut.FindAll("[data-testid=limit-message]"));
-            else cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=limit-message]").TextContent));
+            else cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=limit-message]").TextContent), RoleComponentTests.Wait);
         }
     }
 }
@@ -207,7 +209,7 @@ public class HeavyComputationTests
     public async Task AnEscapeMapWhileTheServerIsBusyOrPastTheBudgetSaysSoInsteadOfQueueing()
     {
         await using var ctx = new BunitContext();
-        ctx.AddViewerServices(presenter: false, new PolyakDashboard.Security.ViewerLimitOptions { MaxConcurrentHeavyComputations = 1 });
+        ctx.AddViewerServices(presenter: false, new PolyakDashboard.Security.ViewerLimitOptions { MaxConcurrentHeavyComputations = 1, ComputationBurst = 10, EscapeMapCost = 10, ComputationsPerSecond = 0.01 });
         ctx.Services.AddMudServices();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
@@ -216,15 +218,15 @@ public class HeavyComputationTests
         {
             Assert.NotNull(someoneElse);
             cut.Find("button[data-testid=escape-map]").Click();
-            cut.WaitForAssertion(() => Assert.Contains("server is busy", cut.Find("[data-testid=map-error]").TextContent));
+            cut.WaitForAssertion(() => Assert.Contains("server is busy", cut.Find("[data-testid=map-error]").TextContent), RoleComponentTests.Wait);
         }
         // A viewer's budget (10) covers one map (cost 10), not one after two races.
         cut.Find("input[data-testid=batch]").Change("3");
         cut.Find("input[data-testid=batch]").Change("4");
-        cut.WaitForAssertion(() => Assert.Contains("batch=4", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri));
-        cut.WaitForAssertion(() => Assert.Contains("batch 4", cut.Markup));
+        cut.WaitForAssertion(() => Assert.Contains("batch=4", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), RoleComponentTests.Wait);
+        cut.WaitForAssertion(() => Assert.Contains("batch 4", cut.Markup), RoleComponentTests.Wait);
         Assert.Empty(cut.FindAll("[data-testid=limit-message]"));     // the busy map cost nothing: both races ran
         cut.Find("button[data-testid=escape-map]").Click();
-        cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=map-error]").TextContent));
+        cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=map-error]").TextContent), RoleComponentTests.Wait);
     }
 }

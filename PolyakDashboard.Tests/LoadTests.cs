@@ -16,9 +16,13 @@ using Xunit.Abstractions;
 namespace PolyakDashboard.Tests;
 
 /// <summary>A lecture's worth of viewers on one streaming run, over real WebSockets on loopback.</summary>
-/// <remarks>POLYAK_VIEWERS and POLYAK_LOAD_EPOCHS scale it up for a benchmark (defaults 50 and 10: 10,000 points).</remarks>
+/// <remarks>POLYAK_VIEWERS and POLYAK_LOAD_EPOCHS scale it up for a benchmark (defaults 50 and 10: 10,000 points).
+/// It runs alone (its own collection, not in parallel): fifty clients in this process would starve other tests' threads.</remarks>
+[Collection(Name)]
 public class LoadTests(ITestOutputHelper output)
 {
+    public const string Name = "Load";
+
     private static int Env(string name, int fallback) => int.TryParse(Environment.GetEnvironmentVariable(name), out var v) && v > 0 ? v : fallback;
 
     [Fact]
@@ -151,3 +155,6 @@ public class LoadTests(ITestOutputHelper output)
         }
     }
 }
+
+[CollectionDefinition(LoadTests.Name, DisableParallelization = true)]
+public sealed class LoadCollection;

@@ -12,7 +12,7 @@ namespace PolyakDashboard.BrowserTests;
 /// The dashboard on real Kestrel (a loopback port of its own) plus one headless Debian Chromium,
 /// shared by every test in the "Dashboard" collection. Each test opens its own page.
 /// </summary>
-public sealed class DashboardFixture : IAsyncLifetime
+public class DashboardFixture : IAsyncLifetime
 {
     /// <summary>Debian's browser; Playwright's own downloads are not used (no network here).</summary>
     public const string ChromiumPath = "/usr/bin/chromium";
@@ -23,10 +23,18 @@ public sealed class DashboardFixture : IAsyncLifetime
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ];
 
-    private readonly DashboardFactory _factory = new();
+    private readonly DashboardFactory _factory;
     private readonly string _profileDir = Directory.CreateTempSubdirectory("polyak-chromium-").FullName;
     private IPlaywright? _playwright;
     private IBrowserContext? _browser;
+
+    public DashboardFixture() => _factory = new DashboardFactory(Settings);
+
+    /// <summary>Configuration for the app (none by default: no presenter key, so the local browser is presenter).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
+
+    /// <summary>The app's services (e.g. to move the presenter without a second browser).</summary>
+    public IServiceProvider Services => _factory.Services;
 
     /// <summary>Root URL of the running app, e.g. "http://127.0.0.1:41234/".</summary>
     public string BaseUrl { get; private set; } = "";
@@ -83,11 +91,12 @@ public sealed class DashboardFixture : IAsyncLifetime
         try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
     }
 
-    private sealed class DashboardFactory : WebApplicationFactory<Program>
+    private sealed class DashboardFactory(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
+            foreach (var (key, value) in settings) builder.UseSetting(key, value);
             // A run store of its own, so browser tests neither see nor leave runs in the app's data/runs.db.
             string folder = Directory.CreateTempSubdirectory("polyak-browser-runs-").FullName;
             builder.UseSetting("ConnectionStrings:Runs", $"Data Source={Path.Combine(folder, "runs.db")}");
@@ -101,4 +110,18 @@ public sealed class DashboardFixture : IAsyncLifetime
 public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
 {
     public const string Name = "Dashboard";
+}
+
+/// <summary>The dashboard with a presenter key: a browser without the cookie is a viewer.</summary>
+public sealed class KeyedDashboardFixture : DashboardFixture
+{
+    public const string Key = "browser-test-key";
+
+    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Presenter:Key"] = Key };
+}
+
+[CollectionDefinition(Name)]
+public sealed class KeyedDashboardCollection : ICollectionFixture<KeyedDashboardFixture>
+{
+    public const string Name = "Keyed dashboard";
 }

@@ -6,21 +6,24 @@ using MudBlazor.Services;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
 using PolyakDashboard.ChildSpeech;
+using PolyakDashboard.Explorer;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Tests;
 
 public class ComponentTests
 {
-    internal static BunitContext NewContext(RunRegistry? registry = null)
+    internal static BunitContext NewContext(RunRegistry? registry = null, bool presenter = true)
     {
         var ctx = new BunitContext();
+        ctx.AddViewerServices(presenter);
         ctx.Services.AddMudServices();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         var options = Options.Create(new RunOptions { MaxQueueLength = 10 });
         registry ??= new RunRegistry(options);
         var text = TextLibraries.InFolder(Path.Combine(Path.GetTempPath(), "polyak-components"));
-        var queue = new RunQueue(options, text, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
+        var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
         ctx.Services.AddSingleton(registry);
         ctx.Services.AddSingleton(queue);
         ctx.Services.AddSingleton(text);
@@ -147,14 +150,143 @@ public class ExplorerComponentTests
     public async Task BadBatchSizeShowsItsMessageNextToTheControl()
     {
         await using var ctx = new BunitContext();
+        ctx.AddViewerServices(presenter: false);
         ctx.Services.AddMudServices();
         ctx.JSInterop.Mode = JSRuntimeMode.Loose;
         var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
         Assert.Equal(6, cut.FindAll("[data-testid=lanes] tr").Count);
 
         cut.Find("input[data-testid=batch]").Change("0");
-        System.IO.File.WriteAllText("/tmp/explorer.html", cut.Markup);
         Assert.Contains("Batch size must be at least 1", cut.Markup);
         Assert.Contains("batch=0", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
+    }
+}
+
+/// <summary>The services pages take from the security layer: the circuit's role (bUnit's fake authentication),
+/// the presenter's whereabouts, the viewers' limits.</summary>
+internal static class ViewerServices
+{
+    public static PresenterPresence AddViewerServices(this BunitContext ctx, bool presenter, ViewerLimitOptions? limits = null)
+    {
+        var auth = ctx.AddAuthorization();
+        if (presenter) auth.SetAuthorized("lecturer").SetRoles(Presenter.Role);
+        var presence = new PresenterPresence();
+        ctx.Services.AddSingleton(Options.Create(limits ?? new ViewerLimitOptions()));
+        ctx.Services.AddScoped<ViewerSession>();
+        ctx.Services.AddSingleton(presence);
+        ctx.Services.AddSingleton<HeavyComputationGate>();
+        ctx.Services.AddSingleton<RaceCache>();
+        return presence;
+    }
+}
+
+public class RoleComponentTests
+{
+    internal static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);   // the whole suite shares two cores
+
+    private static (BunitContext Ctx, RunService Runs, PresenterPresence Presence) NewContext(bool presenter, ViewerLimitOptions? limits = null)
+    {
+        var ctx = new BunitContext();
+        var presence = ctx.AddViewerServices(presenter, limits);
+        ctx.Services.AddMudServices();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var options = Options.Create(new RunOptions { MaxQueueLength = 20 });
+        var registry = new RunRegistry(options);
+        var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started: runs stay queued
+        var text = TextLibraries.InFolder(Path.Combine(Path.GetTempPath(), "polyak-components"));
+        var runs = new RunService(registry, queue, options, text);
+        ctx.Services.AddSingleton(text);
+        ctx.Services.AddSingleton(registry);
+        ctx.Services.AddSingleton(queue);
+        ctx.Services.AddSingleton(runs);
+        ctx.Services.AddScoped<TrainingHubClient>();
+        return (ctx, runs, presence);
+    }
+
+    [Fact]
+    public async Task AViewerSeesRunAndStopDisabledAndCannotStartAnything()
+    {
+        var (ctx, runs, _) = NewContext(presenter: false);
+        await using var _ctx = ctx;
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+
+        Assert.True(cut.Find("button[data-testid=run]").HasAttribute("disabled"));
+        Assert.True(cut.Find("button[data-testid=stop]").HasAttribute("disabled"));
+        Assert.Contains("when the presenter runs this grid", cut.Markup);
+        await cut.InvokeAsync(() => cut.Find("button[data-testid=run]").Click());   // a forged click reaches the guard, not the queue
+        Assert.Empty(runs.List());
+    }
+
+    [Fact]
+    public async Task ThePresenterStartsTheGridAndTellsTheFollowersWhichLaunch()
+    {
+        var (ctx, runs, presence) = NewContext(presenter: true);
+        await using var _ctx = ctx;
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+        Assert.False(cut.Find("button[data-testid=run]").HasAttribute("disabled"));
+        cut.Find("button[data-testid=run]").Click();
+
+        Assert.Equal(8, runs.List().Count);
+        Assert.Equal(runs.List()[0].LaunchId, presence.Current?.LaunchId);
+    }
+
+    [Fact]
+    public async Task AFollowingViewerSwitchesToThePresentersNewLaunch()
+    {
+        var (ctx, runs, presence) = NewContext(presenter: false);
+        await using var _ctx = ctx;
+        var first = runs.StartExperiment("1c", new() { Epochs = 1 });
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+        Assert.Equal(first.Runs[0].LaunchId, cut.Find("[data-testid=status]").GetAttribute("data-launch"));
+
+        var second = runs.StartExperiment("1c", new() { Epochs = 2 });
+        presence.Show("/1c", second.Runs[0].LaunchId);
+        cut.WaitForAssertion(() => Assert.Equal(second.Runs[0].LaunchId, cut.Find("[data-testid=status]").GetAttribute("data-launch")), TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task AViewerPastTheComputationBudgetGetsAClearMessageAndThePresenterDoesNot()
+    {
+        var limits = new ViewerLimitOptions { ComputationBurst = 2, ComputationsPerSecond = 0.01 };
+        foreach (bool presenter in new[] { false, true })
+        {
+            var (ctx, _, _) = NewContext(presenter, limits);
+            await using var _ctx = ctx;
+            var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
+            for (int batch = 3; batch <= 5; batch++) cut.Find("input[data-testid=batch]").Change(batch.ToString());
+            // The field's change handler may finish after Change returns: wait for the third race's outcome.
+            cut.WaitForAssertion(() => Assert.Contains("batch=5", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), RoleComponentTests.Wait);
+            if (presenter) cut.WaitForAssertion(() => Assert.Contains("batch 5", cut.Markup), RoleComponentTests.Wait);
+            if (presenter) Assert.Empty(cut.FindAll("[data-testid=limit-message]"));
+            else cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=limit-message]").TextContent), RoleComponentTests.Wait);
+        }
+    }
+}
+
+public class HeavyComputationTests
+{
+    [Fact]
+    public async Task AnEscapeMapWhileTheServerIsBusyOrPastTheBudgetSaysSoInsteadOfQueueing()
+    {
+        await using var ctx = new BunitContext();
+        ctx.AddViewerServices(presenter: false, new PolyakDashboard.Security.ViewerLimitOptions { MaxConcurrentHeavyComputations = 1, ComputationBurst = 10, EscapeMapCost = 10, ComputationsPerSecond = 0.01 });
+        ctx.Services.AddMudServices();
+        ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        var cut = ctx.Render<PolyakDashboard.Components.Pages.Explorer>();
+
+        using (var someoneElse = ctx.Services.GetRequiredService<HeavyComputationGate>().TryEnter())
+        {
+            Assert.NotNull(someoneElse);
+            cut.Find("button[data-testid=escape-map]").Click();
+            cut.WaitForAssertion(() => Assert.Contains("server is busy", cut.Find("[data-testid=map-error]").TextContent), RoleComponentTests.Wait);
+        }
+        // A viewer's budget (10) covers one map (cost 10), not one after two races.
+        cut.Find("input[data-testid=batch]").Change("3");
+        cut.Find("input[data-testid=batch]").Change("4");
+        cut.WaitForAssertion(() => Assert.Contains("batch=4", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri), RoleComponentTests.Wait);
+        cut.WaitForAssertion(() => Assert.Contains("batch 4", cut.Markup), RoleComponentTests.Wait);
+        Assert.Empty(cut.FindAll("[data-testid=limit-message]"));     // the busy map cost nothing: both races ran
+        cut.Find("button[data-testid=escape-map]").Click();
+        cut.WaitForAssertion(() => Assert.Contains("Too many computations", cut.Find("[data-testid=map-error]").TextContent), RoleComponentTests.Wait);
     }
 }

@@ -1,6 +1,7 @@
 using PolyakCore.Training;
 using PolyakDashboard.Cli;
 using PolyakDashboard.Extensions;
+using PolyakDashboard.Security;
 
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.
 if (CommandLine.IsCliInvocation(args))
@@ -12,10 +13,12 @@ if (CommandLine.IsCliInvocation(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();
+builder.AddPresenterSecurity();
 builder.AddDashboardUi();
 
 var app = builder.Build();
 if (!app.OpenRunStore()) return 3;     // the reason is printed; a restart loop would only repeat it
+app.UsePresenterSecurity();           // who is presenter, what needs it, and the viewers' rate limits
 app.MapRuns();
 app.MapDashboardUi();
 app.Run();

@@ -7,7 +7,9 @@ using PolyakCore.Export;
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
 using PolyakCore.Training;
+using Microsoft.AspNetCore.Mvc;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
 using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.Api;
@@ -20,17 +22,19 @@ public static class RunsApi
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapPost("/runs", StartRunAsync);
+        // Starting, cancelling, deleting and changing runs is the presenter's (401 without the key).
+        api.MapPost("/runs", StartRunAsync).RequirePresenter();
         api.MapGet("/runs", (RunService runs) => Results.Ok(runs.List().Select(RunInfo.Of)));
         api.MapGet("/runs/{id}", (string id, RunService runs) =>
             runs.Get(id) is { } run ? Results.Ok(RunInfo.Of(run)) : UnknownRun(id));
         api.MapGet("/runs/{id}/metrics", Metrics);
-        api.MapDelete("/runs/{id}", DeleteAsync);
+        api.MapDelete("/runs/{id}", DeleteAsync).RequirePresenter();
         api.MapGet("/runs/{id}/export", Export);
-        api.MapPost("/runs/import", ImportAsync);
-        api.MapPut("/runs/{id}/annotations", AnnotateAsync);
+        api.MapPost("/runs/import", ImportAsync).RequirePresenter()
+            .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<RunOptions>>().Value.MaxImportBytes));
+        api.MapPut("/runs/{id}/annotations", AnnotateAsync).RequirePresenter();
         api.MapGet("/experiments", () => Results.Ok(ExperimentCatalog.All));
-        api.MapPost("/experiments/{id}/runs", StartExperimentAsync);
+        api.MapPost("/experiments/{id}/runs", StartExperimentAsync).RequirePresenter();
         api.MapGet("/catalog", () => Results.Ok(new
         {
             problems = ProblemCatalog.Descriptions,

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
 using PolyakDashboard.ChildSpeech;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
 using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.Extensions;
@@ -28,9 +30,12 @@ public static class RunsExtensions
         builder.Services.Configure<ChildSpeechOptions>(builder.Configuration.GetSection("ChildSpeech"));
         builder.Services.AddSingleton(sp => TextLibraries.Create(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildSpeechOptions>>(), sp.GetRequiredService<IWebHostEnvironment>()));
+        builder.Services.TryAddSingleton<IRunEngine>(sp => new TrainerEngine(sp.GetRequiredService<TextLibraries>(),
+            RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));
@@ -57,7 +62,8 @@ public static class RunsExtensions
     public static WebApplication MapRuns(this WebApplication app)
     {
         app.MapRunsApi();
-        app.MapChildSpeechApi();
+        app.MapChildSpeechApi().RequirePresenter();
+        app.MapPresenterApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

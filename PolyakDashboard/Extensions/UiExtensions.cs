@@ -17,6 +17,7 @@ public static class UiExtensions
         b.Services.AddMudServices();
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();
+        b.Services.AddSingleton<Explorer.RaceCache>();
         return b;
     }
 

@@ -5,21 +5,35 @@ using PolyakCore.Training;
 
 namespace PolyakDashboard.Runs;
 
+/// <summary>What trains one run on a training thread: <see cref="TrainerEngine"/>; tests put a faulty one in its place.</summary>
+public interface IRunEngine
+{
+    /// <summary>Trains the run, streaming its records into it; ends in the summary's status. May throw (the queue marks the run failed).</summary>
+    RunSummary Execute(LiveRun run, CancellationToken cancel);
+}
+
+/// <summary>The trainer of the request's problem: the small problems' or the character model's (corpora and
+/// checkpoints from <see cref="TextLibraries"/>).</summary>
+public sealed class TrainerEngine(TextLibraries? text = null, RunLimits? limits = null) : IRunEngine
+{
+    public RunSummary Execute(LiveRun run, CancellationToken cancel) =>
+        RunEngine.Run(run.Request, run, cancel, limits, text?.EnvironmentFor(run.Id));
+}
+
 /// <summary>FIFO queue of runs with bounded length, worked by a bounded number of training threads.</summary>
 public sealed class RunQueue : BackgroundService
 {
     private readonly Channel<LiveRun> _channel;
     private readonly RunOptions _options;
     private readonly ILogger<RunQueue> _logger;
+    private readonly IRunEngine _engine;
     private int _waiting;
 
-    private readonly TextLibraries _text;
-
-    public RunQueue(IOptions<RunOptions> options, TextLibraries text, ILogger<RunQueue> logger)
+    public RunQueue(IOptions<RunOptions> options, ILogger<RunQueue> logger, IRunEngine? engine = null)
     {
         _options = options.Value;
-        _text = text;
         _logger = logger;
+        _engine = engine ?? new TrainerEngine();
         _channel = Channel.CreateBounded<LiveRun>(new BoundedChannelOptions(Math.Max(1, _options.MaxQueueLength))
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -53,7 +67,7 @@ public sealed class RunQueue : BackgroundService
                 run.MarkRunning();
                 try
                 {
-                    var summary = await RunThread.Start(() => Execute(run, link.Token), $"run {run.Id}");
+                    var summary = await RunThread.Start(() => _engine.Execute(run, link.Token), $"run {run.Id}");
                     run.Finish(summary);
                 }
                 catch (Exception e)
@@ -70,7 +84,4 @@ public sealed class RunQueue : BackgroundService
             while (_channel.Reader.TryRead(out var left)) left.Cancel();
         }
     }
-
-    private RunSummary Execute(LiveRun run, CancellationToken cancel) =>
-        RunEngine.Run(run.Request, run, cancel, RunService.ServerLimits(_options), _text.EnvironmentFor(run.Id));
 }

@@ -1,15 +1,22 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Runs;
 
 /// <summary>Live training data for browsers: subscribe to runs, get their history, then new points.</summary>
 /// <remarks>Server → client messages: "points" (<see cref="PointBatch"/>), "epochs" (<see cref="EpochBatch"/>),
-/// "status" (<see cref="StatusUpdate"/>). Points are coalesced by <see cref="MetricsBroadcaster"/>.</remarks>
-public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options) : Hub
+/// "status" (<see cref="StatusUpdate"/>), and to followers "presenter" (<see cref="PresenterLocation"/>).
+/// Points are coalesced by <see cref="MetricsBroadcaster"/>. Methods that change anything require the presenter
+/// policy (<c>[Authorize(Presenter.Policy)]</c>); for anyone else the call fails with "unauthorized".</remarks>
+public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence) : Hub
 {
     public const string Path = "/hubs/training";
     public const int MaxSubscriptions = 64;
+
+    /// <summary>The group of connections following the presenter.</summary>
+    public const string Audience = "audience";
 
     public static string Group(string runId) => $"run:{runId}";
 
@@ -17,7 +24,7 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
     /// is missed; the client drops points whose step it already has.</summary>
     public async Task<RunSnapshot[]> Subscribe(string[] runIds)
     {
-        if (runIds is null || runIds.Length > MaxSubscriptions)
+        if (runIds is null || runIds.Length == 0 || runIds.Length > MaxSubscriptions || runIds.Any(id => id is null || id.Length > 200))
             throw new HubException($"Subscribe to between 1 and {MaxSubscriptions} runs at once.");
         var runs = runIds.Distinct().Select(registry.Get).OfType<LiveRun>().ToArray();
         foreach (var run in runs) await Groups.AddToGroupAsync(Context.ConnectionId, Group(run.Id));
@@ -28,5 +35,31 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
     {
         foreach (var id in (runIds ?? []).Distinct().Take(MaxSubscriptions))
             await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(id));
+    }
+
+    /// <summary>Follows the presenter: returns where they are now (null if nowhere yet), then pushes "presenter" on every move.</summary>
+    public async Task<PresenterLocation?> FollowPresenter()
+    {
+        await Groups.AddToGroupAsync(Context.ConnectionId, Audience);
+        return presence.Current;
+    }
+
+    public Task StopFollowing() => Groups.RemoveFromGroupAsync(Context.ConnectionId, Audience);
+
+    /// <summary>The presenter shows a page (and launch): everyone following goes there. Presenter only.</summary>
+    [Authorize(Presenter.Policy)]
+    public void ShowPage(string path, string? launchId)
+    {
+        try { presence.Show(path, launchId); }
+        catch (ArgumentException e) { throw new HubException(e.Message); }
+    }
+
+    /// <summary>Cancels a run. Presenter only; false for an unknown id.</summary>
+    [Authorize(Presenter.Policy)]
+    public bool Cancel(string runId)
+    {
+        if (registry.Get(runId ?? "") is not { } run) return false;
+        run.Cancel();
+        return true;
     }
 }

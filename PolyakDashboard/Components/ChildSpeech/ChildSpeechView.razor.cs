@@ -7,6 +7,7 @@ using PolyakDashboard.ChildSpeech;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Components.ChildSpeech;
 
@@ -32,6 +33,9 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
     [Inject] private RunRegistry Registry { get; set; } = null!;
     [Inject] private TrainingHubClient Hub { get; set; } = null!;
     [Inject] private TextLibraries Libraries { get; set; } = null!;
+    [Inject] private ViewerSession Session { get; set; } = null!;
+    [Inject] private PresenterPresence Presence { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     private bool IsRunning => _runs.Any(r => !r.IsFinished);
     private bool IsTuning => _tuning.Any(r => !r.IsFinished);
@@ -44,6 +48,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
     {
         _corpora = Libraries.Corpora.List();
         Registry.Changed += HandleRegistryChanged;
+        Presence.Moved += HandlePresenterMoved;
         _tuning = Runs.LatestLaunch(TuningId);
         Show(Runs.LatestLaunch(ExperimentId));
         if (IsTuning) StartPolling();
@@ -57,17 +62,36 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException) { }
     }
 
+    // A follower shows the launch the presenter shows, as soon as it starts.
+    private void HandlePresenterMoved(PresenterLocation where)
+    {
+        if (_disposed || Session.IsPresenter || !Session.Following || where.LaunchId is not { } launch) return;
+        if (_runs.Count > 0 && _runs[0].LaunchId == launch) return;
+        var runs = Registry.All.Where(r => r.LaunchId == launch && r.ExperimentId == ExperimentId).ToList();
+        if (runs.Count == 0) return;
+        _ = InvokeAsync(async () =>
+        {
+            if (_disposed) return;
+            await UnbindAsync();
+            Show(runs);
+            StateHasChanged();
+        });
+    }
+
     private async Task HandleRunAsync()
     {
+        if (!Session.IsPresenter) { _errors = [new FieldError("role", ViewerSession.PresenterOnly)]; return; }   // the button is disabled; this is the guard
         var result = Runs.StartAll(_settings.ToRequests(), ExperimentId);
         _errors = result.Errors;
         if (!result.Started) return;
         await UnbindAsync();
         Show(result.Runs);
+        Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
     }
 
     private void HandleTune()
     {
+        if (!Session.IsPresenter) { _errors = [new FieldError("role", ViewerSession.PresenterOnly)]; return; }
         var result = Runs.StartExperiment(TuningId, _settings.TuningOverrides());
         _errors = result.Errors;
         if (!result.Started) return;
@@ -77,17 +101,18 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
 
     private void HandleStop()
     {
-        if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
+        if (Session.IsPresenter && _runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
     }
 
     private void HandleStopTuning()
     {
-        if (_tuning.Count > 0) Runs.CancelLaunch(_tuning[0].LaunchId);
+        if (Session.IsPresenter && _tuning.Count > 0) Runs.CancelLaunch(_tuning[0].LaunchId);
     }
 
     private async Task HandleUploadAsync(IBrowserFile? file)
     {
         if (file is null) return;
+        if (!Session.IsPresenter) { _uploadFailed = true; _uploadMessage = ViewerSession.PresenterOnly; return; }
         _uploadFailed = false;
         try
         {
@@ -210,13 +235,14 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         ["epochs"] = "Epochs", ["batchSize"] = "Batch size", ["optimizerOptions.lr"] = "Learning rate", ["queue"] = "Queue",
         ["problemOptions.text.dropout"] = "Dropout", ["problemOptions.text.evalBatches"] = "Evaluation batches",
         ["problemOptions.text.corpus"] = "Corpus", ["problemOptions.text.nEmbd"] = "Width", ["problemOptions.text.nHead"] = "Heads",
-        ["problemOptions.text.nLayer"] = "Layers", ["problemOptions.text.block"] = "Context",
+        ["problemOptions.text.nLayer"] = "Layers", ["problemOptions.text.block"] = "Context", ["role"] = "Role",
     };
 
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
         Registry.Changed -= HandleRegistryChanged;
+        Presence.Moved -= HandlePresenterMoved;
         _poll?.Cancel();
         await UnbindAsync();
     }

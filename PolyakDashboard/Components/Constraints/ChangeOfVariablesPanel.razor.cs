@@ -8,6 +8,8 @@ namespace PolyakDashboard.Components.Constraints;
 /// <summary>Question 2b: x ≥ 0 through x = e^z or x = z², next to projected gradient descent.</summary>
 public sealed partial class ChangeOfVariablesPanel
 {
+    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+
     private const string ReparametrisedColor = "#1f77b4", ProjectedColor = "#ff7f0e", CurveColor = "#7f7f7f";
 
     private ChangeOfVariablesSettings? _seen;
@@ -44,7 +46,7 @@ public sealed partial class ChangeOfVariablesPanel
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(ChangeOfVariables.Validate(_settings), () => ChangeOfVariables.Run(_settings));
+        var outcome = Recomputation.Run(ChangeOfVariables.Validate(_settings), () => ChangeOfVariables.Run(_settings), () => Session.TryCompute());
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
         _result = outcome.Result;

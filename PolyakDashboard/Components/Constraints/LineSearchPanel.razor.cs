@@ -12,6 +12,8 @@ namespace PolyakDashboard.Components.Constraints;
 /// and, behind a switch, the same comparison with mini-batches on the 1a/1b data.</summary>
 public sealed partial class LineSearchPanel : IDisposable
 {
+    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+
     private const int MaxTrialSteps = 40;                        // rejected trials drawn for the first iterations only
     private const string TrialColor = "rgba(255, 255, 255, 0.4)", MinimumColor = "#ff7f0e";
     private const double RosenbrockLr = 0.005, IllConditionedLr = 0.04;   // 0.04 diverges on rosenbrock
@@ -74,7 +76,7 @@ public sealed partial class LineSearchPanel : IDisposable
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(LineSearchDemo.Validate(_settings), () => LineSearchDemo.Run(_settings));
+        var outcome = Recomputation.Run(LineSearchDemo.Validate(_settings), () => LineSearchDemo.Run(_settings), () => Session.TryCompute());
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
         _result = outcome.Result;

@@ -10,6 +10,8 @@ namespace PolyakDashboard.Components.Constraints;
 /// <summary>Question 2c: the quadratic penalty for x ≥ 0 as λ moves, and a 2-D example with x + y ≤ 1.</summary>
 public sealed partial class PenaltyPanel
 {
+    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+
     private const string FColor = "#7f7f7f", PenalisedColor = "#d62728", OptimumColor = "#2ca02c", BoundaryColor = "#bdbdbd";
 
     private PenaltySettings? _seen;
@@ -49,7 +51,7 @@ public sealed partial class PenaltyPanel
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(PenaltyMethod.Validate(_settings), () => Tuple.Create(PenaltyMethod.Run(_settings), PenaltyMethod.Plane(_settings.Lambda, _settings.Iterations)));
+        var outcome = Recomputation.Run(PenaltyMethod.Validate(_settings), () => Tuple.Create(PenaltyMethod.Run(_settings), PenaltyMethod.Plane(_settings.Lambda, _settings.Iterations)), () => Session.TryCompute());
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
         (_result, _planeResult) = (outcome.Result.Item1, outcome.Result.Item2);

@@ -14,9 +14,12 @@ public readonly record struct Outcome<T>(T? Result, IReadOnlyList<string> Errors
 /// page keeps its last good charts and shows the messages instead.</summary>
 public static class Recomputation
 {
-    public static Outcome<T> Run<T>(IReadOnlyList<string> validation, Func<T> run) where T : class
+    /// <param name="budget">Asked only for valid settings: null to go ahead, else why not (a viewer's rate limit,
+    /// <see cref="Security.ViewerSession.TryCompute"/>). Default: no limit.</param>
+    public static Outcome<T> Run<T>(IReadOnlyList<string> validation, Func<T> run, Func<string?>? budget = null) where T : class
     {
         if (validation.Count > 0) return new(null, validation, 0);
+        if (budget?.Invoke() is { } denied) return new(null, [denied], 0);
         var clock = Stopwatch.StartNew();
         try
         {

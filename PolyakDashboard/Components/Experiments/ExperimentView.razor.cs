@@ -5,6 +5,7 @@ using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Components.Experiments;
 
@@ -29,6 +30,9 @@ public sealed partial class ExperimentView : IAsyncDisposable
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunRegistry Registry { get; set; } = null!;
     [Inject] private TrainingHubClient Hub { get; set; } = null!;
+    [Inject] private ViewerSession Session { get; set; } = null!;
+    [Inject] private PresenterPresence Presence { get; set; } = null!;
+    [Inject] private NavigationManager Navigation { get; set; } = null!;
 
     /// <summary>1a, 1b, 1c or 1e.</summary>
     [Parameter, EditorRequired] public string ExperimentId { get; set; } = "";
@@ -70,7 +74,24 @@ public sealed partial class ExperimentView : IAsyncDisposable
         _experiment = ExperimentCatalog.Get(ExperimentId);
         _settings = InitialSettings();
         Registry.Changed += HandleRegistryChanged;
+        Presence.Moved += HandlePresenterMoved;
         Show(Runs.LatestLaunch(ExperimentId));
+    }
+
+    // A follower shows the launch the presenter shows, as soon as it starts.
+    private void HandlePresenterMoved(PresenterLocation where)
+    {
+        if (_disposed || Session.IsPresenter || !Session.Following || where.LaunchId is not { } launch) return;
+        if (_runs.Count > 0 && _runs[0].LaunchId == launch) return;
+        var runs = Registry.All.Where(r => r.LaunchId == launch && r.ExperimentId == ExperimentId).ToList();
+        if (runs.Count == 0) return;
+        _ = InvokeAsync(async () =>
+        {
+            if (_disposed) return;
+            await UnbindAsync();
+            Show(runs);
+            StateHasChanged();
+        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -96,15 +117,18 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private async Task HandleRunAsync()
     {
+        if (!Session.IsPresenter) { _errors = [new FieldError("role", ViewerSession.PresenterOnly)]; return; }   // the button is disabled; this is the guard
         var result = Runs.StartExperiment(ExperimentId, _settings.ToOverrides(IsTwoWell));
         _errors = result.Errors;
         if (!result.Started) return;
         await UnbindAsync();
         Show(result.Runs);
+        Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
     }
 
     private void HandleStop()
     {
+        if (!Session.IsPresenter) return;
         if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
     }
 
@@ -269,13 +293,14 @@ public sealed partial class ExperimentView : IAsyncDisposable
     {
         ["epochs"] = "Epochs", ["optimizerOptions.lr"] = "Learning rate", ["optimizerOptions.fStar"] = "Polyak f*",
         ["optimizerOptions.eps"] = "Polyak ε", ["optimizerOptions.maxStep"] = "Polyak cap", ["optimizerOptions.c"] = "Polyak scale c",
-        ["problemOptions.a"] = "a", ["problemOptions.start"] = "Start", ["batchSize"] = "Batch size", ["queue"] = "Queue",
+        ["problemOptions.a"] = "a", ["problemOptions.start"] = "Start", ["batchSize"] = "Batch size", ["queue"] = "Queue", ["role"] = "Role",
     };
 
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
         Registry.Changed -= HandleRegistryChanged;
+        Presence.Moved -= HandlePresenterMoved;
         _poll?.Cancel();
         await UnbindAsync();
     }

@@ -5,6 +5,7 @@ using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
 using PolyakDashboard.Explorer;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Components.Pages;
 
@@ -33,8 +34,12 @@ public sealed partial class Explorer : IAsyncDisposable
     private int _mapSize = 40;
     private EscapeMapResult? _map;
     private string? _mapError;
+    private string? _limitMessage;
 
     [Inject] private NavigationManager Navigation { get; set; } = null!;
+    [Inject] private ViewerSession Session { get; set; } = null!;
+    [Inject] private HeavyComputationGate HeavyGate { get; set; } = null!;
+    [Inject] private RaceCache Races { get; set; } = null!;
 
     private bool Playing => _play is not null;
 
@@ -42,7 +47,23 @@ public sealed partial class Explorer : IAsyncDisposable
     {
         var query = new Uri(Navigation.Uri).Query;
         (_settings, _urlProblems) = RaceQuery.FromQuery(query);
-        Recompute(updateUrl: false);
+        Recompute(updateUrl: false, limited: false);
+        Navigation.LocationChanged += HandleLocationChanged;
+    }
+
+    // Someone else changed the URL (following the presenter, or back/forward): show what it says.
+    private void HandleLocationChanged(object? sender, Microsoft.AspNetCore.Components.Routing.LocationChangedEventArgs e)
+    {
+        var uri = new Uri(e.Location);
+        if (!uri.AbsolutePath.EndsWith("/explorer", StringComparison.OrdinalIgnoreCase)) return;
+        var (settings, problems) = RaceQuery.FromQuery(uri.Query);
+        if (RaceQuery.ToQuery(settings) == RaceQuery.ToQuery(_settings)) return;     // our own update
+        _ = InvokeAsync(() =>
+        {
+            (_settings, _urlProblems) = (settings, problems);
+            Recompute(updateUrl: false, limited: false);
+            StateHasChanged();
+        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -52,15 +73,19 @@ public sealed partial class Explorer : IAsyncDisposable
         await DrawAsync();
     }
 
-    /// <summary>Validates, races the optimizers (tens of ms), and schedules a redraw.</summary>
-    private void Recompute(bool updateUrl = true)
+    /// <summary>Validates, races the optimizers (tens of ms; shared by every viewer with the same settings),
+    /// and schedules a redraw. A viewer's own changes count against their budget (<paramref name="limited"/>).</summary>
+    private void Recompute(bool updateUrl = true, bool limited = true)
     {
         StopPlaying();
         (_xRange, _yRange) = _settings.PlotRange;
         _errors = TwoWellRace.Validate(_settings);
-        if (_errors.Count == 0)
+        _limitMessage = null;
+        if (_errors.Count == 0 && limited && Session.TryCompute() is { } denied)
+            _limitMessage = "Not recomputed. " + denied;
+        else if (_errors.Count == 0)
         {
-            _race = TwoWellRace.Run(_settings);
+            _race = Races.Get(_settings);
             _maxIndex = _race.Lanes.Max(l => l.X0.Length - 1);
             _index = _maxIndex;
         }
@@ -177,8 +202,11 @@ public sealed partial class Explorer : IAsyncDisposable
 
     private async Task HandleEscapeMapAsync()
     {
+        using var slot = HeavyGate.TryEnter();       // first, so a busy server costs the viewer nothing
+        if (slot is null) { _mapError = HeavyComputationGate.Busy; return; }
+        _mapError = Session.TryCompute(Session.EscapeMapCost);
+        if (_mapError is not null) return;
         _computing = true;
-        _mapError = null;
         StateHasChanged();
         try
         {
@@ -211,6 +239,7 @@ public sealed partial class Explorer : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        Navigation.LocationChanged -= HandleLocationChanged;
         StopPlaying();
         return ValueTask.CompletedTask;
     }

@@ -1,0 +1,80 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace PolyakDashboard.Security;
+
+/// <summary>Names of the HTTP rate-limiting policies: <c>.RequireRateLimiting(RateLimits.Computation)</c>.</summary>
+public static class RateLimits
+{
+    /// <summary>Viewer-triggered computations (explorer races, generation…): a token bucket per client address,
+    /// sized by <see cref="ViewerLimitOptions"/>; presenters are not limited.</summary>
+    public const string Computation = "computation";
+
+    /// <summary>Presenter sign-in attempts: <see cref="ViewerLimitOptions.SignInsPerMinute"/> per client address.</summary>
+    public const string SignIn = "sign-in";
+
+    /// <summary>Which client a request counts against: its address (every in-memory test request is "local").</summary>
+    public static string ClientOf(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "local";
+}
+
+/// <summary>Registration of the presenter role (authentication handler, policy), the viewer limits and the HTTP rate limiter.</summary>
+public static class SecurityExtensions
+{
+    public static WebApplicationBuilder AddPresenterSecurity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<PresenterOptions>(builder.Configuration.GetSection("Presenter"));
+        services.Configure<ViewerLimitOptions>(builder.Configuration.GetSection("Viewers"));
+        services.AddSingleton<PresenterKey>();
+        services.AddAuthentication(Presenter.Scheme)
+            .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PresenterAuthenticationHandler>(Presenter.Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Presenter.Policy, p => p.AddAuthenticationSchemes(Presenter.Scheme).RequireAuthenticatedUser().RequireRole(Presenter.Role));
+        services.AddSingleton<HeavyComputationGate>();
+        services.AddScoped<ViewerSession>();
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.OnRejected = async (context, cancel) =>
+            {
+                string wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retry) ? $" Try again in {Math.Ceiling(retry.TotalSeconds)} s." : "";
+                if (retry > TimeSpan.Zero) context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retry.TotalSeconds)).ToString();
+                await Results.Problem(statusCode: 429, title: "Too many requests",
+                    detail: "This address has asked for too many computations in a short time." + wait).ExecuteAsync(context.HttpContext);
+            };
+            o.AddPolicy(RateLimits.Computation, context =>
+            {
+                if (context.User.IsPresenter()) return RateLimitPartition.GetNoLimiter("presenter");
+                var limits = context.RequestServices.GetRequiredService<IOptions<ViewerLimitOptions>>().Value;
+                return RateLimitPartition.GetTokenBucketLimiter(RateLimits.ClientOf(context), _ => ViewerSession.Bucket(limits));
+            });
+            o.AddPolicy(RateLimits.SignIn, context =>
+            {
+                var limits = context.RequestServices.GetRequiredService<IOptions<ViewerLimitOptions>>().Value;
+                return RateLimitPartition.GetFixedWindowLimiter(RateLimits.ClientOf(context), _ => new FixedWindowRateLimiterOptions
+                {
+                    PermitLimit = Math.Max(1, limits.SignInsPerMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
+                });
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>Authentication, authorization and rate limiting, in that order; prints the presenter key once the server listens.</summary>
+    public static WebApplication UsePresenterSecurity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var key = app.Services.GetRequiredService<PresenterKey>();
+            if (key.IsConfigured) app.Logger.LogInformation("Presenter key: set in configuration (Presenter:Key).");
+            else if (key.LocalUserIsPresenter)
+                app.Logger.LogInformation("Presenter: the local user (no Presenter:Key is set and this server listens on localhost only).");
+            else app.Logger.LogWarning("Presenter key (generated; set Presenter:Key to choose one): {Key}", key.Value);
+        });
+        return app;
+    }
+}

@@ -1,3 +1,5 @@
+using PolyakCore.Training;
+
 namespace PolyakCore.Text;
 
 /// <summary>How to sample text from a character model. Same settings + same seed + same checkpoint = same text.</summary>
@@ -40,14 +42,11 @@ public sealed record SamplingSettings
 /// <summary>Server limits on sampling (configurable).</summary>
 public sealed record SamplingLimits(int MaxNewCharacters = 2000, int MaxSamples = 8, int MaxPromptLength = 2000, int MaxTopCandidates = 10);
 
-/// <summary>One bad setting: the field (as JSON names it) and a message for people.</summary>
-public sealed record SettingError(string Field, string Message);
-
 /// <summary>Settings that cannot be used, every problem listed.</summary>
-public sealed class SamplingException(IReadOnlyList<SettingError> errors)
+public sealed class SamplingException(IReadOnlyList<FieldError> errors)
     : ArgumentException(string.Join(" ", errors.Select(e => e.Message)))
 {
-    public IReadOnlyList<SettingError> Errors { get; } = errors;
+    public IReadOnlyList<FieldError> Errors { get; } = errors;
 }
 
 /// <summary>Every check of <see cref="SamplingSettings"/>, in one place: the API, the page and the sampler ask here.</summary>
@@ -55,9 +54,9 @@ public static class SamplingValidation
 {
     /// <summary>The problems of <paramref name="s"/>; with a <paramref name="tokenizer"/> also those that depend on the
     /// model's vocabulary (prompt characters, top-k beyond the vocabulary, no end of line to start from).</summary>
-    public static IReadOnlyList<SettingError> Validate(SamplingSettings s, SamplingLimits limits, CharTokenizer? tokenizer = null)
+    public static IReadOnlyList<FieldError> Validate(SamplingSettings s, SamplingLimits limits, CharTokenizer? tokenizer = null)
     {
-        var errors = new List<SettingError>();
+        var errors = new List<FieldError>();
         void Error(string field, string message) => errors.Add(new(field, message));
 
         if (!double.IsFinite(s.Temperature) || s.Temperature <= 0)

@@ -28,6 +28,8 @@ public static class RunsExtensions
         builder.Services.Configure<ChildSpeechOptions>(builder.Configuration.GetSection("ChildSpeech"));
         builder.Services.AddSingleton(sp => TextLibraries.Create(
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildSpeechOptions>>(), sp.GetRequiredService<IWebHostEnvironment>()));
+        builder.Services.AddSingleton<CheckpointCache>();
+        builder.Services.AddSingleton<GenerationService>();
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
@@ -58,6 +60,7 @@ public static class RunsExtensions
     {
         app.MapRunsApi();
         app.MapChildSpeechApi();
+        app.MapGenerationApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

@@ -63,7 +63,6 @@ public sealed class HomePageTests(DashboardFixture app)
 
     [Theory]
     [InlineData("/1d", "Child-speech GPT")]
-    [InlineData("/playground", "Child-speech playground")]
     [InlineData("/runs", "Runs")]
     public async Task Unbuilt_pages_say_coming_soon(string path, string title)
     {

@@ -167,7 +167,8 @@ internal sealed class CausalSelfAttention : Module<Tensor, Tensor>
             using var mask = ones(t, past + t, dtype: ScalarType.Bool).tril(past);
             y = F.scaled_dot_product_attention(q, k, v, mask, p: p);
         }
-        y = y.transpose(1, 2).reshape(b, t, c);                                          // (B, h, T, d) -> (B, T, C)
+        // (B, h, T, d) -> (B, T, C); one new token (T = 1) is already in that order: a reshape, no transpose.
+        y = t == 1 ? y.reshape(b, t, c) : y.transpose(1, 2).reshape(b, t, c);
         return Dropouts.Apply(resid_dropout, c_proj.forward(y), training);
     }
 }

@@ -215,6 +215,11 @@ public sealed class SampleStream : IDisposable
         else ids = [_tokens[^1]];
         var idx = tensor(ids, [1, ids.Length]);                      // (1, T)
         var logits = _sampler.Model.Forward(idx, _cache);            // (1, T, vocab)
-        return logits[0, ids.Length - 1].data<float>().ToArray();                // the last position: one copy to the CPU side
+        // The last position's row, read straight from the contiguous (1, T, vocab) output: no indexing ops.
+        int vocab = (int)logits.shape[2];
+        var all = logits.data<float>();
+        var row = new float[vocab];
+        for (int i = 0; i < vocab; i++) row[i] = all[(ids.Length - 1L) * vocab + i];
+        return row;
     }
 }

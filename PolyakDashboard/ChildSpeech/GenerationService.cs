@@ -82,9 +82,12 @@ public sealed class GenerationService(CheckpointCache cache, IOptions<ChildSpeec
         {
             foreach (var name in checkpoints) leases.Add(await Task.Run(() => Acquire(name), cancel));
             var samplers = leases.Select(l => new TextSampler(l.Checkpoint, Limits)).ToArray();
+            // Per checkpoint; a message every checkpoint gives (same vocabulary) is said once.
+            var perModel = samplers.Select(s => SamplingValidation.Validate(settings, Limits, s.Tokenizer)).ToArray();
             for (int i = 0; i < samplers.Length; i++)
-                foreach (var e in SamplingValidation.Validate(settings, Limits, samplers[i].Tokenizer))
-                    errors.Add(checkpoints.Count == 1 ? e : e with { Message = $"{checkpoints[i]}: {e.Message}" });
+                foreach (var e in perModel[i])
+                    if (perModel.All(m => m.Contains(e))) { if (!errors.Contains(e)) errors.Add(e); }
+                    else errors.Add(e with { Message = $"{checkpoints[i]}: {e.Message}" });
             if (errors.Count > 0) throw new GenerationException(GenerationRefusal.Invalid, errors);
 
             using var slot = await AcquireSlotAsync(observer, cancel);

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PolyakCore.Text;
 
 namespace PolyakDashboard.BrowserTests;
 
@@ -23,12 +24,14 @@ public class DashboardFixture : IAsyncLifetime
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
     ];
 
+    // A run store, checkpoints and corpora of its own, so browser tests neither see nor leave anything in the app's data/.
+    private readonly string _dataFolder = Directory.CreateTempSubdirectory("polyak-browser-runs-").FullName;
     private readonly DashboardFactory _factory;
     private readonly string _profileDir = Directory.CreateTempSubdirectory("polyak-chromium-").FullName;
     private IPlaywright? _playwright;
     private IBrowserContext? _browser;
 
-    public DashboardFixture() => _factory = new DashboardFactory(Settings);
+    public DashboardFixture() => _factory = new DashboardFactory(_dataFolder, Settings);
 
     /// <summary>Configuration for the app (none by default: no presenter key, so the local browser is presenter).</summary>
     protected virtual IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string>();
@@ -47,6 +50,7 @@ public class DashboardFixture : IAsyncLifetime
         if (!File.Exists(ChromiumPath))
             throw new InvalidOperationException($"{ChromiumPath} is missing: apt-get install -y chromium");
         Directory.CreateDirectory(ScreenshotDir);
+        WritePlaygroundCheckpoints(Path.Combine(_dataFolder, "shipped"));
 
         _factory.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
@@ -91,16 +95,32 @@ public class DashboardFixture : IAsyncLifetime
         try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
     }
 
-    private sealed class DashboardFactory(IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
+    /// <summary>Two small random-weight models over the child-speech vocabulary, as "shipped" checkpoints for the
+    /// playground (random weights sample as fast as trained ones; their text is noise).</summary>
+    private static void WritePlaygroundCheckpoints(string folder)
+    {
+        var vocabulary = string.Concat(TextCorpus.ChildSpeech().Tokenizer.Vocabulary);
+        foreach (var (name, optimizer, seed) in new[] { ("small-adam", "adam", 1), ("small-polyak-sgd", "polyak-sgd", 2) })
+        {
+            using var model = new CharGpt(new GptConfig(vocabulary.Length, 48, 4, 2, 64, 0), seed);
+            Checkpoint.Save(Path.Combine(folder, name + Checkpoint.Extension), model, new CheckpointMetadata
+            {
+                Model = model.Config, Vocabulary = vocabulary, Optimizer = optimizer, Preset = "test", Corpus = "child-speech",
+                Epoch = 5, Steps = 400, TrainLoss = 1.2 + seed / 10.0, ValLoss = 1.25 + seed / 10.0, Kind = "best",
+                CreatedAt = new DateTimeOffset(2025, 11, 28, 12, seed, 0, TimeSpan.Zero),
+            });
+        }
+    }
+
+    private sealed class DashboardFactory(string folder, IReadOnlyDictionary<string, string> settings) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
             builder.UseEnvironment("Development");
             foreach (var (key, value) in settings) builder.UseSetting(key, value);
-            // A run store of its own, so browser tests neither see nor leave runs in the app's data/runs.db.
-            string folder = Directory.CreateTempSubdirectory("polyak-browser-runs-").FullName;
             builder.UseSetting("ConnectionStrings:Runs", $"Data Source={Path.Combine(folder, "runs.db")}");
             builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
+            builder.UseSetting("ChildSpeech:ShippedCheckpointFolder", Path.Combine(folder, "shipped"));
             builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
         }
     }

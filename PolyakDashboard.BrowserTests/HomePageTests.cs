@@ -62,7 +62,6 @@ public sealed class HomePageTests(DashboardFixture app)
     }
 
     [Theory]
-    [InlineData("/playground", "Child-speech playground")]
     [InlineData("/runs", "Runs")]
     public async Task Unbuilt_pages_say_coming_soon(string path, string title)
     {

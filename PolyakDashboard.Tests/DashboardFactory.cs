@@ -17,6 +17,12 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         init => _databasePath = value;
     }
 
+    /// <summary>Where this app keeps uploaded and trained checkpoints (tests put theirs here).</summary>
+    public string CheckpointFolder => Path.Combine(Path.GetDirectoryName(DatabasePath)!, "checkpoints");
+
+    /// <summary>The app's "shipped" checkpoints (read-only for the app).</summary>
+    public string ShippedCheckpointFolder => Path.Combine(Path.GetDirectoryName(DatabasePath)!, "shipped");
+
     /// <summary>More settings, applied last ("ConnectionStrings:Runs" replaces the one built from <see cref="DatabasePath"/>).</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 
@@ -33,6 +39,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         // Checkpoints and corpora next to the database: tests never write into the app's data/ folder.
         string folder = Path.GetDirectoryName(DatabasePath)!;
         builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
+        builder.UseSetting("ChildSpeech:ShippedCheckpointFolder", Path.Combine(folder, "shipped"));
         builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         Configure?.Invoke(builder);

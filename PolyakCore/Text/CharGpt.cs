@@ -44,7 +44,7 @@ public sealed class CharGpt : Module<Tensor, Tensor>
         if (past + t > Config.Block)
             throw new ArgumentException($"The context is {past + t} characters; this model sees at most {Config.Block}.", nameof(idx));
         using var positions = arange(past, past + t, dtype: ScalarType.Int64);
-        var x = drop.forward(wte.forward(idx) + wpe.forward(positions));
+        var x = Dropouts.Apply(drop, wte.forward(idx) + wpe.forward(positions), training);
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, cache?.Layer(i));
         if (cache is not null) cache.Length += t;
         return lm_head.forward(ln_f.forward(x));
@@ -81,18 +81,14 @@ internal sealed class GptBlock : Module<Tensor, Tensor>
 {
     private readonly LayerNorm ln_1, ln_2;
     private readonly CausalSelfAttention attn;
-    private readonly Sequential mlp;
+    private readonly Mlp mlp;
 
     public GptBlock(GptConfig config) : base(nameof(GptBlock))
     {
         ln_1 = LayerNorm(config.NEmbd);
         attn = new CausalSelfAttention(config);
         ln_2 = LayerNorm(config.NEmbd);
-        mlp = Sequential(
-            ("c_fc", Linear(config.NEmbd, 4 * config.NEmbd)),
-            ("gelu", GELU()),
-            ("c_proj", Linear(4 * config.NEmbd, config.NEmbd)),
-            ("dropout", Dropout(config.Dropout)));
+        mlp = new Mlp(config);
         RegisterComponents();
     }
 
@@ -103,6 +99,31 @@ internal sealed class GptBlock : Module<Tensor, Tensor>
         x = x + attn.Forward(ln_1.forward(x), cache);
         return x + mlp.forward(ln_2.forward(x));
     }
+}
+
+/// <summary>The position-wise MLP: Linear(C, 4C), GELU, Linear(4C, C), dropout.</summary>
+internal sealed class Mlp : Module<Tensor, Tensor>
+{
+    private readonly Linear c_fc, c_proj;
+    private readonly GELU gelu;
+    private readonly Dropout dropout;
+
+    public Mlp(GptConfig config) : base(nameof(Mlp))
+    {
+        c_fc = Linear(config.NEmbd, 4 * config.NEmbd);
+        gelu = GELU();
+        c_proj = Linear(4 * config.NEmbd, config.NEmbd);
+        dropout = Dropout(config.Dropout);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => Dropouts.Apply(dropout, c_proj.forward(gelu.forward(c_fc.forward(x))), training);
+}
+
+/// <summary>Dropout only while training: in eval mode the module would still cost a native call per use.</summary>
+internal static class Dropouts
+{
+    public static Tensor Apply(Dropout dropout, Tensor x, bool training) => training ? dropout.forward(x) : x;
 }
 
 /// <summary>Multi-head self-attention where a position sees only itself and earlier positions.</summary>
@@ -129,9 +150,10 @@ internal sealed class CausalSelfAttention : Module<Tensor, Tensor>
     public Tensor Forward(Tensor x, LayerCache? cache)
     {
         long b = x.shape[0], t = x.shape[1], c = x.shape[2];
-        var qkv = c_attn.forward(x).split(c, 2);
-        Tensor Heads(Tensor z) => z.view(b, t, _heads, c / _heads).transpose(1, 2);   // (B, h, T, d)
-        Tensor q = Heads(qkv[0]), k = Heads(qkv[1]), v = Heads(qkv[2]);
+        // (B, T, 3C) -> (B, T, 3, h, d) -> (3, B, h, T, d): four ops where split and three view/transpose pairs take seven
+        // (at batch 1 each op costs more than its arithmetic).
+        var qkv = c_attn.forward(x).view(b, t, 3, _heads, c / _heads).permute(2, 0, 3, 1, 4).unbind(0);
+        Tensor q = qkv[0], k = qkv[1], v = qkv[2];                                        // (B, h, T, d)
 
         long past = cache?.Keys?.shape[2] ?? 0;
         if (cache is not null) (k, v) = cache.Append(k, v);
@@ -145,8 +167,9 @@ internal sealed class CausalSelfAttention : Module<Tensor, Tensor>
             using var mask = ones(t, past + t, dtype: ScalarType.Bool).tril(past);
             y = F.scaled_dot_product_attention(q, k, v, mask, p: p);
         }
-        y = y.transpose(1, 2).contiguous().view(b, t, c);
-        return resid_dropout.forward(c_proj.forward(y));
+        // (B, h, T, d) -> (B, T, C); one new token (T = 1) is already in that order: a reshape, no transpose.
+        y = t == 1 ? y.reshape(b, t, c) : y.transpose(1, 2).reshape(b, t, c);
+        return Dropouts.Apply(resid_dropout, c_proj.forward(y), training);
     }
 }
 
@@ -174,10 +197,11 @@ internal sealed class LayerCache : IDisposable
     public Tensor? Keys { get; private set; }
     public Tensor? Values { get; private set; }
 
+    /// <remarks>Generation runs under no_grad, so the tensors carry no graph and need no detach (one op less each).</remarks>
     public (Tensor Keys, Tensor Values) Append(Tensor k, Tensor v)
     {
-        var keys = Keys is null ? k.detach() : cat([Keys, k.detach()], 2);
-        var values = Values is null ? v.detach() : cat([Values, v.detach()], 2);
+        var keys = Keys is null ? k : cat([Keys, k], 2);                                  // (B, h, past + T, d)
+        var values = Values is null ? v : cat([Values, v], 2);
         Keys?.Dispose(); Values?.Dispose();
         Keys = keys.DetachFromDisposeScope();        // the cache owns these; it outlives any step scope
         Values = values.DetachFromDisposeScope();

@@ -82,7 +82,7 @@ public static class Checkpoint
         using var stream = Open(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         var metadata = ReadHeader(reader, path);
-        var model = new CharGpt(metadata.Model);
+        var model = new CharGpt(metadata.Model, seed: 0);   // its own generator: the weights are overwritten, and other threads share the global one
         try
         {
             model.load(reader, strict: true);

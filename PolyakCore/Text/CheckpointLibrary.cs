@@ -65,7 +65,11 @@ public sealed class CheckpointLibrary(string folder, string? shippedFolder = nul
                     file.Write(buffer, 0, read);
                 }
             }
-            using (var loaded = Checkpoint.Load(temporary)) { }
+            try { using var loaded = Checkpoint.Load(temporary); }
+            catch (CheckpointException e)       // name the upload, not the temporary file it was checked in
+            {
+                throw new CheckpointException(e.Message.Replace($"'{Path.GetFileName(temporary)}'", $"The upload '{name}'"), e);
+            }
             var path = PathFor(name);
             File.Move(temporary, path, overwrite: true);
             return new(name, Checkpoint.ReadMetadata(path), new FileInfo(path).Length, false);

@@ -147,7 +147,7 @@ public static class RunsApi
         Results.Problem(statusCode: 404, title: "Unknown run", detail: $"There is no run '{id}'.");
 
     /// <summary>Reads a JSON body with our options, turning every way it can be wrong into a 400 naming the field.</summary>
-    private static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest http, long maxBytes = MaxBodyBytes) where T : class
+    internal static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest http, long maxBytes = MaxBodyBytes) where T : class
     {
         var tooLarge = Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {Size(maxBytes)}.");
         if (http.ContentLength > maxBytes) return (null, tooLarge);

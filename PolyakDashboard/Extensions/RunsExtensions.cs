@@ -32,6 +32,8 @@ public static class RunsExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildSpeechOptions>>(), sp.GetRequiredService<IWebHostEnvironment>()));
         builder.Services.TryAddSingleton<IRunEngine>(sp => new TrainerEngine(sp.GetRequiredService<TextLibraries>(),
             RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
+        builder.Services.AddSingleton<CheckpointCache>();
+        builder.Services.AddSingleton<GenerationService>();
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
@@ -64,6 +66,7 @@ public static class RunsExtensions
         app.MapRunsApi();
         app.MapChildSpeechApi().RequirePresenter();
         app.MapPresenterApi();
+        app.MapGenerationApi().RequireRateLimiting(RateLimits.Computation);   // viewers generate too, within limits
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

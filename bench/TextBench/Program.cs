@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 // Child-speech timings, side by side in one process (the machines are noisy: compare within a run).
 //   dotnet run -c Release --project bench/TextBench -- steps [repeats]     step time per preset
 //   dotnet run -c Release --project bench/TextBench -- memory [steps]      RSS over a long tiny run
+//   dotnet run -c Release --project bench/TextBench -- generate [chars] [checkpoint]   sampling, KV cache vs recomputing
 NativeMemory.FixMmapThreshold();
 NativeMemory.PreferPassiveThreads();
 if (Environment.GetEnvironmentVariable("BENCH_THREADS") is { } th) set_num_threads(int.Parse(th));
@@ -75,6 +76,46 @@ else if (what == "memory")
     var sink = new RssSink();
     var summary = TextTrainer.Run(request, TextEnvironment.Default, sink);
     Console.WriteLine($"{summary.Steps} steps in {summary.Seconds:F0} s; RSS at each epoch end: {string.Join(", ", sink.Rss.Select(v => $"{v:F0}"))} MB");
+}
+
+else if (what == "generate")
+{
+    // Batch-1 sampling speed of the tiny preset, with the KV cache and without, interleaved in one run. A checkpoint
+    // path (optional) uses real weights; otherwise random ones (the cost is the same, the text is noise).
+    int chars = args.Length > 1 ? int.Parse(args[1]) : 1000;
+    LoadedCheckpoint? loaded = args.Length > 2 ? Checkpoint.Load(args[2]) : null;
+    var p = GptPreset.Find("tiny")!;
+    var sampler = loaded is not null ? new TextSampler(loaded, new SamplingLimits(MaxNewCharacters: 100_000))
+        : new TextSampler(new CharGpt(new GptConfig(corpus.Tokenizer.Size, p.NEmbd, p.NHead, p.NLayer, p.Block, p.Dropout), seed: 0),
+            corpus.Tokenizer, new SamplingLimits(MaxNewCharacters: 100_000));
+    Console.WriteLine($"{(loaded is null ? "random tiny weights" : args[2])}: {sampler.Model.Config}, {chars} characters per sample, batch 1");
+    var times = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+    var firsts = new Dictionary<bool, List<double>> { [true] = [], [false] = [] };
+    var opMicros = new List<double>();
+    using var a = randn(1, 96);
+    using var b = randn(1, 96);
+    for (int r = 0; r < 4; r++)
+    {
+        // Calibration: what one tiny op costs right now (the machine is shared: this moves with the load).
+        var opClock = Stopwatch.StartNew();
+        for (int i = 0; i < 5000; i++) { using var scope = NewDisposeScope(); a.add(b); }
+        opMicros.Add(opClock.Elapsed.TotalMicroseconds / 5000);
+        foreach (bool cache in new[] { true, false })
+        {
+            var settings = new SamplingSettings { MaxNewCharacters = chars, Seed = r, UseCache = cache, Temperature = 0.8 };
+            var clock = Stopwatch.StartNew();
+            double first = 0;
+            var text = sampler.Generate(settings, c => { if (c.Position == 0) first = clock.Elapsed.TotalMilliseconds; })[0].Text;
+            if (r > 0) { times[cache].Add(text.Length / clock.Elapsed.TotalSeconds); firsts[cache].Add(first); }   // the first repeat warms up
+            if (r == 1 && cache) Console.WriteLine($"  sample: {text[..Math.Min(120, text.Length)].Replace('\n', '⏎')}");
+        }
+    }
+    double op = Median(opMicros);
+    foreach (bool cache in new[] { true, false })
+        Console.WriteLine($"{(cache ? "KV cache  " : "no cache  ")} {Median(times[cache]),8:N0} characters/s (runs: {string.Join(", ", times[cache].Select(t => t.ToString("N0")))}); " +
+            $"first character after {Median(firsts[cache]):F1} ms; {1e6 / Median(times[cache]):F0} µs a character = {1e6 / Median(times[cache]) / op:F0} tiny ops");
+    Console.WriteLine($"cache speed-up ×{Median(times[true]) / Median(times[false]):F1}; a tiny op (add on 1×96) took {op:F1} µs during this run " +
+        $"(runs: {string.Join(", ", opMicros.Select(t => t.ToString("F1")))}); at 4 µs the cached path would do {1e6 / (1e6 / Median(times[true]) / op * 4):N0} characters/s");
 }
 
 static double Median(List<double> values) { var s = values.Order().ToArray(); return s[s.Length / 2]; }

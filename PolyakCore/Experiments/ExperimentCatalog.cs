@@ -119,7 +119,8 @@ public static class ExperimentCatalog
 
     private static Experiment ChildSpeech(ExperimentOverrides o) => new("1d", "A character GPT on child speech",
         "The report's full model after 200 epochs: validation loss SGD 0.370, Polyak 0.358, Adam 0.341 nats per character. " +
-        "Adam learns fastest; Polyak SGD needs no learning rate and beats tuned constant SGD.",
+        "On the tiny preset Adam reaches within 0.05 of the entropy floor in about 16 epochs; Polyak SGD with f* = 0 takes steps of 10–50 " +
+        "and never settles; SPS_max's cap tames it; constant SGD is slow.",
         [.. from optimizer in o.Optimizers ?? ["sgd", "adam", "polyak-sgd"]
             from batch in o.BatchSizes ?? [ChildSpeechBatch]
             select ChildSpeechRun(optimizer, o, batch)]);

@@ -16,14 +16,14 @@ public sealed class RunFolder : IRunSink, IDisposable
         _metrics = new StreamWriter(Path.Combine(Directory, "metrics.csv"));
         _metrics.WriteLine(MetricsCsv.Header(parameterNames));
         _epochs = new StreamWriter(Path.Combine(Directory, "epochs.csv"));
-        _epochs.WriteLine("epoch,loss");
+        _epochs.WriteLine(MetricsCsv.EpochHeader);
     }
 
     public string Directory { get; }
 
     public void OnBatch(BatchRecord record) => _metrics.WriteLine(MetricsCsv.Row(record));
 
-    public void OnEpoch(EpochRecord record) => _epochs.WriteLine($"{record.Epoch},{MetricsCsv.Number(record.Loss)}");
+    public void OnEpoch(EpochRecord record) => _epochs.WriteLine(MetricsCsv.EpochRow(record));
 
     public void WriteSummary(RunSummary summary)
     {

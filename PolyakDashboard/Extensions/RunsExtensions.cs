@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.Json;
 using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
+using PolyakDashboard.History;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Storage;
 
@@ -26,6 +27,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<RunCharts>();
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));
@@ -52,6 +54,7 @@ public static class RunsExtensions
     public static WebApplication MapRuns(this WebApplication app)
     {
         app.MapRunsApi();
+        app.MapRunHistoryApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

@@ -8,10 +8,11 @@ namespace PolyakDashboard.History;
 /// <summary>The x axis of a comparison: update count, epochs (fractional for batches), or wall-clock seconds.</summary>
 public enum ChartX { Step, Epoch, Seconds }
 
-/// <summary>One line: x and y, and the run's wall time at each point (NaN where the run did not record it).</summary>
-public sealed record ChartLine(double[] X, double[] Y, double[] Seconds)
+/// <summary>One line: x and y, and the run's wall time and step at each point (wall time NaN where the run did
+/// not record it): a replay's clock.</summary>
+public sealed record ChartLine(double[] X, double[] Y, double[] Seconds, double[] Steps)
 {
-    public static ChartLine Empty { get; } = new([], [], []);
+    public static ChartLine Empty { get; } = new([], [], [], []);
     public int Count => X.Length;
 }
 
@@ -71,7 +72,8 @@ public sealed class RunCharts(RunService runs, RunStore store)
         {
             if (x == ChartX.Seconds && !hasTime) return ChartLine.Empty;
             var keep = Decimation.MinMax(new ArraySegment<double>(ys, 0, n), points);
-            return new([.. keep.Select(i => xs[i])], [.. keep.Select(i => ys[i])], [.. keep.Select(i => b.Seconds[i])]);
+            return new([.. keep.Select(i => xs[i])], [.. keep.Select(i => ys[i])], [.. keep.Select(i => b.Seconds[i])],
+                [.. keep.Select(i => (double)b.Step[i])]);
         }
 
         // Epoch e ends with its last batch (epoch 0 is the start: step 0, second 0).
@@ -82,12 +84,14 @@ public sealed class RunCharts(RunService runs, RunStore store)
             _ => e == 0 ? 0 : epochEnd.TryGetValue(e, out int i) && hasTime ? b.Seconds[i] : double.NaN,
         };
         double EpochSeconds(int e) => e == 0 ? 0 : epochEnd.TryGetValue(e, out int i) ? b.Seconds[i] : double.NaN;
+        double EpochStep(int e) => e == 0 ? 0 : epochEnd.TryGetValue(e, out int i) ? b.Step[i] : double.NaN;
         ChartLine Epochs(Func<EpochRecord, double> y)
         {
             var kept = epochs.Where(e => double.IsFinite(EpochX(e.Epoch))).ToArray();
             var values = kept.Select(y).ToArray();
             var keep = Decimation.MinMax(values, points);
-            return new([.. keep.Select(i => EpochX(kept[i].Epoch))], [.. keep.Select(i => values[i])], [.. keep.Select(i => EpochSeconds(kept[i].Epoch))]);
+            return new([.. keep.Select(i => EpochX(kept[i].Epoch))], [.. keep.Select(i => values[i])],
+                [.. keep.Select(i => EpochSeconds(kept[i].Epoch))], [.. keep.Select(i => EpochStep(kept[i].Epoch))]);
         }
 
         var stepSizes = b.StepSize.AsSpan(0, n).ToArray();

@@ -25,6 +25,8 @@ public sealed record RunRow(string Id, string? Label, string? ExperimentId, stri
 {
     /// <summary>What the table and the charts' legends call the run.</summary>
     public string Name => Label ?? Id;
+
+    public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 }
 
 /// <summary>Rows of one page and how many match in all.</summary>

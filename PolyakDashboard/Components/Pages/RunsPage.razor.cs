@@ -25,7 +25,6 @@ public sealed partial class RunsPage : IDisposable
     private Severity _messageSeverity = Severity.Info;
     private string? _search;
     private RunStatus? _status;
-    private int _total;
     private bool _anyLive, _importing;
     private RunRow? _editing;
     private List<string> _tags = [];
@@ -59,12 +58,14 @@ public sealed partial class RunsPage : IDisposable
         var sort = state.SortDefinitions.FirstOrDefault();
         var query = new RunQuery(_search, _status, SortOf(sort?.SortBy), sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize);
         var page = await Task.Run(() => Store.Query(query), cancel);
-        _total = page.Total;
         _anyLive = page.Rows.Any(r => !r.IsFinished);
         // Rows read again replace the selected ones (same ids), so the selection shows their new status.
         var fresh = page.Rows.ToDictionary(r => r.Id);
-        if (_selected.Any(r => fresh.ContainsKey(r.Id)))
+        if (_selected.Any(r => fresh.TryGetValue(r.Id, out var now) && now != r))
+        {
             _selected = new(_selected.Select(r => fresh.GetValueOrDefault(r.Id, r)), RowComparer);
+            _ = InvokeAsync(StateHasChanged);     // export and delete depend on the selected runs' status
+        }
         return new GridData<RunRow> { Items = page.Rows, TotalItems = page.Total };
     }
 

@@ -1,0 +1,171 @@
+using Bunit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using MudBlazor.Services;
+using PolyakCore.Training;
+using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Pages;
+using PolyakDashboard.History;
+using PolyakDashboard.Runs;
+using PolyakDashboard.Storage;
+
+namespace PolyakDashboard.Tests;
+
+/// <summary>The Runs page on a real run store (a temp file) with a few stored runs.</summary>
+public sealed class RunsPageTests : IAsyncLifetime
+{
+    private readonly string _folder = StoreTestKit.TempFolder();
+    private readonly BunitContext _ctx = new();
+    private RunStore _store = null!;
+
+    public Task InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(_folder, "runs.db")}",
+        }).Build();
+        _store = new RunStore(configuration, new HostingEnvironment { ContentRootPath = _folder }, NullLogger<RunStore>.Instance);
+        var options = Options.Create(new RunOptions { MaxQueueLength = 10 });
+        var registry = new RunRegistry(options, _store);
+        var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started
+        var service = new RunService(registry, queue, options);
+        _ctx.Services.AddMudServices();
+        _ctx.JSInterop.Mode = JSRuntimeMode.Loose;
+        _ctx.Services.AddSingleton(_store);
+        _ctx.Services.AddSingleton(registry);
+        _ctx.Services.AddSingleton(queue);
+        _ctx.Services.AddSingleton(service);
+        _ctx.Services.AddSingleton(options);
+        _ctx.Services.AddSingleton(new RunHistory(_store, registry, options, NullLogger<RunHistory>.Instance));
+        _ctx.Services.AddSingleton(new RunCharts(service, _store));
+        _ctx.Services.AddScoped<TrainingHubClient>();
+
+        Store("sgd-run", "sgd", 0.5, DateTimeOffset.Parse("2026-03-01T10:00:00Z"), ["lecture"]);
+        Store("polyak-run", "polyak-sgd", 0.25, DateTimeOffset.Parse("2026-03-02T10:00:00Z"), []);
+        Store("adam-run", "adam", 0.125, DateTimeOffset.Parse("2026-03-03T10:00:00Z"), []);
+        return Task.CompletedTask;
+    }
+
+    private void Store(string id, string optimizer, double finalLoss, DateTimeOffset created, string[] tags)
+    {
+        var request = new RunRequest { Problem = "quadratic", Optimizer = optimizer, BatchSize = 10, Epochs = 2 };
+        var run = new StoredRun(id, "launch-" + id, null, request, RunStatus.Completed, null, created, created.AddSeconds(1), created.AddSeconds(3),
+            4, ["w1", "w2", "b"], new RunSummary { Status = RunStatus.Completed, FinalLoss = finalLoss, Request = request }, tags, null);
+        BatchRecord[] batches = [.. Enumerable.Range(1, 4).Select(s => new BatchRecord(s, (s + 1) / 2, 1.0 / s, 0.1, 1, 0.1, 1, null) { Seconds = 0.5 * s })];
+        _store.Write([new RunWrite(id, run, batches, [new EpochRecord(0, 2, null), new EpochRecord(1, 0.5, null), new EpochRecord(2, finalLoss, null)])]);
+    }
+
+    private IRenderedComponent<MudDialogProvider> _dialogs = null!;
+
+    private IRenderedComponent<RunsPage> RenderPage()
+    {
+        _dialogs = _ctx.Render<MudDialogProvider>();
+        return _ctx.Render<RunsPage>();
+    }
+
+    private static string[] Names(IRenderedComponent<RunsPage> page) =>
+        [.. page.FindAll("[data-testid=run-name]").Select(e => e.GetAttribute("data-run")!)];
+
+    [Fact]
+    public void TheTableListsStoredRunsNewestFirstWithTheirColumns()
+    {
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(["adam-run", "polyak-run", "sgd-run"], Names(page)));
+        var sgdRow = page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=sgd-run]") is not null).TextContent;
+        Assert.Contains("quadratic", sgdRow);
+        Assert.Contains("lecture", sgdRow);        // its tag
+        Assert.Contains("completed", sgdRow);
+        Assert.Contains("0.5", sgdRow);            // final loss
+        Assert.Contains("2.0 s", sgdRow);          // duration
+        Assert.Contains("1-3 of 3", page.Find(".mud-table-pagination").TextContent);
+    }
+
+    [Fact]
+    public void TheSearchFiltersOnTheServer()
+    {
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.Find("input[data-testid=search]").Input("POLYAK");
+        page.WaitForAssertion(() => Assert.Equal(["polyak-run"], Names(page)), TimeSpan.FromSeconds(5));
+        page.Find("input[data-testid=search]").Input("lecture");      // a tag
+        page.WaitForAssertion(() => Assert.Equal(["sgd-run"], Names(page)), TimeSpan.FromSeconds(5));
+        page.Find("input[data-testid=search]").Input("nothing like it");
+        page.WaitForAssertion(() => Assert.Contains("No runs match", page.Markup), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task DeleteAsksFirstAndCancelKeepsTheRun()
+    {
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        DeleteButtonOf(page, "polyak-run").Click();
+
+        var dialog = _dialogs.Find(".mud-dialog");
+        Assert.Contains("Delete run polyak-run and all their records?", dialog.TextContent);
+        _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Cancel").Click();
+        page.WaitForAssertion(() => Assert.Empty(_dialogs.FindAll(".mud-dialog")));
+        Assert.True(_store.Contains("polyak-run"));
+
+        DeleteButtonOf(page, "polyak-run").Click();
+        _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
+        page.WaitForAssertion(() => Assert.Equal(["adam-run", "sgd-run"], Names(page)));
+        Assert.False(_store.Contains("polyak-run"));
+        Assert.Contains("Deleted 1 run.", page.Find("[data-testid=runs-messages]").TextContent);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void TagsAndANoteAreSavedToTheStore()
+    {
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=adam-run]") is not null)
+            .QuerySelector("[data-testid=edit]")!.Click();
+        page.Find("input[data-testid=new-tag]").Input("week 3");
+        page.Find("[data-testid=add-tag]").Click();
+        page.Find("textarea[data-testid=note]").Input("shown in the lecture");
+        page.Find("[data-testid=save-annotations]").Click();
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=annotations]")));
+        var row = _store.Query(new RunQuery("adam-run")).Rows.Single();
+        Assert.Equal(["week 3"], row.Tags);
+        Assert.Equal("shown in the lecture", row.Note);
+        page.WaitForAssertion(() => Assert.Contains("week 3", page.FindAll("[data-testid=runs-table] tbody tr")[0].TextContent));
+    }
+
+    [Fact]
+    public void ImportTakesAnExportedRunAndNamesWhatIsWrongWithABadFile()
+    {
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        var upload = page.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>();
+
+        upload.UploadFiles(InputFileContent.CreateFromText("not json", "bad.json"));
+        page.WaitForAssertion(() => Assert.Contains("bad.json: not a run export", page.Find("[data-testid=runs-messages]").TextContent));
+
+        var document = RunDocument.Of(_ctx.Services.GetRequiredService<RunService>().Get("sgd-run")!);
+        string text(RunDocument d) => System.Text.Json.JsonSerializer.Serialize(d, PolyakCore.Export.PolyakJson.Options);
+        upload.UploadFiles(InputFileContent.CreateFromText(text(document with { Version = 9 }), "future.json"));
+        page.WaitForAssertion(() => Assert.Contains("future.json: version: Version 9 is not one this server reads", page.Find("[data-testid=runs-messages]").TextContent));
+
+        upload.UploadFiles(InputFileContent.CreateFromText(text(document with { Run = document.Run! with { Id = "copied-run" } }), "copy.json"));
+        page.WaitForAssertion(() => Assert.Contains("Imported copied-run.", page.Find("[data-testid=runs-messages]").TextContent));
+        page.WaitForAssertion(() => Assert.Contains("copied-run", Names(page)));
+        Assert.Equal((4, 3), _store.CountRecords("copied-run"));
+    }
+
+    private static AngleSharp.Dom.IElement DeleteButtonOf(IRenderedComponent<RunsPage> page, string id) =>
+        page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector($"[data-run={id}]") is not null)
+            .QuerySelector("[data-testid=delete]")!;
+
+    public async Task DisposeAsync()
+    {
+        await _ctx.DisposeAsync();
+        _store.Dispose();
+        StoreTestKit.DeleteFolder(_folder);
+    }
+}

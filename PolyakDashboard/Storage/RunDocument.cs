@@ -9,9 +9,11 @@ namespace PolyakDashboard.Storage;
 /// { "format": "polyak-dashboard-run", "version": 1,
 ///   "run": { "id", "launchId", "experimentId", "request", "status", "message", "createdAt", "startedAt",
 ///            "finishedAt", "totalSteps", "parameterNames", "summary", "tags", "note" },
-///   "batches": [ { "step", "epoch", "loss", "stepSize", "gradNormSq", "effectiveStep", "evaluations", "parameters" } ],
-///   "epochs": [ { "epoch", "loss", "parameters" } ] }
-/// </code></remarks>
+///   "batches": [ { "step", "epoch", "loss", "stepSize", "gradNormSq", "effectiveStep", "evaluations", "parameters", "seconds" } ],
+///   "epochs": [ { "epoch", "loss", "parameters", "valLoss" } ] }
+/// </code>
+/// "seconds" (wall time since the run started) and "valLoss" (absent when the problem has no held-out data) came
+/// later within version 1: a file without them still imports (seconds 0: replay then goes by steps).</remarks>
 public sealed record RunDocument
 {
     public const string FormatName = "polyak-dashboard-run";

@@ -64,7 +64,6 @@ public sealed class HomePageTests(DashboardFixture app)
     [Theory]
     [InlineData("/1d", "Child-speech GPT")]
     [InlineData("/playground", "Child-speech playground")]
-    [InlineData("/runs", "Runs")]
     public async Task Unbuilt_pages_say_coming_soon(string path, string title)
     {
         var page = await app.OpenAsync(path.TrimStart('/'));
@@ -87,6 +86,7 @@ public sealed class HomePageTests(DashboardFixture app)
     [InlineData("lib/d3/d3-scale-chromatic.min.js")]
     [InlineData("Components/Charts/LiveChart.razor.js")]
     [InlineData("Components/Charts/Landscape.razor.js")]
+    [InlineData("Components/Runs/RunCompare.razor.js")]
     [InlineData("js/training-hub.js")]
     public async Task Front_end_assets_are_served(string path)
     {

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Playwright;
 
 namespace PolyakDashboard.BrowserTests;
@@ -36,7 +37,7 @@ public sealed class RunsPageTests(DashboardFixture app)
             var legend = await compare.Locator("[data-testid=live-chart]").First.Locator(".live-chart-legend").InnerTextAsync();
             Assert.Contains("browser polyak", legend);
             Assert.Contains("browser sgd", legend);
-            await page.WaitForTimeoutAsync(300);   // the last redraw of the other charts
+            await Assertions.Expect(compare.Locator(".apexcharts-series path.apexcharts-line")).ToHaveCountAsync(6, new() { Timeout = 10_000 });
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "runs-compare.png"), FullPage = true });
 
             // Wall time on x, then a replay fitted to 2 s: it plays and ends by itself, the charts full again.
@@ -51,6 +52,40 @@ public sealed class RunsPageTests(DashboardFixture app)
             Assert.True(((await lines.First.GetAttributeAsync("d")) ?? "").Split('L').Length > 100, "the replay did not bring the whole line back");
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "runs-after-replay.png"), FullPage = true });
             Assert.Empty(errors);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_validation_loss_is_drawn_dashed_next_to_the_training_loss()
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(app.BaseUrl) };
+        string source = await StartAsync(http, new { problem = "quadratic", optimizer = "adam", batchSize = 50, epochs = 30 });
+        await WaitFinishedAsync(http, source);
+        // What the child-speech trainer records: a validation loss per epoch (here made up, above the training loss).
+        var document = JsonNode.Parse(await http.GetStringAsync($"api/runs/{source}/export"))!;
+        document["run"]!["id"] = "with-validation";
+        foreach (var epoch in document["epochs"]!.AsArray())
+            epoch!["valLoss"] = (double)epoch["loss"]! * 3 + 0.01;
+        var imported = await http.PostAsync("api/runs/import", new StringContent(document.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, imported.StatusCode);
+
+        var page = await app.OpenAsync("runs?search=with-validation");
+        try
+        {
+            var row = page.Locator("[data-testid=runs-table] tbody tr").Filter(new() { Has = page.Locator("[data-run='with-validation']") });
+            await row.Locator("input[type=checkbox]").CheckAsync(new() { Force = true, Timeout = 15_000 });
+            var compare = page.Locator("[data-testid=compare][data-state=ready][data-runs='1']");
+            await Assertions.Expect(compare).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            var epochChart = compare.Locator("[data-testid=live-chart]").Nth(2);
+            await Assertions.Expect(epochChart.Locator(".apexcharts-series path.apexcharts-line")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+            await Assertions.Expect(epochChart.Locator(".apexcharts-series path.apexcharts-line[stroke-dasharray='6']")).ToHaveCountAsync(1);
+            Assert.Contains("(val)", await epochChart.Locator(".live-chart-legend").InnerTextAsync());
+            await Assertions.Expect(compare.Locator(".apexcharts-series path.apexcharts-line")).ToHaveCountAsync(4, new() { Timeout = 10_000 });
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "runs-validation-dashed.png"), FullPage = true });
         }
         finally
         {

@@ -270,6 +270,13 @@ public sealed partial class RunsPage : IDisposable
         catch (ObjectDisposedException) { }
     }
 
+    // Today's runs by time, older ones by date (the full time is the cell's tooltip): the table stays narrow.
+    private static string When(DateTimeOffset created)
+    {
+        var local = created.ToLocalTime();
+        return local.Date == DateTimeOffset.Now.Date ? local.ToString("HH:mm") : local.ToString("yyyy-MM-dd");
+    }
+
     private static string Duration(double seconds) => seconds switch
     {
         < 1 => $"{seconds * 1000:0} ms",

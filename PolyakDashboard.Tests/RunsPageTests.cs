@@ -74,7 +74,7 @@ public sealed class RunsPageTests : IAsyncLifetime
     public void TheTableListsStoredRunsNewestFirstWithTheirColumns()
     {
         var page = RenderPage();
-        page.WaitForAssertion(() => Assert.Equal(["adam-run", "polyak-run", "sgd-run"], Names(page)));
+        page.WaitForAssertion(() => Assert.Equal(["adam-run", "polyak-run", "sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
         var sgdRow = page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=sgd-run]") is not null).TextContent;
         Assert.Contains("quadratic", sgdRow);
         Assert.Contains("lecture", sgdRow);        // its tag
@@ -88,33 +88,36 @@ public sealed class RunsPageTests : IAsyncLifetime
     public void TheSearchFiltersOnTheServer()
     {
         var page = RenderPage();
-        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
         page.Find("input[data-testid=search]").Input("POLYAK");
-        page.WaitForAssertion(() => Assert.Equal(["polyak-run"], Names(page)), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => Assert.Equal(["polyak-run"], Names(page)), TimeSpan.FromSeconds(10));
         page.Find("input[data-testid=search]").Input("lecture");      // a tag
-        page.WaitForAssertion(() => Assert.Equal(["sgd-run"], Names(page)), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => Assert.Equal(["sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
         page.Find("input[data-testid=search]").Input("nothing like it");
-        page.WaitForAssertion(() => Assert.Contains("No runs match", page.Markup), TimeSpan.FromSeconds(5));
+        page.WaitForAssertion(() => Assert.Contains("No runs match", page.Markup), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public async Task DeleteAsksFirstAndCancelKeepsTheRun()
     {
         var page = RenderPage();
-        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
         DeleteButtonOf(page, "polyak-run").Click();
 
-        var dialog = _dialogs.Find(".mud-dialog");
+        // The dialog opens asynchronously (and slowly on a loaded machine): wait for it, then for its buttons.
+        var dialog = _dialogs.WaitForElement(".mud-dialog", TimeSpan.FromSeconds(10));
         Assert.Contains("Delete run polyak-run and all their records?", dialog.TextContent);
-        _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Cancel").Click();
-        page.WaitForAssertion(() => Assert.Empty(_dialogs.FindAll(".mud-dialog")));
+        DialogButton("Cancel").Click();
+        _dialogs.WaitForAssertion(() => Assert.Empty(_dialogs.FindAll(".mud-dialog")), TimeSpan.FromSeconds(10));
         Assert.True(_store.Contains("polyak-run"));
+        Assert.Equal(3, Names(page).Length);
 
         DeleteButtonOf(page, "polyak-run").Click();
-        _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == "Delete").Click();
-        page.WaitForAssertion(() => Assert.Equal(["adam-run", "sgd-run"], Names(page)));
+        _dialogs.WaitForElement(".mud-dialog", TimeSpan.FromSeconds(10));
+        DialogButton("Delete").Click();
+        page.WaitForAssertion(() => Assert.Equal(["adam-run", "sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
         Assert.False(_store.Contains("polyak-run"));
-        Assert.Contains("Deleted 1 run.", page.Find("[data-testid=runs-messages]").TextContent);
+        page.WaitForAssertion(() => Assert.Contains("Deleted 1 run.", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
         await Task.CompletedTask;
     }
 
@@ -122,7 +125,7 @@ public sealed class RunsPageTests : IAsyncLifetime
     public void TagsAndANoteAreSavedToTheStore()
     {
         var page = RenderPage();
-        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
         page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=adam-run]") is not null)
             .QuerySelector("[data-testid=edit]")!.Click();
         page.Find("input[data-testid=new-tag]").Input("week 3");
@@ -130,32 +133,39 @@ public sealed class RunsPageTests : IAsyncLifetime
         page.Find("textarea[data-testid=note]").Input("shown in the lecture");
         page.Find("[data-testid=save-annotations]").Click();
 
-        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=annotations]")));
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=annotations]")), TimeSpan.FromSeconds(10));
         var row = _store.Query(new RunQuery("adam-run")).Rows.Single();
         Assert.Equal(["week 3"], row.Tags);
         Assert.Equal("shown in the lecture", row.Note);
-        page.WaitForAssertion(() => Assert.Contains("week 3", page.FindAll("[data-testid=runs-table] tbody tr")[0].TextContent));
+        page.WaitForAssertion(() => Assert.Contains("week 3", page.FindAll("[data-testid=runs-table] tbody tr")[0].TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
     public void ImportTakesAnExportedRunAndNamesWhatIsWrongWithABadFile()
     {
         var page = RenderPage();
-        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length));
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
         var upload = page.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>();
 
         upload.UploadFiles(InputFileContent.CreateFromText("not json", "bad.json"));
-        page.WaitForAssertion(() => Assert.Contains("bad.json: not a run export", page.Find("[data-testid=runs-messages]").TextContent));
+        page.WaitForAssertion(() => Assert.Contains("bad.json: not a run export", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
 
         var document = RunDocument.Of(_ctx.Services.GetRequiredService<RunService>().Get("sgd-run")!);
         string text(RunDocument d) => System.Text.Json.JsonSerializer.Serialize(d, PolyakCore.Export.PolyakJson.Options);
         upload.UploadFiles(InputFileContent.CreateFromText(text(document with { Version = 9 }), "future.json"));
-        page.WaitForAssertion(() => Assert.Contains("future.json: version: Version 9 is not one this server reads", page.Find("[data-testid=runs-messages]").TextContent));
+        page.WaitForAssertion(() => Assert.Contains("future.json: version: Version 9 is not one this server reads", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
 
         upload.UploadFiles(InputFileContent.CreateFromText(text(document with { Run = document.Run! with { Id = "copied-run" } }), "copy.json"));
-        page.WaitForAssertion(() => Assert.Contains("Imported copied-run.", page.Find("[data-testid=runs-messages]").TextContent));
-        page.WaitForAssertion(() => Assert.Contains("copied-run", Names(page)));
+        page.WaitForAssertion(() => Assert.Contains("Imported copied-run.", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
+        page.WaitForAssertion(() => Assert.Contains("copied-run", Names(page)), TimeSpan.FromSeconds(10));
         Assert.Equal((4, 3), _store.CountRecords("copied-run"));
+    }
+
+    private AngleSharp.Dom.IElement DialogButton(string text)
+    {
+        AngleSharp.Dom.IElement? button = null;
+        _dialogs.WaitForAssertion(() => button = _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text), TimeSpan.FromSeconds(10));
+        return button!;
     }
 
     private static AngleSharp.Dom.IElement DeleteButtonOf(IRenderedComponent<RunsPage> page, string id) =>

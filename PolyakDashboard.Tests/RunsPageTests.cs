@@ -161,6 +161,40 @@ public sealed class RunsPageTests : IAsyncLifetime
         Assert.Equal((4, 3), _store.CountRecords("copied-run"));
     }
 
+    [Fact]
+    public void CompareDrawsEachRunAndRereadsARunStillTraining()
+    {
+        var registry = _ctx.Services.GetRequiredService<RunRegistry>();
+        var request = new RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 10 };
+        var live = new LiveRun("live-run", request, 40, ["w1", "w2", "b"]);
+        registry.Add(live);
+        live.MarkRunning();
+        live.OnEpoch(new EpochRecord(0, 3, null) { ValLoss = 4 });
+        for (int s = 1; s <= 4; s++) live.OnBatch(new BatchRecord(s, 1, 1.0 / s, 0.1, 1, 0.1, 1, null) { Seconds = 0.1 * s });
+        live.OnEpoch(new EpochRecord(1, 0.5, null) { ValLoss = 0.75 });
+        var module = _ctx.JSInterop.SetupModule("./Components/Charts/LiveChart.razor.js");
+        module.Mode = JSRuntimeMode.Loose;
+
+        var compare = _ctx.Render<PolyakDashboard.Components.Runs.RunCompare>(p => p.Add(c => c.RunIds, ["sgd-run", "live-run"]));
+        compare.WaitForAssertion(() => Assert.Equal("ready", compare.Find("[data-testid=compare]").GetAttribute("data-state")), TimeSpan.FromSeconds(10));
+        Assert.Equal("1", compare.Find("[data-testid=compare]").GetAttribute("data-live"));
+        var calls = module.Invocations["setSeries"];
+        Assert.Equal(3, calls.Count);                                   // loss, step size, epoch loss
+        string Ids(JSRuntimeInvocation call) => string.Join(",", ((System.Collections.IEnumerable)call.Arguments[1]!).Cast<object>()
+            .Select(o => o.GetType().GetProperty("id")!.GetValue(o) + (true.Equals(o.GetType().GetProperty("dashed")!.GetValue(o)) ? "(dashed)" : "")));
+        Assert.Equal("sgd-run,live-run", Ids(calls[0]));
+        Assert.Equal("sgd-run,live-run,live-run:val(dashed)", Ids(calls[2]));     // the validation loss, dashed
+
+        // It keeps training: the charts are read again (every 2 s) while it runs, and no longer once it ended.
+        for (int s = 5; s <= 8; s++) live.OnBatch(new BatchRecord(s, 2, 1.0 / s, 0.1, 1, 0.1, 1, null) { Seconds = 0.1 * s });
+        compare.WaitForAssertion(() => Assert.True(module.Invocations["setSeries"].Count >= 6), TimeSpan.FromSeconds(10));
+        live.Finish(new RunSummary { Status = RunStatus.Completed, Request = request });
+        compare.WaitForAssertion(() => Assert.Equal("0", compare.Find("[data-testid=compare]").GetAttribute("data-live")), TimeSpan.FromSeconds(10));
+        int after = module.Invocations["setSeries"].Count;
+        Thread.Sleep(2500);
+        Assert.Equal(after, module.Invocations["setSeries"].Count);
+    }
+
     private AngleSharp.Dom.IElement DialogButton(string text)
     {
         AngleSharp.Dom.IElement? button = null;

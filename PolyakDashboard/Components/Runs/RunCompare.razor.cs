@@ -19,7 +19,7 @@ public sealed partial class RunCompare : IAsyncDisposable
     private IReadOnlyList<RunChartData> _data = [];
     private IReadOnlyList<string> _shownIds = [];
     private ChartX _axis = ChartX.Step;
-    private bool _logY = true, _drawPending, _disposed;
+    private bool _logY = true, _drawPending, _disposed, _refreshing;
     private string _state = "loading", _replay = "stopped", _speed = "fit";
     private double _fitSeconds = 60;
     private string? _note, _replayNote;
@@ -43,11 +43,14 @@ public sealed partial class RunCompare : IAsyncDisposable
         await LoadAsync();
     }
 
-    private async Task LoadAsync()
+    private async Task LoadAsync(bool refresh = false)
     {
         int generation = ++_generation;
-        _state = "loading";
-        await StopReplayAsync(restore: false);
+        if (!refresh)
+        {
+            _state = "loading";
+            await StopReplayAsync(restore: false);
+        }
         var ids = _shownIds;
         var axis = _axis;
         var data = await Task.Run(() => Charts.Compare(ids, axis));
@@ -59,6 +62,30 @@ public sealed partial class RunCompare : IAsyncDisposable
             : null;
         _drawPending = true;
         StateHasChanged();
+        if (data.Any(d => d.Status is PolyakCore.Training.RunStatus.Queued or PolyakCore.Training.RunStatus.Running)) StartRefreshing();
+    }
+
+    // Runs still training are read again every 2 s (replays are left alone), until all have ended.
+    private void StartRefreshing()
+    {
+        if (_refreshing) return;
+        _refreshing = true;
+        _ = RefreshAsync();
+    }
+
+    private async Task RefreshAsync()
+    {
+        try
+        {
+            using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+            while (!_disposed && await timer.WaitForNextTickAsync())
+            {
+                if (_disposed || !_data.Any(d => d.Status is PolyakCore.Training.RunStatus.Queued or PolyakCore.Training.RunStatus.Running)) break;
+                if (_replay == "stopped" && _state == "ready") await InvokeAsync(() => LoadAsync(refresh: true));
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException) { }
+        finally { _refreshing = false; }
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)

@@ -201,6 +201,7 @@ public class StoreTests
         [
             (good with { Run = good.Run! with { Status = RunStatus.Running } }, "run.status"),
             (good with { Run = good.Run! with { Id = "Not an id!" } }, "run.id"),
+            (good with { Run = good.Run! with { Id = "compare" } }, "run.id"),
             (good with { Run = good.Run! with { Request = good.Run.Request with { Optimizer = "nope" } } }, "run.request.optimizer"),
             (good with { Run = good.Run! with { Tags = ["ok", new string('x', 500)] } }, "run.tags[1]"),
             (good with { Batches = swapped }, "batches[4].step"),

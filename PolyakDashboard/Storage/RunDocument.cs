@@ -21,6 +21,9 @@ public sealed record RunDocument
     public const int MaxIdLength = 100;
     private const int MaxRecordErrors = 10;
 
+    /// <summary>Ids that would be shadowed by the literal routes under /api/runs.</summary>
+    public static readonly IReadOnlySet<string> ReservedIds = new HashSet<string> { "history", "compare", "export", "import" };
+
     public string? Format { get; init; }
     public int Version { get; init; }
     public StoredRun? Run { get; init; }
@@ -44,6 +47,8 @@ public sealed record RunDocument
 
         if (string.IsNullOrEmpty(run.Id) || run.Id.Length > MaxIdLength || Cli.RunIds.Slug(run.Id) != run.Id)
             Error("run.id", $"A run id is required: lower-case letters, digits, '-' and '.', at most {MaxIdLength} characters.");
+        else if (ReservedIds.Contains(run.Id))
+            Error("run.id", $"'{run.Id}' names an endpoint (/api/runs/{run.Id}); give the run another id.");
         if (string.IsNullOrEmpty(run.LaunchId)) Error("run.launchId", "A launch id is required.");
         if (run.Request is null) Error("run.request", "The run's request is missing.");
         else

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using PolyakCore.Export;
 using PolyakDashboard.History;
@@ -204,6 +205,58 @@ public class HistoryTests
         var running = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 2000 });
         Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/runs/export?ids={a},{running}&format=csv")).StatusCode);
         await client.DeleteAsync($"/api/runs/{running}");
+    }
+
+    [Fact]
+    public void ChartColumnsComeFromTheChunksAndFromTheRowsAlike()
+    {
+        string folder = TempFolder();
+        try
+        {
+            var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
+            }).Build();
+            using var store = new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
+            var request = new PolyakCore.Training.RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 3 };
+            var row = new PolyakDashboard.Runs.StoredRun("chunked", "launch", null, request, PolyakCore.Training.RunStatus.Completed, null,
+                DateTimeOffset.UtcNow, null, null, 9, ["w1", "w2", "b"], null, [], null);
+            var records = Enumerable.Range(1, 9).Select(s => new PolyakCore.Training.BatchRecord(s, (s + 2) / 3, s == 5 ? double.NaN : 1.0 / s,
+                0.01 * s, 1, 0.1, 1, [s, 0, 0]) { Seconds = 0.25 * s }).ToArray();
+            // Three writes, as three flushes of a live run would make them; the middle one written twice (a retry).
+            store.Write([new RunWrite("chunked", row, records[..4], [])]);
+            store.Write([new RunWrite("chunked", null, records[4..6], [])]);
+            store.Write([new RunWrite("chunked", null, records[4..7], [])]);
+            store.Write([new RunWrite("chunked", null, records[7..], [])]);
+
+            void AssertColumns(BatchColumns c)
+            {
+                Assert.Equal(9, c.Count);
+                Assert.Equal(records.Select(r => r.Step), c.Step);
+                Assert.Equal(records.Select(r => r.Epoch), c.Epoch);
+                Assert.Equal(records.Select(r => r.Seconds), c.Seconds);
+                Assert.Equal(records.Select(r => r.Loss), c.Loss);          // NaN included
+                Assert.Equal(records.Select(r => r.StepSize), c.StepSize);
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
+            {
+                db.Open();
+                Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM batch_chunks"));
+                Sql(db, "DELETE FROM batch_chunks WHERE first_step = 5");      // a gap: the rows are read instead
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
+            {
+                db.Open();
+                Sql(db, "DELETE FROM batch_chunks");                          // a run from before chunks
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            Assert.Null(store.LoadBatchColumns("nope"));
+            Assert.True(store.Delete("chunked"));
+        }
+        finally { DeleteFolder(folder); }
     }
 
     private static string[] Lines(ZipArchive zip, string name)

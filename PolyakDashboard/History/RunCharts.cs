@@ -24,7 +24,7 @@ public sealed record RunChartData(string Id, string Name, string Optimizer, RunS
     ChartLine Loss, ChartLine StepSize, ChartLine EpochLoss, ChartLine? ValLoss);
 
 /// <summary>Builds comparison lines from a run's records: from memory for a live or recent run, else straight
-/// from the store's chart columns (never the parameter blobs), so a million records load in well under a second.</summary>
+/// from the store's packed chart columns (never the parameter blobs), so a million records load in about half a second.</summary>
 public sealed class RunCharts(RunService runs, RunStore store)
 {
     public const int DefaultPoints = 2000, MinPoints = 100, MaxPoints = 20_000, MaxRuns = 32;

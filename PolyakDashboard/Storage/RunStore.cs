@@ -158,38 +158,102 @@ public sealed class RunStore : IRunArchive, IDisposable
     }
 
     /// <summary>What a chart needs of a run's batches, column-wise: step, epoch, seconds (NaN where not recorded),
-    /// loss and step size. Reads only those columns (no parameter blobs): about 0.3 s for a million records.</summary>
+    /// loss and step size; null for an unknown run.</summary>
+    /// <remarks>Read from <c>batch_chunks</c>, the same columns packed into one blob per write (a million records are
+    /// a few dozen blobs, read in tens of milliseconds); runs stored before chunks existed (schema version 1) fall back
+    /// to reading those columns row by row from <c>batches</c> (about ten times slower: a second or more per million).</remarks>
     public BatchColumns? LoadBatchColumns(string id)
     {
         using var connection = Connect();
-        using var count = Command(connection, """
-            SELECT r.seq, (SELECT count(*) FROM batches WHERE run = r.seq) FROM runs r WHERE r.id = $id
+        // count(*) walks the run's rows inside SQLite (a tenth of reading them out); it tells whether the chunks hold every record.
+        using var find = Command(connection, """
+            SELECT r.seq, (SELECT min(step) FROM batches WHERE run = r.seq), (SELECT max(step) FROM batches WHERE run = r.seq),
+                   (SELECT count(*) FROM batches WHERE run = r.seq)
+            FROM runs r WHERE r.id = $id
             """, ("$id", id));
-        long seq; int n;
-        using (var reader = count.ExecuteReader())
+        long seq;
+        int first, last, rows;
+        using (var reader = find.ExecuteReader())
         {
             if (!reader.Read()) return null;
-            (seq, n) = (reader.GetInt64(0), reader.GetInt32(1));
+            if (reader.IsDBNull(1)) return new BatchColumns(0);
+            (seq, first, last, rows) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
         }
+        return FromChunks(connection, seq, first, last, rows) ?? FromRows(connection, seq, rows);
+    }
+
+    // The chunks, if they hold every record (as many, from the first step to the last, in order); else null.
+    private static BatchColumns? FromChunks(SqliteConnection connection, long seq, int first, int last, int rows)
+    {
+        var chunks = new List<(int First, int Count, byte[] Data)>();
+        int total = 0;
+        using (var command = Command(connection, "SELECT first_step, count, columns FROM batch_chunks WHERE run = $run ORDER BY first_step", ("$run", seq)))
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                var chunk = (reader.GetInt32(0), reader.GetInt32(1), (byte[])reader.GetValue(2));
+                if (chunk.Item3.Length != chunk.Item2 * ChunkRecordBytes) return null;
+                chunks.Add(chunk);
+                total += chunk.Item2;
+            }
+        }
+        if (chunks.Count == 0 || chunks[0].First != first || total != rows) return null;
+        var columns = new BatchColumns(total) { Count = total };
+        int at = 0, previous = int.MinValue;
+        foreach (var (_, count, data) in chunks)
+        {
+            var ints = MemoryMarshal.Cast<byte, int>(data.AsSpan(0, 8 * count));
+            var doubles = MemoryMarshal.Cast<byte, double>(data.AsSpan(8 * count));
+            ints[..count].CopyTo(columns.Step.AsSpan(at));
+            ints[count..].CopyTo(columns.Epoch.AsSpan(at));
+            doubles[..count].CopyTo(columns.Seconds.AsSpan(at));
+            doubles.Slice(count, count).CopyTo(columns.Loss.AsSpan(at));
+            doubles.Slice(2 * count, count).CopyTo(columns.StepSize.AsSpan(at));
+            if (count > 0 && columns.Step[at] <= previous) return null;      // overlapping chunks: not ours to untangle
+            at += count;
+            if (at > 0) previous = columns.Step[at - 1];
+        }
+        return previous == last ? columns : null;
+    }
+
+    private static BatchColumns FromRows(SqliteConnection connection, long seq, int n)
+    {
         var columns = new BatchColumns(n);
         using var command = Command(connection, """
             SELECT step, epoch, seconds, loss, step_size FROM batches WHERE run = $run ORDER BY step
             """, ("$run", seq));
-        using (var reader = command.ExecuteReader())
+        using var reader = command.ExecuteReader();
+        int i = 0;
+        while (i < n && reader.Read())
         {
-            int i = 0;
-            while (reader.Read() && i < n)
-            {
-                columns.Step[i] = reader.GetInt32(0);
-                columns.Epoch[i] = reader.GetInt32(1);
-                columns.Seconds[i] = Real(reader, 2);
-                columns.Loss[i] = Real(reader, 3);
-                columns.StepSize[i] = Real(reader, 4);
-                i++;
-            }
-            columns.Count = i;
+            columns.Step[i] = reader.GetInt32(0);
+            columns.Epoch[i] = reader.GetInt32(1);
+            columns.Seconds[i] = Real(reader, 2);
+            columns.Loss[i] = Real(reader, 3);
+            columns.StepSize[i] = Real(reader, 4);
+            i++;
         }
+        columns.Count = i;
         return columns;
+    }
+
+    // A chunk: step and epoch as int32, then seconds, loss and step size as float64, each column whole (NaN kept).
+    private const int ChunkRecordBytes = 2 * sizeof(int) + 3 * sizeof(double);
+
+    private static byte[] Chunk(IReadOnlyList<BatchRecord> batches)
+    {
+        int n = batches.Count;
+        var data = new byte[n * ChunkRecordBytes];
+        var ints = MemoryMarshal.Cast<byte, int>(data.AsSpan(0, 8 * n));
+        var doubles = MemoryMarshal.Cast<byte, double>(data.AsSpan(8 * n));
+        for (int i = 0; i < n; i++)
+        {
+            var b = batches[i];
+            (ints[i], ints[n + i]) = (b.Step, b.Epoch);
+            (doubles[i], doubles[n + i], doubles[2 * n + i]) = (b.Seconds, b.Loss, b.StepSize);
+        }
+        return data;
     }
 
     /// <summary>A run's per-epoch records (small: one per epoch).</summary>
@@ -239,6 +303,9 @@ public sealed class RunStore : IRunArchive, IDisposable
             INSERT OR REPLACE INTO batches (run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations, parameters, seconds)
             VALUES ($run, $step, $epoch, $loss, $step_size, $grad_norm_sq, $effective_step, $evaluations, $parameters, $seconds)
             """, "$run", "$step", "$epoch", "$loss", "$step_size", "$grad_norm_sq", "$effective_step", "$evaluations", "$parameters", "$seconds");
+        using var chunk = Prepare(connection, transaction, """
+            INSERT OR REPLACE INTO batch_chunks (run, first_step, count, columns) VALUES ($run, $first_step, $count, $columns)
+            """, "$run", "$first_step", "$count", "$columns");
         using var epoch = Prepare(connection, transaction, """
             INSERT OR REPLACE INTO epochs (run, epoch, loss, parameters, val_loss) VALUES ($run, $epoch, $loss, $parameters, $val_loss)
             """, "$run", "$epoch", "$loss", "$parameters", "$val_loss");
@@ -267,6 +334,11 @@ public sealed class RunStore : IRunArchive, IDisposable
                 (bp[5].Value, bp[6].Value, bp[7].Value, bp[8].Value) = (Real(b.GradNormSq), Real(b.EffectiveStep), b.Evaluations, Blob(b.Parameters));
                 bp[9].Value = Real(b.Seconds);
                 batch.ExecuteNonQuery();
+            }
+            if (write.Batches.Count > 0)
+            {
+                Bind(chunk, seq, write.Batches[0].Step, write.Batches.Count, Chunk(write.Batches));
+                chunk.ExecuteNonQuery();
             }
             foreach (var e in write.Epochs)
             {

@@ -54,6 +54,7 @@ public class HistoryTests
                 Assert.Equal(2L, Scalar(db, "SELECT max(version) FROM schema_version"));
                 Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'seconds'"));
                 Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('epochs') WHERE name = 'val_loss'"));
+                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'batch_chunks'"));
             }
 
             // The old run lists with its summary and duration; its wall-time axis is empty (it has none).

@@ -189,7 +189,11 @@ public sealed class RunsPageTests : IAsyncLifetime
         for (int s = 5; s <= 8; s++) live.OnBatch(new BatchRecord(s, 2, 1.0 / s, 0.1, 1, 0.1, 1, null) { Seconds = 0.1 * s });
         compare.WaitForAssertion(() => Assert.True(module.Invocations["setSeries"].Count >= 6), TimeSpan.FromSeconds(10));
         live.Finish(new RunSummary { Status = RunStatus.Completed, Request = request });
-        compare.WaitForAssertion(() => Assert.Equal("0", compare.Find("[data-testid=compare]").GetAttribute("data-live")), TimeSpan.FromSeconds(10));
+        compare.WaitForAssertion(() =>
+        {
+            var element = compare.Find("[data-testid=compare]");
+            Assert.Equal(("0", "ready"), (element.GetAttribute("data-live"), element.GetAttribute("data-state")));     // read and drawn
+        }, TimeSpan.FromSeconds(10));
         int after = module.Invocations["setSeries"].Count;
         Thread.Sleep(2500);
         Assert.Equal(after, module.Invocations["setSeries"].Count);

@@ -46,11 +46,8 @@ public sealed partial class RunCompare : IAsyncDisposable
     private async Task LoadAsync(bool refresh = false)
     {
         int generation = ++_generation;
-        if (!refresh)
-        {
-            _state = "loading";
-            await StopReplayAsync(restore: false);
-        }
+        _state = refresh ? "refreshing" : "loading";     // "ready" again once the charts have the new lines
+        if (!refresh) await StopReplayAsync(restore: false);
         var ids = _shownIds;
         var axis = _axis;
         var data = await Task.Run(() => Charts.Compare(ids, axis));

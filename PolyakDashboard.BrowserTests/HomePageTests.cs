@@ -62,22 +62,6 @@ public sealed class HomePageTests(DashboardFixture app)
     }
 
     [Theory]
-    [InlineData("/runs", "Runs")]
-    public async Task Unbuilt_pages_say_coming_soon(string path, string title)
-    {
-        var page = await app.OpenAsync(path.TrimStart('/'));
-        try
-        {
-            Assert.Contains(title, await page.Locator("h1").InnerTextAsync());
-            Assert.Contains("coming soon", await page.Locator(".mud-alert").InnerTextAsync());
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
-    }
-
-    [Theory]
     [InlineData("lib/apexcharts/apexcharts.min.js")]
     [InlineData("lib/signalr/signalr.min.js")]
     [InlineData("lib/d3/d3-array.min.js")]
@@ -85,6 +69,7 @@ public sealed class HomePageTests(DashboardFixture app)
     [InlineData("lib/d3/d3-scale-chromatic.min.js")]
     [InlineData("Components/Charts/LiveChart.razor.js")]
     [InlineData("Components/Charts/Landscape.razor.js")]
+    [InlineData("Components/Runs/RunCompare.razor.js")]
     [InlineData("js/training-hub.js")]
     public async Task Front_end_assets_are_served(string path)
     {

@@ -22,7 +22,7 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
 
         var csv = await _client.GetStringAsync($"/api/runs/{id}/metrics?format=csv");
         var lines = csv.Trim().Split('\n');
-        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,w1,w2,b", lines[0].Trim());
+        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,seconds,w1,w2,b", lines[0].Trim());
         Assert.Equal(301, lines.Length);
         Assert.StartsWith("300,30,", lines[^1]);
 

@@ -17,7 +17,7 @@ public class CliTests : IDisposable
         Assert.Contains("quad: completed after 800 steps", output);
 
         var lines = File.ReadAllLines(Path.Combine(_dir, "quad", "metrics.csv"));
-        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,w1,w2,b", lines[0]);
+        Assert.Equal("step,epoch,loss,stepSize,gradNormSq,seconds,w1,w2,b", lines[0]);
         Assert.Equal(801, lines.Length);
         using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "quad", "summary.json")));
         var root = summary.RootElement;

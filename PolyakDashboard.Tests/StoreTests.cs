@@ -120,7 +120,9 @@ public class StoreTests
             batches[^2] = batches[^2] with { Loss = double.PositiveInfinity, GradNormSq = double.NaN, StepSize = double.NegativeInfinity };
             batches[^1] = batches[^1] with { Loss = double.NaN, EffectiveStep = double.NaN, Parameters = [double.NaN, double.NegativeInfinity, -0.0] };
             var epochs = document.Epochs!.ToArray();
-            epochs[^1] = epochs[^1] with { Loss = double.NaN, Parameters = [double.PositiveInfinity, double.NaN, 1e-310] };
+            epochs[^1] = epochs[^1] with { Loss = double.NaN, Parameters = [double.PositiveInfinity, double.NaN, 1e-310], ValLoss = double.NaN };
+            epochs[1] = epochs[1] with { ValLoss = 0.25 };     // a validation loss (child speech), NaN above, none elsewhere
+            Assert.All(batches, b => Assert.True(b.Seconds > 0 && b.Seconds < 60, $"step {b.Step} at {b.Seconds} s"));
             document = document with
             {
                 Run = document.Run! with { Status = RunStatus.Diverged, Message = "Diverged at step 30 (epoch 3): loss NaN." },
@@ -199,6 +201,7 @@ public class StoreTests
         [
             (good with { Run = good.Run! with { Status = RunStatus.Running } }, "run.status"),
             (good with { Run = good.Run! with { Id = "Not an id!" } }, "run.id"),
+            (good with { Run = good.Run! with { Id = "compare" } }, "run.id"),
             (good with { Run = good.Run! with { Request = good.Run.Request with { Optimizer = "nope" } } }, "run.request.optimizer"),
             (good with { Run = good.Run! with { Tags = ["ok", new string('x', 500)] } }, "run.tags[1]"),
             (good with { Batches = swapped }, "batches[4].step"),
@@ -426,14 +429,15 @@ public class StoreTests
         for (int i = 0; i < expected.Batches.Count; i++)
         {
             var (e, a) = (expected.Batches[i], actual.Batches[i]);
-            Assert.Equal((e.Step, e.Epoch, e.Loss, e.StepSize, e.GradNormSq, e.EffectiveStep, e.Evaluations),
-                         (a.Step, a.Epoch, a.Loss, a.StepSize, a.GradNormSq, a.EffectiveStep, a.Evaluations));
+            Assert.Equal((e.Step, e.Epoch, e.Loss, e.StepSize, e.GradNormSq, e.EffectiveStep, e.Evaluations, e.Seconds),
+                         (a.Step, a.Epoch, a.Loss, a.StepSize, a.GradNormSq, a.EffectiveStep, a.Evaluations, a.Seconds));
             AssertSameValues(e.Parameters, a.Parameters);
         }
         Assert.Equal(expected.Epochs!.Count, actual.Epochs!.Count);
         for (int i = 0; i < expected.Epochs.Count; i++)
         {
-            Assert.Equal((expected.Epochs[i].Epoch, expected.Epochs[i].Loss), (actual.Epochs[i].Epoch, actual.Epochs[i].Loss));
+            Assert.Equal((expected.Epochs[i].Epoch, expected.Epochs[i].Loss, expected.Epochs[i].ValLoss),
+                         (actual.Epochs[i].Epoch, actual.Epochs[i].Loss, actual.Epochs[i].ValLoss));
             AssertSameValues(expected.Epochs[i].Parameters, actual.Epochs[i].Parameters);
         }
         var (x, y) = (expected.Run!, actual.Run!);

@@ -99,7 +99,7 @@ public static class CommandLine
     private static RunSummary Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, TextWriter output)
     {
         bool text = request.Problem == ProblemCatalog.ChildSpeech;
-        using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem), validation: text);
+        using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem));
         var environment = new TextEnvironment(new CorpusLibrary(null), checkpoints?.FullName ?? folder.Directory, runId);
         var summary = RunEngine.Run(request, folder, text: environment);
         folder.WriteSummary(summary);

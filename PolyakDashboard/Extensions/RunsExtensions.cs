@@ -4,6 +4,7 @@ using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
 using PolyakDashboard.ChildSpeech;
+using PolyakDashboard.History;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Security;
 using PolyakDashboard.Storage;
@@ -38,6 +39,7 @@ public static class RunsExtensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<PresenterPresence>();
+        builder.Services.AddSingleton<RunCharts>();
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));
@@ -67,6 +69,7 @@ public static class RunsExtensions
         app.MapChildSpeechApi().RequirePresenter();
         app.MapPresenterApi();
         app.MapGenerationApi().RequireRateLimiting(RateLimits.Computation);   // viewers generate too, within limits
+        app.MapRunHistoryApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

@@ -17,7 +17,7 @@ public sealed record StartResult(IReadOnlyList<LiveRun> Runs, StartFailure Failu
 }
 
 /// <summary>What pages and the API call: start, cancel, find runs. Validation happens here, once.</summary>
-public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<RunOptions> options, TextLibraries text)
+public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<RunOptions> options, TextLibraries? text = null)
 {
     public RunLimits Limits => ServerLimits(options.Value);
 
@@ -41,7 +41,7 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
         var totals = new int[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
-            try { totals[i] = RunEngine.TotalSteps(requests[i], text.Corpora); }
+            try { totals[i] = RunEngine.TotalSteps(requests[i], text?.Corpora); }
             catch (CorpusException e) { errors.Add(new FieldError("problemOptions.text.corpus", e.Message)); }
         }
         if (errors.Count > 0) return new([], StartFailure.Invalid, [.. errors.Distinct()]);

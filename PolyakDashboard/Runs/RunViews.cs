@@ -12,20 +12,21 @@ public sealed record RunInfo(string Id, string? Label, string? ExperimentId, Run
         r.CreatedAt, r.StartedAt, r.FinishedAt, r.ParameterNames, r.Request, r.Summary, r.Tags, r.Note);
 }
 
-/// <summary>New per-batch records of one run, column-wise (what the "points" message carries).</summary>
-public sealed record PointBatch(string RunId, int[] Step, int[] Epoch, double[] Loss, double[] StepSize, double[] GradNormSq)
+/// <summary>New per-batch records of one run, column-wise (what the "points" message carries); Seconds is
+/// the wall time since the run started.</summary>
+public sealed record PointBatch(string RunId, int[] Step, int[] Epoch, double[] Loss, double[] StepSize, double[] GradNormSq, double[] Seconds)
 {
     public static PointBatch Of(string runId, IReadOnlyList<BatchRecord> records) => new(runId,
         [.. records.Select(r => r.Step)], [.. records.Select(r => r.Epoch)], [.. records.Select(r => r.Loss)],
-        [.. records.Select(r => r.StepSize)], [.. records.Select(r => r.GradNormSq)]);
+        [.. records.Select(r => r.StepSize)], [.. records.Select(r => r.GradNormSq)], [.. records.Select(r => r.Seconds)]);
 }
 
-/// <summary>Full-data losses per epoch, column-wise (the "epochs" message); child speech adds validation losses.</summary>
-public sealed record EpochBatch(string RunId, int[] Epoch, double[] Loss, double[]? ValLoss = null)
+/// <summary>Full-data losses per epoch, column-wise (the "epochs" message); ValLoss is NaN where the problem has
+/// no held-out data.</summary>
+public sealed record EpochBatch(string RunId, int[] Epoch, double[] Loss, double[] ValLoss)
 {
     public static EpochBatch Of(string runId, IReadOnlyList<EpochRecord> records) =>
-        new(runId, [.. records.Select(r => r.Epoch)], [.. records.Select(r => r.Loss)],
-            records.Any(r => r.ValLoss is not null) ? [.. records.Select(r => r.ValLoss ?? double.NaN)] : null);
+        new(runId, [.. records.Select(r => r.Epoch)], [.. records.Select(r => r.Loss)], [.. records.Select(r => r.ValLoss ?? double.NaN)]);
 }
 
 /// <summary>A status change (the "status" message).</summary>

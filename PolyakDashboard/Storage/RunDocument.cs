@@ -9,15 +9,20 @@ namespace PolyakDashboard.Storage;
 /// { "format": "polyak-dashboard-run", "version": 1,
 ///   "run": { "id", "launchId", "experimentId", "request", "status", "message", "createdAt", "startedAt",
 ///            "finishedAt", "totalSteps", "parameterNames", "summary", "tags", "note" },
-///   "batches": [ { "step", "epoch", "loss", "stepSize", "gradNormSq", "effectiveStep", "evaluations", "parameters" } ],
-///   "epochs": [ { "epoch", "loss", "parameters" } ] }
-/// </code></remarks>
+///   "batches": [ { "step", "epoch", "loss", "stepSize", "gradNormSq", "effectiveStep", "evaluations", "parameters", "seconds" } ],
+///   "epochs": [ { "epoch", "loss", "parameters", "valLoss" } ] }
+/// </code>
+/// "seconds" (wall time since the run started) and "valLoss" (absent when the problem has no held-out data) came
+/// later within version 1: a file without them still imports (seconds 0: replay then goes by steps).</remarks>
 public sealed record RunDocument
 {
     public const string FormatName = "polyak-dashboard-run";
     public const int CurrentVersion = 1;
     public const int MaxIdLength = 100;
     private const int MaxRecordErrors = 10;
+
+    /// <summary>Ids that would be shadowed by the literal routes under /api/runs.</summary>
+    public static readonly IReadOnlySet<string> ReservedIds = new HashSet<string> { "history", "compare", "export", "import" };
 
     public string? Format { get; init; }
     public int Version { get; init; }
@@ -42,6 +47,8 @@ public sealed record RunDocument
 
         if (string.IsNullOrEmpty(run.Id) || run.Id.Length > MaxIdLength || Cli.RunIds.Slug(run.Id) != run.Id)
             Error("run.id", $"A run id is required: lower-case letters, digits, '-' and '.', at most {MaxIdLength} characters.");
+        else if (ReservedIds.Contains(run.Id))
+            Error("run.id", $"'{run.Id}' names an endpoint (/api/runs/{run.Id}); give the run another id.");
         if (string.IsNullOrEmpty(run.LaunchId)) Error("run.launchId", "A launch id is required.");
         if (run.Request is null) Error("run.request", "The run's request is missing.");
         else

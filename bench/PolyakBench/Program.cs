@@ -6,8 +6,29 @@ using PolyakCore.Training;
 // Side-by-side timings, interleaved and repeated, reported as medians and ratios: the machines are noisy.
 NativeMemory.FixMmapThreshold();
 if (Environment.GetEnvironmentVariable("BENCH_THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
-int repeats = args.Length > 0 ? int.Parse(args[0]) : 7;
+// Arguments: [case] [repeats]. Cases: "history" (the run store with a million records), "persist" (section 6
+// alone); without a case every section runs.
+string? only = args.FirstOrDefault(a => !int.TryParse(a, out _));
+int repeats = args.FirstOrDefault(a => int.TryParse(a, out _)) is { } given ? int.Parse(given) : 7;
 Console.WriteLine($"torch threads: {TorchSharp.torch.get_num_threads()}, repeats: {repeats}");
+
+if (only == "history")
+{
+    var h = await HistoryBench.RunAsync(1_000_000, repeats);
+    Console.WriteLine($"{h.Records:N0} records: insert {h.Insert:F0} ms ({1000 * h.Insert / h.Records:F1} µs/record, 50,000 a transaction; file {h.FileBytes / 1048576.0:F0} MB); " +
+        $"load + decimate to {h.Points:N0} points {h.LoadDecimate:F0} ms (of which reading the chart columns {h.LoadOnly:F0} ms); " +
+        $"HTTP GET /api/runs/compare end to end {h.Http:F0} ms ({h.HttpBytes / 1024.0:F0} KB)");
+    return;
+}
+if (only == "persist")
+{
+    using var q = QuadraticProblem.Create();
+    var p = await PersistBench.RunAsync(q, new RunRequest { Problem = "quadratic", Optimizer = "polyak-sgd", BatchSize = 1, Epochs = 30 }, repeats);
+    Console.WriteLine($"1a, batch 1, 30,000 steps: in memory {p.Plain:F0} ms, persisted {p.Stored:F0} ms, overhead {100 * (p.Stored / p.Plain - 1):F1}% " +
+        $"(CPU {p.PlainCpu:F0} / {p.StoredCpu:F0} ms, {100 * (p.StoredCpu / p.PlainCpu - 1):F1}%); all {p.Rows:N0} rows in one transaction {p.WriteAll:F0} ms");
+    return;
+}
+if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history or persist (or none for all)."); return; }
 
 // 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
 using var quadratic = QuadraticProblem.Create();

@@ -56,7 +56,7 @@ public sealed partial class LiveChart : IAsyncDisposable
     {
         var payload = series.Select(s => new
         {
-            id = s.Id, name = s.Name, color = s.Color, x = ToBytes(s.X), y = ToBytes(s.Y),
+            id = s.Id, name = s.Name, color = s.Color, dashed = s.Dashed, x = ToBytes(s.X), y = ToBytes(s.Y),
         }).ToArray();
         var module = await GetModuleAsync();
         await module.InvokeVoidAsync("setSeries", ElementId, payload);

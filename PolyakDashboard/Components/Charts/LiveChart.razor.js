@@ -60,6 +60,7 @@ export function setSeries(id, list) {
     s.series.clear();
     for (const item of list) {
         const buf = new SeriesBuffer(item.id, item.name, item.color);
+        buf.dashed = !!item.dashed;
         buf.replace(bytesToDoubles(item.x), bytesToDoubles(item.y));
         s.series.set(item.id, buf);
     }
@@ -290,7 +291,7 @@ function draw(s, now) {
     const list = [...s.series.values()];
     const logY = !!s.options.logY;
     for (const buf of list) buf.updatePlotted(logY, s.smoothing);
-    const shapeKey = list.map(b => `${b.id}\u0001${b.name}\u0001${b.color}`).join('\u0002');
+    const shapeKey = list.map(b => `${b.id}\u0001${b.name}\u0001${b.color}\u0001${b.dashed}`).join('\u0002');
     if (shapeKey !== s.shapeKey) {
         // New or renamed series: rebuild (ApexCharts mishandles series added to a live chart).
         destroyChart(s);
@@ -370,7 +371,7 @@ function baseOptions(s, list) {
             zoom: { enabled: false }, selection: { enabled: false },
         },
         colors: list.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]),
-        stroke: { width: 2, curve: 'straight' },
+        stroke: { width: 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? 6 : 0)) },
         markers: { size: 0 },
         dataLabels: { enabled: false },
         legend: { show: false }, // our own HTML legend: ApexCharts forgets toggles on update
@@ -467,6 +468,7 @@ function renderLegend(s) {
         const swatch = document.createElement('span');
         swatch.className = 'swatch';
         swatch.style.background = b.color ?? PALETTE[i % PALETTE.length];
+        if (b.dashed) swatch.classList.add('dashed');
         item.append(swatch, document.createTextNode(b.name));
         item.addEventListener('click', () => {
             b.hidden = !b.hidden;

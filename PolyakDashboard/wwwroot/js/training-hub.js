@@ -4,8 +4,8 @@
 //   Subscribe(runIds) -> [{ runId, status, message, step, totalSteps,
 //                           batches: { step, epoch, loss, stepSize }, epochs: { epoch, loss } }]
 //   Unsubscribe(runIds)
-//   "points" { runId, step[], epoch[], loss[], stepSize[], gradNormSq[] }
-//   "epochs" { runId, epoch[], loss[] }
+//   "points" { runId, step[], epoch[], loss[], stepSize[], gradNormSq[], seconds[] }
+//   "epochs" { runId, epoch[], loss[], valLoss[] }   (valLoss NaN where the problem has no held-out data)
 //   "status" { runId, status, message, step, totalSteps }
 import { loadScript } from './load-script.js';
 import { appendPoints, replaceSeries } from '../Components/Charts/LiveChart.razor.js';

@@ -1,0 +1,328 @@
+using System.IO.Compression;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using PolyakCore.Export;
+using PolyakDashboard.History;
+using PolyakDashboard.Storage;
+using static PolyakDashboard.Tests.StoreTestKit;
+
+namespace PolyakDashboard.Tests;
+
+/// <summary>The run history as the Runs page uses it: the V2 migration, the run table, comparison lines and exports.</summary>
+public class HistoryTests
+{
+    private static readonly object ShortRun = new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 };   // 300 steps
+
+    [Fact]
+    public async Task AVersion1DatabaseIsMigratedKeepingItsRunsAndGainsTheNewColumns()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string database = Path.Combine(folder, "runs.db");
+            using (var v1 = new SqliteConnection($"Data Source={database};Pooling=False"))
+            {
+                v1.Open();
+                Sql(v1, StoreMigrations.Scripts[0]);
+                Sql(v1, """
+                    CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT;
+                    INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.0000000+00:00');
+                    INSERT INTO runs (seq, id, launch_id, request, status, created_at, started_at, finished_at, total_steps, parameter_names, summary, tags)
+                    VALUES (1, 'old-run', 'old-launch', '{"problem":"quadratic","optimizer":"sgd","batchSize":10,"epochs":2}', 'completed',
+                            '2026-01-01T10:00:00.0000000+00:00', '2026-01-01T10:00:01.0000000+00:00', '2026-01-01T10:00:03.5000000+00:00',
+                            4, '["w1","w2","b"]', '{"status":"completed","finalLoss":0.125}', '["v1"]');
+                    INSERT INTO batches (run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations) VALUES
+                        (1, 1, 1, 4.0, 0.1, 1, 0.1, 1), (1, 2, 1, 2.0, 0.1, 1, 0.1, 1), (1, 3, 2, 1.0, 0.1, 1, 0.1, 1), (1, 4, 2, 0.5, 0.1, 1, 0.1, 1);
+                    INSERT INTO epochs (run, epoch, loss) VALUES (1, 0, 5.0), (1, 1, 1.5), (1, 2, 0.25);
+                    """);
+            }
+
+            await using var factory = new DashboardFactory { DatabasePath = database };
+            var client = factory.CreateClient();
+            var metrics = JsonDocument.Parse(await MetricsAsync(client, "old-run")).RootElement;
+            var batches = metrics.GetProperty("batches").EnumerateArray().ToArray();
+            Assert.Equal([4.0, 2.0, 1.0, 0.5], batches.Select(b => b.GetProperty("loss").GetDouble()));
+            Assert.All(batches, b => Assert.Equal("NaN", b.GetProperty("seconds").GetString()));     // not recorded then
+            Assert.All(metrics.GetProperty("epochs").EnumerateArray(), e => Assert.False(e.TryGetProperty("valLoss", out _)));
+
+            using (var db = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
+            {
+                db.Open();
+                Assert.Equal(2L, Scalar(db, "SELECT max(version) FROM schema_version"));
+                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'seconds'"));
+                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('epochs') WHERE name = 'val_loss'"));
+                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'batch_chunks'"));
+            }
+
+            // The old run lists with its summary and duration; its wall-time axis is empty (it has none).
+            var row = Assert.Single(JsonDocument.Parse(await client.GetStringAsync("/api/runs/history")).RootElement.GetProperty("rows").EnumerateArray());
+            Assert.Equal(("old-run", 0.125, 2.5, 4), (row.GetProperty("id").GetString(), row.GetProperty("finalLoss").GetDouble(),
+                row.GetProperty("seconds").GetDouble(), row.GetProperty("step").GetInt32()));
+            var old = Assert.Single(JsonDocument.Parse(await client.GetStringAsync("/api/runs/compare?ids=old-run&x=seconds")).RootElement.EnumerateArray());
+            Assert.False(old.GetProperty("hasTime").GetBoolean());
+            Assert.Equal(0, old.GetProperty("loss").GetProperty("x").GetArrayLength());
+
+            // A new run in the migrated file records its wall time.
+            var id = await StartAsync(client, ShortRun);
+            await WaitAsync(client, id);
+            await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
+            using (var db = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
+            {
+                db.Open();
+                Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM batches b JOIN runs r ON r.seq = b.run WHERE r.id = '{id}' AND NOT (b.seconds > 0)"));
+            }
+        }
+        finally { DeleteFolder(folder); }
+    }
+
+    [Fact]
+    public async Task TheRunTableFiltersSortsAndPagesOnTheServer()
+    {
+        await using var factory = new DashboardFactory();
+        var client = factory.CreateClient();
+        var sgd = await StartAsync(client, new { problem = "quadratic", optimizer = "sgd", batchSize = 100, epochs = 5, seed = 3 });
+        var adam = await StartAsync(client, new { problem = "noisy-linear", optimizer = "adam", batchSize = 50, epochs = 5, label = "Adam for week 2" });
+        var polyak = await StartAsync(client, new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 5 });
+        foreach (var id in new[] { sgd, adam, polyak }) await WaitAsync(client, id);
+        await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
+
+        JsonElement Page(string query) => JsonDocument.Parse(client.GetStringAsync("/api/runs/history" + query).Result).RootElement;
+        string[] Ids(JsonElement page) => [.. page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("id").GetString()!)];
+
+        Assert.Equal([polyak, adam, sgd], Ids(Page("")));                                  // newest first
+        Assert.Equal([adam], Ids(Page("?search=WEEK")));                                   // label, any case
+        Assert.Equal([sgd, polyak], Ids(Page("?search=quadratic&sort=created&desc=false")));
+        Assert.Equal([polyak, sgd], Ids(Page("?search=sgd&sort=optimizer&desc=false")));   // "polyak-sgd" < "sgd"
+        Assert.Equal(adam, Ids(Page("?sort=batch&desc=false"))[0]);                       // batch 50 before 100
+        Assert.Equal(sgd, Ids(Page("?sort=seed"))[0]);                                     // seed 3 before 0
+        var second = Page("?take=2&skip=2");
+        Assert.Equal(3, second.GetProperty("total").GetInt32());
+        Assert.Equal([sgd], Ids(second));
+        Assert.Empty(Ids(Page("?status=diverged")));
+        var losses = Page("?sort=finalLoss&desc=false").GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("finalLoss").GetDouble()).ToArray();
+        Assert.Equal(losses.Order(), losses);
+        var bad = await client.GetAsync("/api/runs/history?status=sleeping&sort=colour");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
+        Assert.True(errors.TryGetProperty("status", out _) && errors.TryGetProperty("sort", out _));
+    }
+
+    [Fact]
+    public async Task CompareGivesDecimatedLinesOnEveryAxis()
+    {
+        await using var factory = new DashboardFactory();
+        var client = factory.CreateClient();
+        var small = await StartAsync(client, ShortRun);
+        var large = await StartAsync(client, new { problem = "noisy-linear", optimizer = "polyak-sgd", batchSize = 1, epochs = 3 });    // 3,000 steps
+        await WaitAsync(client, small);
+        await WaitAsync(client, large);
+        var metrics = JsonSerializer.Deserialize<JsonElement>(await MetricsAsync(client, large));
+        double[] losses = [.. metrics.GetProperty("batches").EnumerateArray().Select(b => b.GetProperty("loss").GetDouble())];
+        double lastSecond = metrics.GetProperty("batches").EnumerateArray().Last().GetProperty("seconds").GetDouble();
+
+        RunChartData[] Compare(string x, int points = 200) => JsonSerializer.Deserialize<RunChartData[]>(
+            client.GetStringAsync($"/api/runs/compare?ids={large},{small}&x={x}&points={points}").Result, PolyakJson.Options)!;
+
+        var byStep = Compare("step");
+        Assert.Equal([large, small], byStep.Select(r => r.Id));
+        var line = byStep[0].Loss;
+        Assert.InRange(line.Count, 100, 202);                           // 3,000 records → about 200 points
+        Assert.Equal(losses.Max(), line.Y.Max());                        // min/max buckets keep the spikes
+        Assert.Equal(losses.Min(), line.Y.Min());
+        Assert.Equal((1.0, 3000.0), (line.X[0], line.X[^1]));
+        Assert.Equal(line.X.Order(), line.X);
+        Assert.Equal(300, Compare("step", 1000)[1].Loss.Count);          // fewer records than points: every one
+        Assert.Equal(31, byStep[1].EpochLoss.Count);
+        Assert.Equal(300.0, byStep[1].EpochLoss.X[^1]);                  // epoch 30 ends at step 300
+        Assert.Null(byStep[1].ValLoss);
+
+        var byEpoch = Compare("epoch");
+        Assert.Equal(3.0, byEpoch[0].Loss.X[^1]);
+        Assert.InRange(byEpoch[0].Loss.X[0], 0.0, 0.01);
+        Assert.Equal(Enumerable.Range(0, 31).Select(e => (double)e), byEpoch[1].EpochLoss.X);
+
+        var bySeconds = Compare("seconds");
+        Assert.True(bySeconds.All(r => r.HasTime));
+        Assert.Equal(lastSecond, bySeconds[0].Loss.X[^1]);
+        Assert.Equal(bySeconds[0].Loss.X.Order(), bySeconds[0].Loss.X);
+        Assert.Equal(0.0, bySeconds[0].EpochLoss.X[0]);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/compare?ids={small},nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/runs/compare?ids={small}&x=minutes")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/api/runs/compare")).StatusCode);
+    }
+
+    [Fact]
+    public async Task ASelectionExportsAsCsvAndJsonWithMetricsAndConfig()
+    {
+        await using var factory = new DashboardFactory();
+        var client = factory.CreateClient();
+        var a = await StartAsync(client, ShortRun);
+        var b = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 50, epochs = 4, label = "b" });   // 80 steps
+        await WaitAsync(client, a);
+        await WaitAsync(client, b);
+
+        var csv = await client.GetAsync($"/api/runs/export?ids={a},{b}&format=csv");
+        Assert.Equal(HttpStatusCode.OK, csv.StatusCode);
+        Assert.Equal("application/zip", csv.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("runs-2.zip", csv.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        using (var zip = new ZipArchive(await csv.Content.ReadAsStreamAsync()))
+        {
+            Assert.Equal(new[] { $"{a}/epochs.csv", $"{a}/metrics.csv", $"{a}/run.json", $"{b}/epochs.csv", $"{b}/metrics.csv", $"{b}/run.json" }.Order(StringComparer.Ordinal),
+                zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+            var metrics = Lines(zip, $"{b}/metrics.csv");
+            Assert.Equal("step,epoch,loss,stepSize,gradNormSq,seconds,w,b", metrics[0]);
+            Assert.Equal(81, metrics.Length);
+            Assert.StartsWith("80,4,", metrics[^1]);
+            Assert.True(double.Parse(metrics[^1].Split(',')[5], System.Globalization.CultureInfo.InvariantCulture) > 0);
+            Assert.Equal(["epoch,loss,valLoss", "0,"], Lines(zip, $"{b}/epochs.csv").Take(2).Select((l, i) => i == 0 ? l : l[..2]));
+            using var config = JsonDocument.Parse(zip.GetEntry($"{b}/run.json")!.Open());
+            Assert.Equal("sgd", config.RootElement.GetProperty("request").GetProperty("optimizer").GetString());
+            Assert.Equal("completed", config.RootElement.GetProperty("summary").GetProperty("status").GetString());
+        }
+
+        var json = await client.GetAsync($"/api/runs/export?ids={a},{b}&format=json");
+        using (var zip = new ZipArchive(await json.Content.ReadAsStreamAsync()))
+        {
+            foreach (var (id, steps) in new[] { (a, 300), (b, 80) })
+            {
+                using var reader = new StreamReader(zip.GetEntry($"{id}.json")!.Open());
+                var document = JsonSerializer.Deserialize<RunDocument>(reader.ReadToEnd(), PolyakJson.Options)!;
+                Assert.Empty(document.Validate());        // each one imports as it is
+                Assert.Equal((id, steps), (document.Run!.Id, document.Batches!.Count));
+            }
+        }
+
+        var one = await client.GetAsync($"/api/runs/export?ids={b}");
+        Assert.Equal("application/json", one.Content.Headers.ContentType?.MediaType);
+        Assert.Equal($"{b}.json", one.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal(await client.GetStringAsync($"/api/runs/{b}/export"), await one.Content.ReadAsStringAsync());
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/export?ids={a},nope")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/runs/export?ids={a}&format=xml")).StatusCode);
+        var running = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 2000 });
+        Assert.Equal(HttpStatusCode.Conflict, (await client.GetAsync($"/api/runs/export?ids={a},{running}&format=csv")).StatusCode);
+        await client.DeleteAsync($"/api/runs/{running}");
+    }
+
+    [Fact]
+    public void ChartColumnsComeFromTheChunksAndFromTheRowsAlike()
+    {
+        string folder = TempFolder();
+        try
+        {
+            var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
+            }).Build();
+            using var store = new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
+            var request = new PolyakCore.Training.RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 3 };
+            var row = new PolyakDashboard.Runs.StoredRun("chunked", "launch", null, request, PolyakCore.Training.RunStatus.Completed, null,
+                DateTimeOffset.UtcNow, null, null, 9, ["w1", "w2", "b"], null, [], null);
+            var records = Enumerable.Range(1, 9).Select(s => new PolyakCore.Training.BatchRecord(s, (s + 2) / 3, s == 5 ? double.NaN : 1.0 / s,
+                0.01 * s, 1, 0.1, 1, [s, 0, 0]) { Seconds = 0.25 * s }).ToArray();
+            // Three writes, as three flushes of a live run would make them; the middle one written twice (a retry).
+            store.Write([new RunWrite("chunked", row, records[..4], [])]);
+            store.Write([new RunWrite("chunked", null, records[4..6], [])]);
+            store.Write([new RunWrite("chunked", null, records[4..7], [])]);
+            store.Write([new RunWrite("chunked", null, records[7..], [])]);
+
+            void AssertColumns(BatchColumns c)
+            {
+                Assert.Equal(9, c.Count);
+                Assert.Equal(records.Select(r => r.Step), c.Step);
+                Assert.Equal(records.Select(r => r.Epoch), c.Epoch);
+                Assert.Equal(records.Select(r => r.Seconds), c.Seconds);
+                Assert.Equal(records.Select(r => r.Loss), c.Loss);          // NaN included
+                Assert.Equal(records.Select(r => r.StepSize), c.StepSize);
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
+            {
+                db.Open();
+                Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM batch_chunks"));
+                Sql(db, "DELETE FROM batch_chunks WHERE first_step = 5");      // a gap: the rows are read instead
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
+            {
+                db.Open();
+                Sql(db, "DELETE FROM batch_chunks");                          // a run from before chunks
+            }
+            AssertColumns(store.LoadBatchColumns("chunked")!);
+            Assert.Null(store.LoadBatchColumns("nope"));
+            Assert.True(store.Delete("chunked"));
+        }
+        finally { DeleteFolder(folder); }
+    }
+
+    private static string[] Lines(ZipArchive zip, string name)
+    {
+        using var reader = new StreamReader(zip.GetEntry(name)!.Open());
+        return reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray();
+    }
+
+    private static void Sql(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return command.ExecuteScalar();
+    }
+}
+
+public class ReplayScheduleTests
+{
+    [Theory]
+    [InlineData(1, 120, 1)]
+    [InlineData(10, 12, 10)]
+    [InlineData(100, 1.2, 100)]
+    public void AMultipleOfWallTimeDividesTheLongestRun(double factor, double duration, double rate)
+    {
+        var plan = ReplaySchedule.Plan([120, 30], ReplaySpeed.Times(factor));
+        Assert.Equal(duration, plan.Duration, 9);
+        Assert.Equal(rate, plan.Rate, 9);
+    }
+
+    [Fact]
+    public void FitToNSecondsShowsA200EpochRunInAMinute()
+    {
+        var plan = ReplaySchedule.Plan([3600, 1800], ReplaySpeed.FitTo(60));
+        Assert.Equal((60.0, 60.0), (plan.Duration, plan.Rate));
+        double[] clock = [0, 900, 1800, 2700, 3600];
+        Assert.Equal(1, plan.Visible(clock, 0));
+        Assert.Equal(2, plan.Visible(clock, 15));     // 15 s in: 900 run seconds
+        Assert.Equal(2, plan.Visible(clock, 29.9));
+        Assert.Equal(3, plan.Visible(clock, 30));
+        Assert.Equal(5, plan.Visible(clock, 60));
+        Assert.Equal(5, plan.Visible(clock, 1000));   // past the end: everything
+    }
+
+    [Fact]
+    public void RunsWithoutWallTimeUseTheirStepsAndRunsShareOneClock()
+    {
+        double[] seconds = [double.NaN, double.NaN, double.NaN], steps = [1, 500, 1000];
+        Assert.Equal([0.01, 5, 10], ReplaySchedule.Clock(seconds, steps, hasTime: false));
+        Assert.Equal([0.5, 1.5, 2.5], ReplaySchedule.Clock([0.5, 1.5, 2.5], steps, hasTime: true));
+        Assert.False(RunCharts.HasTime(seconds));
+        Assert.False(RunCharts.HasTime([0.0, 0.0]));       // an old export: zeros
+        Assert.True(RunCharts.HasTime([0.0, 0.5]));
+        // A 10-second run next to a 2-second one at 10×: one rate, so the short one ends after 0.2 s.
+        var plan = ReplaySchedule.Plan([10, 2], ReplaySpeed.Times(10));
+        Assert.Equal(1.0, plan.Duration, 9);
+        Assert.Equal(3, plan.Visible([0.5, 1, 2], 0.2));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySpeed.Times(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySpeed.FitTo(double.NaN));
+        Assert.Equal(new ReplaySchedule(1, 0), ReplaySchedule.Plan([], ReplaySpeed.FitTo(60)));
+    }
+}

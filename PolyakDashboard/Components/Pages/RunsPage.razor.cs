@@ -1,0 +1,312 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Forms;
+using Microsoft.AspNetCore.Components.Web;
+using Microsoft.Extensions.Options;
+using MudBlazor;
+using PolyakCore.Export;
+using PolyakCore.Training;
+using PolyakDashboard.History;
+using PolyakDashboard.Runs;
+using PolyakDashboard.Security;
+using PolyakDashboard.Storage;
+
+namespace PolyakDashboard.Components.Pages;
+
+/// <summary>The run history: a server-side paged, sorted and filtered table of every stored run; tick runs to
+/// compare, replay, export or delete them; tags and a note per run; import of exported runs.</summary>
+public sealed partial class RunsPage : IDisposable
+{
+    private static readonly IEqualityComparer<RunRow> RowComparer = new ById();
+    private MudDataGrid<RunRow>? _grid;
+    private HashSet<RunRow> _selected = new(RowComparer);
+    private IReadOnlyList<string> _compareIds = [];
+    private readonly List<string> _messages = [];
+    private Severity _messageSeverity = Severity.Info;
+    private string? _search;
+    private RunStatus? _status;
+    private bool _anyLive, _importing;
+    private RunRow? _editing;
+    private List<string> _tags = [];
+    private string? _newTag, _noteText;
+    private IReadOnlyList<FieldError> _annotationErrors = [];
+    private readonly CancellationTokenSource _poll = new();
+
+    [Inject] private RunStore Store { get; set; } = null!;
+    [Inject] private RunService Runs { get; set; } = null!;
+    [Inject] private RunHistory History { get; set; } = null!;
+    [Inject] private IDialogService Dialogs { get; set; } = null!;
+    [Inject] private IOptions<RunOptions> Options { get; set; } = null!;
+    [Inject] private ViewerSession Session { get; set; } = null!;
+
+    /// <summary>Initial search text (experiment pages link here with a run's id).</summary>
+    [SupplyParameterFromQuery(Name = "search")] public string? InitialSearch { get; set; }
+
+    private long MaxImportBytes => Options.Value.MaxImportBytes;
+    private bool CanExport => _selected.Count > 0 && _selected.All(r => r.IsFinished);
+
+    private string? ExportHref(string format) => CanExport
+        ? $"api/runs/export?ids={Uri.EscapeDataString(string.Join(",", _selected.Select(r => r.Id)))}&format={format}" : null;
+
+    protected override void OnInitialized()
+    {
+        _search = InitialSearch;
+        _ = PollAsync(_poll.Token);
+    }
+
+    private async Task<GridData<RunRow>> LoadRowsAsync(GridState<RunRow> state, CancellationToken cancel)
+    {
+        var sort = state.SortDefinitions.FirstOrDefault();
+        var query = new RunQuery(_search, _status, SortOf(sort?.SortBy), sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize);
+        var page = await Task.Run(() => Store.Query(query), cancel);
+        _anyLive = page.Rows.Any(r => !r.IsFinished);
+        // Rows read again replace the selected ones (same ids), so the selection shows their new status.
+        var fresh = page.Rows.ToDictionary(r => r.Id);
+        if (_selected.Any(r => fresh.TryGetValue(r.Id, out var now) && now != r))
+        {
+            _selected = new(_selected.Select(r => fresh.GetValueOrDefault(r.Id, r)), RowComparer);
+            _ = InvokeAsync(StateHasChanged);     // export and delete depend on the selected runs' status
+        }
+        return new GridData<RunRow> { Items = page.Rows, TotalItems = page.Total };
+    }
+
+    private static RunSort SortOf(string? column) => column switch
+    {
+        nameof(RunRow.ExperimentId) => RunSort.Experiment,
+        nameof(RunRow.Problem) => RunSort.Problem,
+        nameof(RunRow.Optimizer) => RunSort.Optimizer,
+        nameof(RunRow.BatchSize) => RunSort.Batch,
+        nameof(RunRow.Seed) => RunSort.Seed,
+        nameof(RunRow.Status) => RunSort.Status,
+        nameof(RunRow.FinalLoss) => RunSort.FinalLoss,
+        nameof(RunRow.Seconds) => RunSort.Duration,
+        _ => RunSort.Created,
+    };
+
+    private Task ReloadAsync() => _grid?.ReloadServerData() ?? Task.CompletedTask;
+
+    private async Task HandleSearchChangedAsync(string? search)
+    {
+        _search = search;
+        await ReloadAsync();
+    }
+
+    private async Task HandleStatusChangedAsync(RunStatus? status)
+    {
+        _status = status;
+        await ReloadAsync();
+    }
+
+    private void HandleSelectionChanged(HashSet<RunRow> selected)
+    {
+        _selected = new(selected, RowComparer);
+        var ids = _selected.OrderBy(r => r.CreatedAt).Select(r => r.Id).ToList();
+        if (ids.Count > RunCharts.MaxRuns) Say(Severity.Warning, $"The charts show the first {RunCharts.MaxRuns} of the {ids.Count} runs ticked.");
+        ids = [.. ids.Take(RunCharts.MaxRuns)];
+        if (!ids.SequenceEqual(_compareIds)) _compareIds = ids;
+    }
+
+    // ---- Delete ---------------------------------------------------------------------------------
+
+    private Task HandleDeleteSelectedAsync() => HandleDeleteAsync([.. _selected]);
+
+    private async Task HandleDeleteAsync(IReadOnlyList<RunRow> rows)
+    {
+        if (!Session.IsPresenter) { Say(Severity.Warning, ViewerSession.PresenterOnly); return; }   // buttons are disabled; this is the guard
+        var finished = rows.Where(r => r.IsFinished).ToArray();
+        if (finished.Length == 0)
+        {
+            Say(Severity.Warning, "Running and queued runs cannot be deleted: stop them first.");
+            return;
+        }
+        string what = finished.Length == 1 ? $"run {finished[0].Name}" : $"{finished.Length} runs";
+        string skipped = finished.Length < rows.Count ? $" ({rows.Count - finished.Length} still running are kept.)" : "";
+        bool? confirmed = await Dialogs.ShowMessageBoxAsync("Delete runs", $"Delete {what} and all their records? This cannot be undone.{skipped}",
+            yesText: "Delete", cancelText: "Cancel");
+        if (confirmed != true) return;
+        int deleted = 0;
+        foreach (var row in finished)
+        {
+            if (Runs.Get(row.Id) is not { IsFinished: true } run) continue;
+            await History.PurgeAsync(run);
+            deleted++;
+        }
+        _selected = new(_selected.Where(r => !finished.Contains(r, RowComparer)), RowComparer);
+        HandleSelectionChanged(_selected);
+        if (_editing is not null && finished.Contains(_editing, RowComparer)) _editing = null;
+        Say(Severity.Success, $"Deleted {deleted} run{(deleted == 1 ? "" : "s")}.");
+        await ReloadAsync();
+    }
+
+    // ---- Tags and note --------------------------------------------------------------------------
+
+    private void HandleEdit(RunRow row)
+    {
+        _editing = row;
+        _tags = [.. row.Tags];
+        _noteText = row.Note;
+        _newTag = null;
+        _annotationErrors = [];
+    }
+
+    private void HandleAddTag()
+    {
+        if (_newTag?.Trim() is { Length: > 0 } tag && !_tags.Contains(tag, StringComparer.OrdinalIgnoreCase)) _tags.Add(tag);
+        _newTag = null;
+    }
+
+    private Task HandleTagKeyAsync(KeyboardEventArgs e)
+    {
+        if (e.Key == "Enter") HandleAddTag();
+        return Task.CompletedTask;
+    }
+
+    private async Task HandleSaveAnnotationsAsync()
+    {
+        if (_editing is null) return;
+        if (!Session.IsPresenter) { _annotationErrors = [new FieldError("role", ViewerSession.PresenterOnly)]; return; }
+        var annotations = new RunAnnotations(_tags, _noteText);
+        _annotationErrors = annotations.Validate();
+        if (_annotationErrors.Count > 0) return;
+        if (Runs.Get(_editing.Id) is not { } run)
+        {
+            _annotationErrors = [new FieldError("run", "This run no longer exists.")];
+            return;
+        }
+        var (tags, note) = annotations.Normalized();
+        await History.AnnotateAsync(run, tags, note);
+        Say(Severity.Success, $"Saved the tags and note of {_editing.Name}.");
+        _editing = null;
+        await ReloadAsync();
+    }
+
+    // ---- Import ---------------------------------------------------------------------------------
+
+    private async Task HandleImportAsync(IBrowserFile? file)
+    {
+        if (file is null) return;
+        if (!Session.IsPresenter) { Say(Severity.Warning, ViewerSession.PresenterOnly); return; }
+        _importing = true;
+        var errors = new List<string>();
+        var imported = new List<string>();
+        try
+        {
+            if (file.Size > MaxImportBytes)
+            {
+                errors.Add($"{file.Name}: the file is {file.Size / 1048576.0:0.#} MB; imports are limited to {MaxImportBytes / 1048576} MB.");
+                return;
+            }
+            // Browser streams are async only: copy to a temp file first (a zip needs seeking anyway).
+            await using var copy = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+            await using (var upload = file.OpenReadStream(MaxImportBytes)) await upload.CopyToAsync(copy);
+            copy.Position = 0;
+            if (file.Name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                using var zip = new ZipArchive(copy, ZipArchiveMode.Read, leaveOpen: true);
+                var documents = zip.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !e.FullName.EndsWith("/run.json")).ToArray();
+                if (documents.Length == 0) errors.Add($"{file.Name}: no run documents (.json) in this zip; a CSV export cannot be imported, export as JSON.");
+                foreach (var entry in documents)
+                {
+                    await using var stream = entry.Open();
+                    await ImportOneAsync($"{file.Name}/{entry.FullName}", stream, imported, errors);
+                }
+            }
+            else await ImportOneAsync(file.Name, copy, imported, errors);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            errors.Add($"{file.Name}: {e.Message}");
+        }
+        finally
+        {
+            _importing = false;
+            _messages.Clear();
+            _messages.AddRange(imported.Select(i => $"Imported {i}."));
+            _messages.AddRange(errors);
+            _messageSeverity = errors.Count > 0 ? Severity.Error : Severity.Success;
+            if (imported.Count > 0) await ReloadAsync();
+        }
+    }
+
+    private async Task ImportOneAsync(string name, Stream stream, List<string> imported, List<string> errors)
+    {
+        RunDocument? document;
+        try
+        {
+            document = await JsonSerializer.DeserializeAsync<RunDocument>(stream, PolyakJson.Options);
+        }
+        catch (JsonException e)
+        {
+            string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path.TrimStart('$', '.')}";
+            errors.Add($"{name}: not a run export (JSON error{where}: {e.Message.Split(" Path:")[0]})");
+            return;
+        }
+        if (document is null) { errors.Add($"{name}: the file is empty."); return; }
+        var problems = document.Validate();
+        if (problems.Count > 0)
+        {
+            errors.AddRange(problems.Select(p => $"{name}: {p.Field}: {p.Message}"));
+            return;
+        }
+        var run = await History.ImportAsync(document);
+        imported.Add(run.Id == document.Run!.Id ? run.Id : $"{document.Run.Id} as {run.Id} (its id was taken)");
+    }
+
+    // ---- Helpers --------------------------------------------------------------------------------
+
+    private void Say(Severity severity, string message)
+    {
+        _messages.Clear();
+        _messages.Add(message);
+        _messageSeverity = severity;
+    }
+
+    // Live rows (running, queued) refresh every 2 s, so their progress and end show without a reload.
+    private async Task PollAsync(CancellationToken cancel)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(2));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(cancel))
+                if (_anyLive) await InvokeAsync(ReloadAsync);
+        }
+        catch (OperationCanceledException) { }
+        catch (ObjectDisposedException) { }
+    }
+
+    // Today's runs by time, older ones by date (the full time is the cell's tooltip): the table stays narrow.
+    private static string When(DateTimeOffset created)
+    {
+        var local = created.ToLocalTime();
+        return local.Date == DateTimeOffset.Now.Date ? local.ToString("HH:mm") : local.ToString("yyyy-MM-dd");
+    }
+
+    private static string Duration(double seconds) => seconds switch
+    {
+        < 1 => $"{seconds * 1000:0} ms",
+        < 60 => $"{seconds:0.0} s",
+        < 3600 => $"{(int)(seconds / 60)} min {seconds % 60:00} s",
+        _ => $"{(int)(seconds / 3600)} h {(int)(seconds % 3600 / 60):00} min",
+    };
+
+    private static Color ColorOf(RunStatus status) => status switch
+    {
+        RunStatus.Completed => Color.Success,
+        RunStatus.Diverged or RunStatus.Failed => Color.Error,
+        RunStatus.Cancelled or RunStatus.Interrupted => Color.Warning,
+        _ => Color.Info,
+    };
+
+    public void Dispose()
+    {
+        _poll.Cancel();
+        _poll.Dispose();
+    }
+
+    private sealed class ById : IEqualityComparer<RunRow>
+    {
+        public bool Equals(RunRow? x, RunRow? y) => x?.Id == y?.Id;
+        public int GetHashCode(RunRow row) => row.Id.GetHashCode(StringComparison.Ordinal);
+    }
+}

@@ -43,6 +43,12 @@ public sealed class ChildSpeechPageTests(DashboardFixture app)
             await page.WaitForTimeoutAsync(500);
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "page-1d.png"), FullPage = true });
             Assert.Empty(errors);
+
+            // A checkpoint link opens the playground with that checkpoint selected.
+            var link = results.Locator("a[href*='/playground?checkpoint=']").First;
+            var name = (await link.InnerTextAsync()).Trim();
+            await link.ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToContainTextAsync(name, new() { Timeout = 15_000 });
         }
         finally
         {

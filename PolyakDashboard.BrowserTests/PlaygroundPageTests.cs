@@ -17,11 +17,12 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
         page.PageError += (_, e) => errors.Add(e);
         try
         {
-            // Both test checkpoints are listed; the first is selected, with its metadata; add the second (side by side).
+            // Both test checkpoints are listed; the one with the lower validation loss (small-adam) is selected, with its
+            // metadata; add the other (side by side).
             var chips = page.Locator("[data-testid=checkpoint-chip]");
             await Assertions.Expect(chips).ToHaveCountAsync(2);
             await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(1);
-            await chips.Nth(1).ClickAsync();
+            await chips.Filter(new() { HasText = "small-polyak-sgd" }).ClickAsync();
             var metadata = page.Locator("[data-testid=checkpoint-metadata]");
             await Assertions.Expect(metadata.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(2);
             await Assertions.Expect(metadata).ToContainTextAsync("polyak-sgd");

@@ -17,7 +17,7 @@ namespace PolyakDashboard.Components.ChildSpeech;
 public sealed partial class ChildSpeechView : IAsyncDisposable
 {
     public const string ExperimentId = "1d", TuningId = "1d-tune";
-    private readonly List<IAsyncDisposable> _bindings = [];
+    private readonly LaunchBindings _bindings = new();
     private ChildSpeechSettings _settings = new();
     private IReadOnlyList<LiveRun> _runs = [];
     private IReadOnlyList<LiveRun> _tuning = [];
@@ -25,8 +25,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
     private IReadOnlyList<CorpusInfo> _corpora = [];
     private string? _uploadMessage;
     private bool _uploadFailed, _bindPending, _disposed;
-    private int _generation;
-    private CancellationTokenSource? _poll;
+    private ProgressTicker _ticker = null!;
     private LiveChart? _epochChart, _lossChart, _stepChart;
 
     [Inject] private RunService Runs { get; set; } = null!;
@@ -46,12 +45,13 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
 
     protected override void OnInitialized()
     {
+        _ticker = new ProgressTicker(() => InvokeAsync(StateHasChanged), () => IsRunning || IsTuning, TimeSpan.FromMilliseconds(500));
         _corpora = Libraries.Corpora.List();
         Registry.Changed += HandleRegistryChanged;
         Presence.Moved += HandlePresenterMoved;
         _tuning = Runs.LatestLaunch(TuningId);
         Show(Runs.LatestLaunch(ExperimentId));
-        if (IsTuning) StartPolling();
+        if (IsTuning) _ticker.Start();
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -65,14 +65,11 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
     // A follower shows the launch the presenter shows, as soon as it starts.
     private void HandlePresenterMoved(PresenterLocation where)
     {
-        if (_disposed || Session.IsPresenter || !Session.Following || where.LaunchId is not { } launch) return;
-        if (_runs.Count > 0 && _runs[0].LaunchId == launch) return;
-        var runs = Registry.All.Where(r => r.LaunchId == launch && r.ExperimentId == ExperimentId).ToList();
-        if (runs.Count == 0) return;
+        if (_disposed || FollowedLaunch.Find(where, Session, Registry, ExperimentId, _runs) is not { } runs) return;
         _ = InvokeAsync(async () =>
         {
             if (_disposed) return;
-            await UnbindAsync();
+            await _bindings.UnbindAsync();
             Show(runs);
             StateHasChanged();
         });
@@ -84,7 +81,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         var result = Runs.StartAll(_settings.ToRequests(), ExperimentId);
         _errors = result.Errors;
         if (!result.Started) return;
-        await UnbindAsync();
+        await _bindings.UnbindAsync();
         Show(result.Runs);
         Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
     }
@@ -96,7 +93,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         _errors = result.Errors;
         if (!result.Started) return;
         _tuning = result.Runs;
-        StartPolling();
+        _ticker.Start();
     }
 
     private void HandleStop()
@@ -120,7 +117,8 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
             await file.OpenReadStream(Libraries.Corpora.MaxBytes).CopyToAsync(memory);
             var name = CorpusName(file.Name);
             var info = Libraries.Corpora.Save(name, memory.ToArray());
-            _corpora = Libraries.Corpora.List();
+            _ticker = new ProgressTicker(() => InvokeAsync(StateHasChanged), () => IsRunning || IsTuning, TimeSpan.FromMilliseconds(500));
+        _corpora = Libraries.Corpora.List();
             _settings.Corpus = info.Name;
             _uploadMessage = $"Added '{info.Name}': {info.Lines:N0} lines, {info.Vocabulary} distinct characters.";
         }
@@ -144,22 +142,17 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
 
     private void Show(IReadOnlyList<LiveRun> runs)
     {
-        _generation++;
+        _bindings.Next();
         _runs = runs;
         _bindPending = runs.Count > 0;
-        if (IsRunning) StartPolling();
+        if (IsRunning) _ticker.Start();
     }
 
     private async Task BindChartsAsync()
     {
-        int generation = _generation;
+        int generation = _bindings.Generation;
         if (_epochChart is null || _lossChart is null || _stepChart is null) return;
-        async Task Keep(ValueTask<IAsyncDisposable> binding)
-        {
-            var b = await binding;
-            if (generation == _generation && !_disposed) _bindings.Add(b);
-            else await b.DisposeAsync();
-        }
+        Task Keep(ValueTask<IAsyncDisposable> binding) => _bindings.KeepAsync(binding, generation);
         var curves = _runs.SelectMany(r => new[]
         {
             new ChartSeries(r.Id + "-train", $"{r.Request.Optimizer} train", [], [], ColorOf(r)),
@@ -171,7 +164,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         await _stepChart.SetSeriesAsync(perStep);
         foreach (var run in _runs)
         {
-            if (generation != _generation) return;
+            if (!_bindings.IsCurrent(generation)) return;
             await Keep(Hub.BindAsync(_epochChart, run.Id + "-train", run.Id, "loss", "epoch", "epochs"));
             await Keep(Hub.BindAsync(_epochChart, run.Id + "-val", run.Id, "valLoss", "epoch", "epochs"));
             await Keep(Hub.BindAsync(_lossChart, run.Id, run.Id, "loss", "step"));
@@ -200,34 +193,6 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         _ = InvokeAsync(StateHasChanged);
     }
 
-    private void StartPolling()
-    {
-        _poll?.Cancel();
-        _poll = new CancellationTokenSource();
-        _ = PollAsync(_poll.Token);
-    }
-
-    private async Task PollAsync(CancellationToken cancel)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancel))
-            {
-                await InvokeAsync(StateHasChanged);
-                if (!IsRunning && !IsTuning) return;
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    private async Task UnbindAsync()
-    {
-        var old = _bindings.ToArray();
-        _bindings.Clear();
-        foreach (var binding in old) await binding.DisposeAsync();
-    }
-
     private static string Describe(FieldError e) => Labels.GetValueOrDefault(e.Field, e.Field) + ": " + e.Message;
 
     private static readonly Dictionary<string, string> Labels = new()
@@ -243,7 +208,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         _disposed = true;
         Registry.Changed -= HandleRegistryChanged;
         Presence.Moved -= HandlePresenterMoved;
-        _poll?.Cancel();
-        await UnbindAsync();
+        _ticker.Dispose();
+        await _bindings.DisposeAsync();
     }
 }

@@ -15,7 +15,7 @@ namespace PolyakDashboard.Components.Experiments;
 /// launch again, and a second browser sees the same points. Chart data flows hub → browser directly.</remarks>
 public sealed partial class ExperimentView : IAsyncDisposable
 {
-    private readonly List<IAsyncDisposable> _bindings = [];
+    private readonly LaunchBindings _bindings = new();
     private readonly Dictionary<string, string> _contourErrors = [];
     private List<Panel> _panels = [];
     private List<ContourGroup> _contours = [];
@@ -24,8 +24,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private ExperimentSettings _settings = null!;
     private Experiment _experiment = null!;
     private bool _bindPending, _resultsPending, _disposed;
-    private int _generation;   // bumps with every launch shown; async work for an older one stops
-    private CancellationTokenSource? _poll;
+    private ProgressTicker _ticker = null!;
 
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunRegistry Registry { get; set; } = null!;
@@ -71,6 +70,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     protected override void OnInitialized()
     {
+        _ticker = new ProgressTicker(() => InvokeAsync(StateHasChanged), () => IsRunning, TimeSpan.FromMilliseconds(400));
         _experiment = ExperimentCatalog.Get(ExperimentId);
         _settings = InitialSettings();
         Registry.Changed += HandleRegistryChanged;
@@ -81,14 +81,11 @@ public sealed partial class ExperimentView : IAsyncDisposable
     // A follower shows the launch the presenter shows, as soon as it starts.
     private void HandlePresenterMoved(PresenterLocation where)
     {
-        if (_disposed || Session.IsPresenter || !Session.Following || where.LaunchId is not { } launch) return;
-        if (_runs.Count > 0 && _runs[0].LaunchId == launch) return;
-        var runs = Registry.All.Where(r => r.LaunchId == launch && r.ExperimentId == ExperimentId).ToList();
-        if (runs.Count == 0) return;
+        if (_disposed || FollowedLaunch.Find(where, Session, Registry, ExperimentId, _runs) is not { } runs) return;
         _ = InvokeAsync(async () =>
         {
             if (_disposed) return;
-            await UnbindAsync();
+            await _bindings.UnbindAsync();
             Show(runs);
             StateHasChanged();
         });
@@ -121,7 +118,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
         var result = Runs.StartExperiment(ExperimentId, _settings.ToOverrides(IsTwoWell));
         _errors = result.Errors;
         if (!result.Started) return;
-        await UnbindAsync();
+        await _bindings.UnbindAsync();
         Show(result.Runs);
         Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
     }
@@ -147,14 +144,14 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private void Show(IReadOnlyList<LiveRun> runs)
     {
-        _generation++;
+        _bindings.Next();
         _runs = runs;
         _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
         _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
         _contourErrors.Clear();
         _bindPending = runs.Count > 0;
         _resultsPending = runs.Count > 0;
-        if (IsRunning) StartPolling();
+        if (IsRunning) _ticker.Start();
     }
 
     // The least-squares loss: the floor a noisy regression cannot go below (none to draw when it is ~0).
@@ -162,23 +159,18 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private async Task BindChartsAsync()
     {
-        int generation = _generation;
-        async Task Keep(ValueTask<IAsyncDisposable> binding)
-        {
-            var b = await binding;
-            if (generation == _generation && !_disposed) _bindings.Add(b);
-            else await b.DisposeAsync();    // a newer launch (or leaving the page) overtook this one
-        }
+        int generation = _bindings.Generation;
+        Task Keep(ValueTask<IAsyncDisposable> binding) => _bindings.KeepAsync(binding, generation);
         foreach (var panel in _panels.ToArray())
         {
-            if (panel.Step is null || panel.Epoch is null || generation != _generation) continue;
+            if (panel.Step is null || panel.Epoch is null || !_bindings.IsCurrent(generation)) continue;
             var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
             if (panel.Loss is not null) await panel.Loss.SetSeriesAsync(series);
             await panel.Step.SetSeriesAsync(series);
             await panel.Epoch.SetSeriesAsync(series);
             foreach (var run in panel.Runs)
             {
-                if (generation != _generation) return;
+                if (!_bindings.IsCurrent(generation)) return;
                 if (panel.Loss is not null) await Keep(Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
                 await Keep(Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
                 await Keep(Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
@@ -199,10 +191,10 @@ public sealed partial class ExperimentView : IAsyncDisposable
     /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
     private async Task DrawResultsAsync()
     {
-        int generation = _generation;
+        int generation = _bindings.Generation;
         foreach (var group in _contours)
         {
-            if (group.Chart is null || generation != _generation) continue;
+            if (group.Chart is null || !_bindings.IsCurrent(generation)) continue;
             try
             {
                 var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J,
@@ -220,7 +212,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
                 _contourErrors[group.Title] = e.Message;
             }
         }
-        if (ShowSecondParameter && generation == _generation)
+        if (ShowSecondParameter && _bindings.IsCurrent(generation))
             foreach (var panel in _panels.Where(p => p.Second is not null))
                 await panel.Second!.SetSeriesAsync(panel.Runs.Select(r =>
                 {
@@ -255,35 +247,6 @@ public sealed partial class ExperimentView : IAsyncDisposable
         });
     }
 
-    // Progress text only: a few renders a second while anything runs.
-    private void StartPolling()
-    {
-        _poll?.Cancel();
-        _poll = new CancellationTokenSource();
-        _ = PollAsync(_poll.Token);
-    }
-
-    private async Task PollAsync(CancellationToken cancel)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(400));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(cancel))
-            {
-                await InvokeAsync(StateHasChanged);
-                if (!IsRunning) return;
-            }
-        }
-        catch (OperationCanceledException) { }
-    }
-
-    private async Task UnbindAsync()
-    {
-        var old = _bindings.ToArray();   // BindChartsAsync may still be adding to the list meanwhile
-        _bindings.Clear();
-        foreach (var binding in old) await binding.DisposeAsync();
-    }
-
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
     // "optimizerOptions.lr: Must be positive" reads better as "SGD learning rate: Must be positive".
@@ -301,8 +264,8 @@ public sealed partial class ExperimentView : IAsyncDisposable
         _disposed = true;
         Registry.Changed -= HandleRegistryChanged;
         Presence.Moved -= HandlePresenterMoved;
-        _poll?.Cancel();
-        await UnbindAsync();
+        _ticker.Dispose();
+        await _bindings.DisposeAsync();
     }
 
     private sealed class Panel(string title, List<LiveRun> runs, double? floor)

@@ -42,11 +42,15 @@ public sealed partial class Playground : IDisposable
 
     private IReadOnlyList<CheckpointInfo> SelectedInfos => [.. _checkpoints.Where(c => _selected.Contains(c.Name))];
 
+    /// <summary>A checkpoint to select on arrival (the 1d page links each run's checkpoints here).</summary>
+    [SupplyParameterFromQuery(Name = "checkpoint")] public string? Checkpoint { get; set; }
+
     protected override void OnInitialized()
     {
         Refresh();
-        // Shipped checkpoints first: a fresh clone has something to run at once.
-        var first = _checkpoints.OrderByDescending(c => c.Shipped).FirstOrDefault();
+        // The one asked for; else the best shipped one, so a fresh clone generates readable text at once.
+        var first = _checkpoints.FirstOrDefault(c => c.Name == Checkpoint)
+            ?? _checkpoints.OrderByDescending(c => c.Shipped).ThenBy(c => c.Metadata.ValLoss).FirstOrDefault();
         if (first is not null) _selected = [first.Name];
     }
 

@@ -94,6 +94,29 @@ public class CharGptTests
 
 public class CharGptSeedTests
 {
+    /// <summary>Generation runs its threads with one torch thread; that must not slow training threads down.</summary>
+    [Fact]
+    public void TorchThreadCountIsPerThread()
+    {
+        int inTraining = 0, inGeneration = 0, inLater = 0;
+        var training = new Thread(() =>
+        {
+            PolyakCore.Training.TorchThreads.Use(2);
+            var generation = PolyakCore.Training.RunThread.Start(() => inGeneration = TorchSharp.torch.get_num_threads(), "generation", torchThreads: 1);
+            generation.Wait();
+            inTraining = TorchSharp.torch.get_num_threads();
+        });
+        training.Start();
+        training.Join();
+        // Any thread that first touches torch after a generation ended (a thread-pool thread, say) gets the default again.
+        var later = new Thread(() => inLater = TorchSharp.torch.get_num_threads());
+        later.Start();
+        later.Join();
+        Assert.Equal(1, inGeneration);
+        Assert.Equal(2, inTraining);
+        Assert.Equal(PolyakCore.Training.TorchThreads.Default, inLater);
+    }
+
     [Fact]
     public void SameSeedGivesTheSameInitialWeights()
     {

@@ -5,13 +5,22 @@ namespace PolyakCore.Training;
 /// resume elsewhere with gradients on; a long run must also not hold a thread-pool thread.</remarks>
 public static class RunThread
 {
-    public static Task<T> Start<T>(Func<T> work, string name = "training")
+    /// <param name="torchThreads">Torch threads for this thread's ops (see <see cref="TorchThreads"/>); null: the default.</param>
+    public static Task<T> Start<T>(Func<T> work, string name = "training", int? torchThreads = null)
     {
         var completion = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() =>
         {
-            try { completion.SetResult(work()); }
+            try
+            {
+                TorchThreads.Use(torchThreads ?? TorchThreads.Default);
+                completion.SetResult(work());
+            }
             catch (Exception e) { completion.SetException(e); }
+            finally
+            {
+                if (torchThreads is { } count && count != TorchThreads.Default) TorchThreads.Restore();
+            }
         })
         { IsBackground = true, Name = name };
         thread.Start();

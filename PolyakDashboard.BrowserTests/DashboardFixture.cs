@@ -122,6 +122,7 @@ public class DashboardFixture : IAsyncLifetime
             builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
             builder.UseSetting("ChildSpeech:ShippedCheckpointFolder", Path.Combine(folder, "shipped"));
             builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
+            builder.UseSetting("ChildSpeech:WarmUp", "false");
         }
     }
 }

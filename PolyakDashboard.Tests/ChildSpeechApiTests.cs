@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using PolyakCore.Text;
 
 namespace PolyakDashboard.Tests;
@@ -126,5 +127,32 @@ public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<Dashb
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Run {id} is still {run.GetProperty("status")}.");
             await Task.Delay(100);
         }
+    }
+}
+
+public class GenerationWarmUpTests
+{
+    [Fact]
+    public async Task StartUpLoadsTheBestShippedCheckpointInTheBackground()
+    {
+        var shipped = Directory.CreateTempSubdirectory("polyak-shipped-").FullName;
+        var vocabulary = string.Concat(TextCorpus.ChildSpeech().Tokenizer.Vocabulary);
+        foreach (var (name, val) in new[] { ("worse", 2.0), ("better", 1.0) })
+        {
+            using var model = new CharGpt(new GptConfig(vocabulary.Length, 16, 2, 1, 16, 0), seed: 1);
+            Checkpoint.Save(Path.Combine(shipped, name + Checkpoint.Extension), model,
+                new CheckpointMetadata { Model = model.Config, Vocabulary = vocabulary, Optimizer = "adam", Corpus = "child-speech", ValLoss = val });
+        }
+        await using var factory = new DashboardFactory
+        {
+            Settings = new Dictionary<string, string> { ["ChildSpeech:WarmUp"] = "true", ["ChildSpeech:ShippedCheckpointFolder"] = shipped },
+        };
+        factory.CreateClient();
+        var cache = factory.Services.GetRequiredService<PolyakDashboard.ChildSpeech.CheckpointCache>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (cache.Count == 0 && DateTime.UtcNow < deadline) await Task.Delay(50);
+        Assert.Equal(1, cache.Count);   // one checkpoint, the better one, is loaded and warm
+        using var lease = cache.Acquire("better");
+        Assert.Equal(1, cache.Count);
     }
 }

@@ -41,6 +41,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("ChildSpeech:CheckpointFolder", Path.Combine(folder, "checkpoints"));
         builder.UseSetting("ChildSpeech:ShippedCheckpointFolder", Path.Combine(folder, "shipped"));
         builder.UseSetting("ChildSpeech:CorpusFolder", Path.Combine(folder, "corpora"));
+        builder.UseSetting("ChildSpeech:WarmUp", "false");   // no generation slot taken behind a test's back
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         Configure?.Invoke(builder);
     }

@@ -40,5 +40,8 @@ public sealed class ChildSpeechOptions
     /// <summary>Loaded checkpoints kept in memory (least recently used dropped first).</summary>
     public int LoadedCheckpoints { get; set; } = 4;
 
+    /// <summary>Generate a few characters from the best shipped checkpoint at start-up (so the first user's is fast).</summary>
+    public bool WarmUp { get; set; } = true;
+
     public SamplingLimits SamplingLimits => new(MaxNewCharacters, MaxSamples, MaxPromptLength);
 }

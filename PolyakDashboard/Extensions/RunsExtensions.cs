@@ -35,6 +35,7 @@ public static class RunsExtensions
             RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
         builder.Services.AddSingleton<CheckpointCache>();
         builder.Services.AddSingleton<GenerationService>();
+        builder.Services.AddHostedService<GenerationWarmUp>();
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();

@@ -3,13 +3,13 @@ using PolyakDashboard.Cli;
 using PolyakDashboard.Extensions;
 using PolyakDashboard.Security;
 
+// Before the first torch call, for the CLI and the server alike (see NativeMemory).
+NativeMemory.FixMmapThreshold();
+NativeMemory.PreferPassiveThreads();
+
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.
 if (CommandLine.IsCliInvocation(args))
-{
-    NativeMemory.FixMmapThreshold();
-    NativeMemory.PreferPassiveThreads();
     return await CommandLine.RunAsync(args);
-}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();

@@ -147,8 +147,6 @@ public static class ExperimentCatalog
         if (OptimizerCatalog.UsesPolyak(r.Optimizer))
             opt = opt with { FStar = o.FStar ?? opt.FStar, Eps = o.Eps ?? opt.Eps, MaxStep = o.MaxStep ?? opt.MaxStep, C = o.C ?? opt.C };
         bool twoWell = r.Problem == "two-well";
-        if (r.Problem == "child-speech" && r.ProblemOptions.Text is { } text && o.Preset is { } preset)
-            r = r with { ProblemOptions = r.ProblemOptions with { Text = text with { Preset = preset } } };
         return r with
         {
             Epochs = o.Epochs ?? r.Epochs,

@@ -54,13 +54,14 @@ public static class TextTrainer
         var status = RunStatus.Completed;
         string? message = null;
         int step = 0;
-        double sumStep = 0, maxStep = 0;
-        int counted = 0;
+        var stats = new StepStats();
         (double Train, double Val) last = default;
+        EvaluationWindows? evaluation = null;
 
         try
         {
-            last = Evaluate(model, trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
+            evaluation = new EvaluationWindows(trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
+            last = evaluation.Evaluate(model);
             sink?.OnEpoch(new EpochRecord(0, last.Train, null) { ValLoss = last.Val });
             for (int epoch = 1; epoch <= request.Epochs && status == RunStatus.Completed; epoch++)
             {
@@ -78,10 +79,10 @@ public static class TextTrainer
                         message = $"Diverged at step {step} (epoch {epoch}): loss {record.Loss:G4}, step size {record.StepSize:G4}.";
                         break;
                     }
-                    if (double.IsFinite(record.StepSize)) { sumStep += record.StepSize; maxStep = Math.Max(maxStep, record.StepSize); counted++; }
+                    stats.Add(record.StepSize);
                 }
                 if (status != RunStatus.Completed) break;
-                last = Evaluate(model, trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
+                last = evaluation.Evaluate(model);
                 if (!double.IsFinite(last.Train) || !double.IsFinite(last.Val))
                 {
                     status = RunStatus.Diverged;
@@ -99,6 +100,10 @@ public static class TextTrainer
             status = RunStatus.Failed;
             message = e.Message;
         }
+        finally
+        {
+            evaluation?.Dispose();
+        }
 
         return new RunSummary
         {
@@ -113,8 +118,8 @@ public static class TextTrainer
             EntropyFloor = plan.Corpus.EntropyFloor,
             Checkpoints = checkpoints.Written,
             ModelParameters = plan.Config.ParameterCount,
-            MaxStepSize = maxStep,
-            MeanStepSize = counted == 0 ? 0 : sumStep / counted,
+            MaxStepSize = stats.Max,
+            MeanStepSize = stats.Mean,
             DivergedAtStep = status == RunStatus.Diverged ? step : null,
             Seconds = clock.Elapsed.TotalSeconds,
             Request = request,
@@ -132,31 +137,5 @@ public static class TextTrainer
             ? () => { using var noGrad = no_grad(); return model.Loss(x, y).ToDouble(); }
             : null;
         return optimizer.Step(loss, evaluate);
-    }
-
-    /// <summary>Mean loss over the same fixed windows every epoch (so the curves show the model, not the sampling),
-    /// with dropout off.</summary>
-    public static (double Train, double Val) Evaluate(CharGpt model, long[] trainIds, long[] valIds, int block, int batch, int batches)
-    {
-        model.eval();
-        try
-        {
-            using var noGrad = no_grad();
-            return (Mean(model, trainIds, block, batch, batches), Mean(model, valIds, block, batch, batches));
-        }
-        finally { model.train(); }
-    }
-
-    private static double Mean(CharGpt model, long[] ids, int block, int batch, int batches)
-    {
-        using var windows = new TextBatches(ids, block, batch, seed: 20_240_601);
-        double sum = 0;
-        for (int i = 0; i < batches; i++)
-        {
-            using var scope = NewDisposeScope();
-            var (x, y) = windows.Next();
-            sum += model.Loss(x, y).ToDouble();
-        }
-        return sum / batches;
     }
 }

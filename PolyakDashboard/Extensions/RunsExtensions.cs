@@ -16,8 +16,6 @@ public static class RunsExtensions
 {
     public static WebApplicationBuilder AddRuns(this WebApplicationBuilder builder)
     {
-        NativeMemory.FixMmapThreshold();
-        NativeMemory.PreferPassiveThreads();
         builder.Services.Configure<RunOptions>(builder.Configuration.GetSection("Runs"));
         builder.Services.Configure<JsonOptions>(o => PolyakJson.Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();

@@ -129,10 +129,11 @@ public sealed class RunsPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
         page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=adam-run]") is not null)
             .QuerySelector("[data-testid=edit]")!.Click();
-        page.Find("input[data-testid=new-tag]").Input("week 3");
-        page.Find("[data-testid=add-tag]").Click();
-        page.Find("textarea[data-testid=note]").Input("shown in the lecture");
-        page.Find("[data-testid=save-annotations]").Click();
+        // The panel renders after the click's re-render, which can lag on a loaded machine: wait for each control.
+        page.WaitForElement("input[data-testid=new-tag]", TimeSpan.FromSeconds(10)).Input("week 3");
+        page.WaitForElement("[data-testid=add-tag]", TimeSpan.FromSeconds(10)).Click();
+        page.WaitForElement("textarea[data-testid=note]", TimeSpan.FromSeconds(10)).Input("shown in the lecture");
+        page.WaitForElement("[data-testid=save-annotations]", TimeSpan.FromSeconds(10)).Click();
 
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=annotations]")), TimeSpan.FromSeconds(10));
         var row = _store.Query(new RunQuery("adam-run")).Rows.Single();

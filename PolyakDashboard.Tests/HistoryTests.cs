@@ -17,7 +17,7 @@ public class HistoryTests
     private static readonly object ShortRun = new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 };   // 300 steps
 
     [Fact]
-    public async Task AVersion1DatabaseIsMigratedKeepingItsRunsAndGainsTheNewColumns()
+    public async Task AVersion1DatabaseIsMigratedKeepingItsRunsAndRecords()
     {
         string folder = TempFolder();
         try
@@ -26,7 +26,7 @@ public class HistoryTests
             using (var v1 = new SqliteConnection($"Data Source={database};Pooling=False"))
             {
                 v1.Open();
-                Sql(v1, StoreMigrations.Scripts[0]);
+                Sql(v1, StoreMigrations.All[0].Sql);
                 Sql(v1, """
                     CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT;
                     INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.0000000+00:00');
@@ -51,10 +51,10 @@ public class HistoryTests
             using (var db = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
             {
                 db.Open();
-                Assert.Equal(2L, Scalar(db, "SELECT max(version) FROM schema_version"));
-                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('batches') WHERE name = 'seconds'"));
+                Assert.Equal((long)StoreMigrations.All.Count, Scalar(db, "SELECT max(version) FROM schema_version"));
                 Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM pragma_table_info('epochs') WHERE name = 'val_loss'"));
-                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'batch_chunks'"));
+                Assert.Equal(1L, Scalar(db, "SELECT count(*) FROM record_chunks"));
+                Assert.Equal(0L, Scalar(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('batches', 'batch_chunks')"));
             }
 
             // The old run lists with its summary and duration; its wall-time axis is empty (it has none).
@@ -69,13 +69,100 @@ public class HistoryTests
             var id = await StartAsync(client, ShortRun);
             await WaitAsync(client, id);
             await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
-            using (var db = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False"))
-            {
-                db.Open();
-                Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM batches b JOIN runs r ON r.seq = b.run WHERE r.id = '{id}' AND NOT (b.seconds > 0)"));
-            }
+            var stored = factory.Services.GetRequiredService<RunStore>().LoadRecords(id).Batches;
+            Assert.Equal(300, stored.Count);
+            Assert.All(stored, b => Assert.True(b.Seconds > 0, $"step {b.Step} at {b.Seconds} s"));
         }
         finally { DeleteFolder(folder); }
+    }
+
+    [Fact]
+    public void AVersion2DatabaseKeepsEveryFieldOfEveryRecordThroughThePacking()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string database = Path.Combine(folder, "runs.db");
+            // Two runs: 5,000 records (more than one chunk's worth) with parameters, NaN, ±∞ and wall times, and 3 without.
+            var big = Enumerable.Range(1, 5000).Select(s => new PolyakCore.Training.BatchRecord(s, (s + 99) / 100,
+                s == 17 ? double.NaN : 1.0 / s, s == 18 ? double.PositiveInfinity : 0.5, 0.25 * s, s == 19 ? double.NegativeInfinity : 0.1, 1 + s % 3,
+                [s, -0.0, s == 20 ? double.NaN : 1e-300]) { Seconds = 0.001 * s }).ToArray();
+            var small = Enumerable.Range(1, 3).Select(s => new PolyakCore.Training.BatchRecord(s, 1, 2.0 / s, 0.1, 1, 0.1, 1, null) { Seconds = double.NaN }).ToArray();
+            using (var v2 = new SqliteConnection($"Data Source={database};Pooling=False"))
+            {
+                v2.Open();
+                Sql(v2, StoreMigrations.All[0].Sql);
+                Sql(v2, StoreMigrations.All[1].Sql);
+                Sql(v2, """
+                    CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT;
+                    INSERT INTO schema_version VALUES (1, '2026-01-01T00:00:00.0000000+00:00'), (2, '2026-02-01T00:00:00.0000000+00:00');
+                    INSERT INTO runs (seq, id, launch_id, request, status, created_at, total_steps, parameter_names, tags) VALUES
+                        (7, 'big', 'l', '{"problem":"quadratic","optimizer":"sgd","batchSize":1,"epochs":50}', 'completed', '2026-02-01T10:00:00.0000000+00:00', 5000, '["w1","w2","b"]', '[]'),
+                        (9, 'small', 'l', '{"problem":"quadratic","optimizer":"sgd","batchSize":10,"epochs":3}', 'completed', '2026-02-01T11:00:00.0000000+00:00', 3, '["w1","w2","b"]', '[]');
+                    INSERT INTO batch_chunks (run, first_step, count, columns) VALUES (7, 1, 1, x'00');
+                    """);
+                using var transaction = v2.BeginTransaction();
+                using var insert = v2.CreateCommand();
+                insert.Transaction = transaction;
+                insert.CommandText = """
+                    INSERT INTO batches (run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations, parameters, seconds)
+                    VALUES ($run, $step, $epoch, $loss, $step_size, $g, $e, $evaluations, $parameters, $seconds)
+                    """;
+                object real(double v) => double.IsNaN(v) ? DBNull.Value : v;
+                foreach (var (run, b) in big.Select(b => (7, b)).Concat(small.Select(b => (9, b))))
+                {
+                    insert.Parameters.Clear();
+                    insert.Parameters.AddWithValue("$run", run);
+                    insert.Parameters.AddWithValue("$step", b.Step);
+                    insert.Parameters.AddWithValue("$epoch", b.Epoch);
+                    insert.Parameters.AddWithValue("$loss", real(b.Loss));
+                    insert.Parameters.AddWithValue("$step_size", real(b.StepSize));
+                    insert.Parameters.AddWithValue("$g", real(b.GradNormSq));
+                    insert.Parameters.AddWithValue("$e", real(b.EffectiveStep));
+                    insert.Parameters.AddWithValue("$evaluations", b.Evaluations);
+                    insert.Parameters.AddWithValue("$parameters", b.Parameters is { } p ? System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.AsSpan()).ToArray() : DBNull.Value);
+                    insert.Parameters.AddWithValue("$seconds", real(b.Seconds));
+                    insert.ExecuteNonQuery();
+                }
+                transaction.Commit();
+            }
+
+            using var store = OpenStore(folder);
+            // NaN was stored as NULL before V3, so what NULL meant comes back as NaN: the values written, NaN included.
+            AssertSame(big, store.LoadRecords("big").Batches);
+            AssertSame(small, store.LoadRecords("small").Batches);
+            Assert.Equal(5000, store.LoadBatchColumns("big")!.Count);
+            var row = Assert.Single(store.Query(new RunQuery("big")).Rows);
+            Assert.Equal(5000, row.Step);
+            using var db = new SqliteConnection($"Data Source={database};Mode=ReadOnly;Pooling=False");
+            db.Open();
+            Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM record_chunks"));      // 4,096 + 904 and 3
+        }
+        finally { DeleteFolder(folder); }
+    }
+
+    private static void AssertSame(IReadOnlyList<PolyakCore.Training.BatchRecord> expected, IReadOnlyList<PolyakCore.Training.BatchRecord> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var (e, a) = (expected[i], actual[i]);
+            Assert.Equal((e.Step, e.Epoch, e.Evaluations), (a.Step, a.Epoch, a.Evaluations));
+            Assert.Equal([e.Loss, e.StepSize, e.GradNormSq, e.EffectiveStep, e.Seconds], [a.Loss, a.StepSize, a.GradNormSq, a.EffectiveStep, a.Seconds]);
+            if (e.Parameters is null) Assert.Null(a.Parameters);
+            else Assert.Equal(BitConverter.DoubleToInt64Bits(e.Parameters[1]), BitConverter.DoubleToInt64Bits(a.Parameters![1]));   // −0 kept
+            Assert.Equal(e.Parameters, a.Parameters);
+        }
+    }
+
+    private static RunStore OpenStore(string folder)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
+        }).Build();
+        return new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
     }
 
     [Fact]
@@ -209,52 +296,44 @@ public class HistoryTests
     }
 
     [Fact]
-    public void ChartColumnsComeFromTheChunksAndFromTheRowsAlike()
+    public void RecordsComeBackFromTheChunksWholeWithRetriesAndOverlapsResolvedAndBadChunksSkipped()
     {
         string folder = TempFolder();
         try
         {
-            var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
-            }).Build();
-            using var store = new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
-                Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
+            using var store = OpenStore(folder);
             var request = new PolyakCore.Training.RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 3 };
             var row = new PolyakDashboard.Runs.StoredRun("chunked", "launch", null, request, PolyakCore.Training.RunStatus.Completed, null,
                 DateTimeOffset.UtcNow, null, null, 9, ["w1", "w2", "b"], null, [], null);
             var records = Enumerable.Range(1, 9).Select(s => new PolyakCore.Training.BatchRecord(s, (s + 2) / 3, s == 5 ? double.NaN : 1.0 / s,
                 0.01 * s, 1, 0.1, 1, [s, 0, 0]) { Seconds = 0.25 * s }).ToArray();
-            // Three writes, as three flushes of a live run would make them; the middle one written twice (a retry).
+            // Flushes of a live run: the second written twice (a retry that got one record further, with a wrong step 7),
+            // the last starting inside the one before (a partial overlap: the later write's step 7 is the one kept).
             store.Write([new RunWrite("chunked", row, records[..4], [])]);
             store.Write([new RunWrite("chunked", null, records[4..6], [])]);
-            store.Write([new RunWrite("chunked", null, records[4..7], [])]);
-            store.Write([new RunWrite("chunked", null, records[7..], [])]);
+            store.Write([new RunWrite("chunked", null, [records[4], records[5], records[6] with { Loss = -1 }], [])]);
+            store.Write([new RunWrite("chunked", null, records[6..], [])]);
 
-            void AssertColumns(BatchColumns c)
-            {
-                Assert.Equal(9, c.Count);
-                Assert.Equal(records.Select(r => r.Step), c.Step);
-                Assert.Equal(records.Select(r => r.Epoch), c.Epoch);
-                Assert.Equal(records.Select(r => r.Seconds), c.Seconds);
-                Assert.Equal(records.Select(r => r.Loss), c.Loss);          // NaN included
-                Assert.Equal(records.Select(r => r.StepSize), c.StepSize);
-            }
-            AssertColumns(store.LoadBatchColumns("chunked")!);
+            AssertSame(records, store.LoadRecords("chunked").Batches);
+            var c = store.LoadBatchColumns("chunked")!;
+            Assert.Equal(9, c.Count);
+            Assert.Equal(records.Select(r => r.Step), c.Step);
+            Assert.Equal(records.Select(r => r.Epoch), c.Epoch);
+            Assert.Equal(records.Select(r => r.Seconds), c.Seconds);
+            Assert.Equal(records.Select(r => r.Loss), c.Loss);          // NaN included
+            Assert.Equal(records.Select(r => r.StepSize), c.StepSize);
+            Assert.Equal((9, 0), store.CountRecords("chunked"));
+
             using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
             {
                 db.Open();
-                Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM batch_chunks"));
-                Sql(db, "DELETE FROM batch_chunks WHERE first_step = 5");      // a gap: the rows are read instead
+                Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM record_chunks"));
+                Sql(db, "UPDATE record_chunks SET records = substr(records, 1, 20) WHERE first_step = 5");   // a torn blob
             }
-            AssertColumns(store.LoadBatchColumns("chunked")!);
-            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
-            {
-                db.Open();
-                Sql(db, "DELETE FROM batch_chunks");                          // a run from before chunks
-            }
-            AssertColumns(store.LoadBatchColumns("chunked")!);
+            Assert.Equal([1, 2, 3, 4, 7, 8, 9], store.LoadRecords("chunked").Batches.Select(b => b.Step));
+            Assert.Equal(7, store.LoadBatchColumns("chunked")!.Count);
             Assert.Null(store.LoadBatchColumns("nope"));
+            Assert.Empty(store.LoadRecords("nope").Batches);
             Assert.True(store.Delete("chunked"));
         }
         finally { DeleteFolder(folder); }

@@ -32,7 +32,7 @@ internal static class StoreTestKit
 
     public static Task<string> MetricsAsync(HttpClient client, string id) => client.GetStringAsync($"/api/runs/{id}/metrics?format=json");
 
-    /// <summary>Rows per run id in the file: (batches, epochs, min step, max step).</summary>
+    /// <summary>Records per run id in the file: (batches, epochs, min step, max step); the writes of these tests never overlap.</summary>
     public static Dictionary<string, (long Batches, long Epochs, long MinStep, long MaxStep)> RowCounts(string databasePath)
     {
         using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
@@ -40,10 +40,10 @@ internal static class StoreTestKit
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT r.id,
-                   (SELECT count(*) FROM batches b WHERE b.run = r.seq),
+                   coalesce((SELECT sum(count) FROM record_chunks c WHERE c.run = r.seq), 0),
                    (SELECT count(*) FROM epochs e WHERE e.run = r.seq),
-                   coalesce((SELECT min(step) FROM batches b WHERE b.run = r.seq), 0),
-                   coalesce((SELECT max(step) FROM batches b WHERE b.run = r.seq), 0)
+                   coalesce((SELECT min(first_step) FROM record_chunks c WHERE c.run = r.seq), 0),
+                   coalesce((SELECT max(last_step) FROM record_chunks c WHERE c.run = r.seq), 0)
             FROM runs r
             """;
         using var reader = command.ExecuteReader();

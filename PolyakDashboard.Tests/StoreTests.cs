@@ -275,7 +275,7 @@ public class StoreTests
         using var connection = new SqliteConnection($"Data Source={factory.DatabasePath};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var orphans = connection.CreateCommand();
-        orphans.CommandText = "SELECT (SELECT count(*) FROM batches) + (SELECT count(*) FROM epochs)";
+        orphans.CommandText = "SELECT (SELECT count(*) FROM record_chunks) + (SELECT count(*) FROM epochs)";
         Assert.Equal(0L, orphans.ExecuteScalar());
     }
 

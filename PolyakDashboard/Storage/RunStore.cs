@@ -82,7 +82,7 @@ public sealed class RunStore : IRunArchive, IDisposable
                 Migrate(connection);
                 int interrupted = MarkInterrupted(connection);
                 if (interrupted > 0) _logger.LogWarning("{Count} run(s) were left unfinished by the last process; marked interrupted", interrupted);
-                _logger.LogInformation("Run store {Path} open (schema version {Version})", DisplayPath, StoreMigrations.Scripts.Count);
+                _logger.LogInformation("Run store {Path} open (schema version {Version})", DisplayPath, StoreMigrations.All.Count);
                 _opened = true;
             }
             catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
@@ -97,7 +97,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(step) FROM batches WHERE run = runs.seq)
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq)
             FROM runs ORDER BY created_at DESC, seq DESC LIMIT $count
             """, ("$count", count));
         using var reader = command.ExecuteReader();
@@ -122,7 +122,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(step) FROM batches WHERE run = runs.seq) FROM runs WHERE id = $id
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq) FROM runs WHERE id = $id
             """, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
@@ -143,117 +143,56 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         var records = new RunRecorder();
         using var connection = Connect();
-        using (var command = Command(connection, """
-            SELECT b.step, b.epoch, b.loss, b.step_size, b.grad_norm_sq, b.effective_step, b.evaluations, b.parameters, b.seconds
-            FROM batches b JOIN runs r ON r.seq = b.run WHERE r.id = $id ORDER BY b.step
-            """, ("$id", id)))
-        using (var reader = command.ExecuteReader())
+        if (Seq(connection, id) is { } seq)
         {
-            while (reader.Read())
-                records.Batches.Add(new BatchRecord(reader.GetInt32(0), reader.GetInt32(1), Real(reader, 2), Real(reader, 3),
-                    Real(reader, 4), Real(reader, 5), reader.GetInt32(6), Doubles(reader, 7)) { Seconds = Real(reader, 8) });
+            foreach (var (data, count, take) in Chunks(connection, seq)) RecordChunk.ReadRecords(data, count, take, records.Batches);
+            records.Epochs.AddRange(LoadEpochs(connection, id));
         }
-        records.Epochs.AddRange(LoadEpochs(connection, id));
         return records;
     }
 
     /// <summary>What a chart needs of a run's batches, column-wise: step, epoch, seconds (NaN where not recorded),
     /// loss and step size; null for an unknown run.</summary>
-    /// <remarks>Read from <c>batch_chunks</c>, the same columns packed into one blob per write (a million records are
-    /// a few dozen blobs, read in tens of milliseconds); runs stored before chunks existed (schema version 1) fall back
-    /// to reading those columns row by row from <c>batches</c> (about ten times slower: a second or more per million).</remarks>
     public BatchColumns? LoadBatchColumns(string id)
     {
         using var connection = Connect();
-        // count(*) walks the run's rows inside SQLite (a tenth of reading them out); it tells whether the chunks hold every record.
-        using var find = Command(connection, """
-            SELECT r.seq, (SELECT min(step) FROM batches WHERE run = r.seq), (SELECT max(step) FROM batches WHERE run = r.seq),
-                   (SELECT count(*) FROM batches WHERE run = r.seq)
-            FROM runs r WHERE r.id = $id
-            """, ("$id", id));
-        long seq;
-        int first, last, rows;
-        using (var reader = find.ExecuteReader())
+        if (Seq(connection, id) is not { } seq) return null;
+        var chunks = Chunks(connection, seq);
+        var columns = new BatchColumns(chunks.Sum(c => c.Take));
+        foreach (var (data, count, take) in chunks)
         {
-            if (!reader.Read()) return null;
-            if (reader.IsDBNull(1)) return new BatchColumns(0);
-            (seq, first, last, rows) = (reader.GetInt64(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3));
+            RecordChunk.ReadColumns(data, count, take, columns, columns.Count);
+            columns.Count += take;
         }
-        return FromChunks(connection, seq, first, last, rows) ?? FromRows(connection, seq, rows);
-    }
-
-    // The chunks, if they hold every record (as many, from the first step to the last, in order); else null.
-    private static BatchColumns? FromChunks(SqliteConnection connection, long seq, int first, int last, int rows)
-    {
-        var chunks = new List<(int First, int Count, byte[] Data)>();
-        int total = 0;
-        using (var command = Command(connection, "SELECT first_step, count, columns FROM batch_chunks WHERE run = $run ORDER BY first_step", ("$run", seq)))
-        using (var reader = command.ExecuteReader())
-        {
-            while (reader.Read())
-            {
-                var chunk = (reader.GetInt32(0), reader.GetInt32(1), (byte[])reader.GetValue(2));
-                if (chunk.Item3.Length != chunk.Item2 * ChunkRecordBytes) return null;
-                chunks.Add(chunk);
-                total += chunk.Item2;
-            }
-        }
-        if (chunks.Count == 0 || chunks[0].First != first || total != rows) return null;
-        var columns = new BatchColumns(total) { Count = total };
-        int at = 0, previous = int.MinValue;
-        foreach (var (_, count, data) in chunks)
-        {
-            var ints = MemoryMarshal.Cast<byte, int>(data.AsSpan(0, 8 * count));
-            var doubles = MemoryMarshal.Cast<byte, double>(data.AsSpan(8 * count));
-            ints[..count].CopyTo(columns.Step.AsSpan(at));
-            ints[count..].CopyTo(columns.Epoch.AsSpan(at));
-            doubles[..count].CopyTo(columns.Seconds.AsSpan(at));
-            doubles.Slice(count, count).CopyTo(columns.Loss.AsSpan(at));
-            doubles.Slice(2 * count, count).CopyTo(columns.StepSize.AsSpan(at));
-            if (count > 0 && columns.Step[at] <= previous) return null;      // overlapping chunks: not ours to untangle
-            at += count;
-            if (at > 0) previous = columns.Step[at - 1];
-        }
-        return previous == last ? columns : null;
-    }
-
-    private static BatchColumns FromRows(SqliteConnection connection, long seq, int n)
-    {
-        var columns = new BatchColumns(n);
-        using var command = Command(connection, """
-            SELECT step, epoch, seconds, loss, step_size FROM batches WHERE run = $run ORDER BY step
-            """, ("$run", seq));
-        using var reader = command.ExecuteReader();
-        int i = 0;
-        while (i < n && reader.Read())
-        {
-            columns.Step[i] = reader.GetInt32(0);
-            columns.Epoch[i] = reader.GetInt32(1);
-            columns.Seconds[i] = Real(reader, 2);
-            columns.Loss[i] = Real(reader, 3);
-            columns.StepSize[i] = Real(reader, 4);
-            i++;
-        }
-        columns.Count = i;
         return columns;
     }
 
-    // A chunk: step and epoch as int32, then seconds, loss and step size as float64, each column whole (NaN kept).
-    private const int ChunkRecordBytes = 2 * sizeof(int) + 3 * sizeof(double);
-
-    private static byte[] Chunk(IReadOnlyList<BatchRecord> batches)
+    private static long? Seq(SqliteConnection connection, string id)
     {
-        int n = batches.Count;
-        var data = new byte[n * ChunkRecordBytes];
-        var ints = MemoryMarshal.Cast<byte, int>(data.AsSpan(0, 8 * n));
-        var doubles = MemoryMarshal.Cast<byte, double>(data.AsSpan(8 * n));
-        for (int i = 0; i < n; i++)
+        using var command = Command(connection, "SELECT seq FROM runs WHERE id = $id", ("$id", id));
+        return command.ExecuteScalar() is long seq ? seq : null;
+    }
+
+    // A run's chunks in step order, each with how many of its records to take: all of them, but for the steps a
+    // later write (a chunk starting further on) holds again. A malformed chunk is skipped, and logged.
+    private List<(byte[] Data, int Count, int Take)> Chunks(SqliteConnection connection, long seq)
+    {
+        var chunks = new List<(byte[] Data, int Count, int Take)>();
+        using var command = Command(connection, "SELECT first_step, count, records FROM record_chunks WHERE run = $run ORDER BY first_step", ("$run", seq));
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
         {
-            var b = batches[i];
-            (ints[i], ints[n + i]) = (b.Step, b.Epoch);
-            (doubles[i], doubles[n + i], doubles[2 * n + i]) = (b.Seconds, b.Loss, b.StepSize);
+            var (first, count, data) = (reader.GetInt32(0), reader.GetInt32(1), (byte[])reader.GetValue(2));
+            if (!RecordChunk.IsValid(data, count) || RecordChunk.Step(data, count, 0) != first)
+            {
+                _logger.LogWarning("A chunk of {Count} records of run #{Run} from step {Step} is malformed; it is left out", count, seq, first);
+                continue;
+            }
+            if (chunks.Count > 0 && chunks[^1] is var previous)
+                chunks[^1] = previous with { Take = RecordChunk.CountBelow(previous.Data, previous.Count, first) };
+            chunks.Add((data, count, count));
         }
-        return data;
+        return chunks;
     }
 
     /// <summary>A run's per-epoch records (small: one per epoch).</summary>
@@ -279,7 +218,8 @@ public sealed class RunStore : IRunArchive, IDisposable
     }
 
     /// <summary>Writes run rows (insert or update) and records in one transaction, with one prepared statement
-    /// per table. Records of a run with no row (deleted meanwhile) are skipped. Re-writing a record replaces it.</summary>
+    /// per table; a run's new batch records become one <see cref="RecordChunk"/>. Records of a run with no row (deleted
+    /// meanwhile) are skipped. A write replaces the chunks that start within its steps (a retry of a failed one).</summary>
     public void Write(IReadOnlyList<RunWrite> writes)
     {
         if (writes.Count == 0) return;
@@ -299,13 +239,13 @@ public sealed class RunStore : IRunArchive, IDisposable
             """, "$id", "$launch_id", "$experiment_id", "$request", "$status", "$message", "$created_at", "$started_at",
             "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label");
         using var lookup = Prepare(connection, transaction, "SELECT seq FROM runs WHERE id = $id", "$id");
-        using var batch = Prepare(connection, transaction, """
-            INSERT OR REPLACE INTO batches (run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations, parameters, seconds)
-            VALUES ($run, $step, $epoch, $loss, $step_size, $grad_norm_sq, $effective_step, $evaluations, $parameters, $seconds)
-            """, "$run", "$step", "$epoch", "$loss", "$step_size", "$grad_norm_sq", "$effective_step", "$evaluations", "$parameters", "$seconds");
+        // A write's records as one chunk; chunks it re-writes (a retry) go first.
+        using var replaced = Prepare(connection, transaction, """
+            DELETE FROM record_chunks WHERE run = $run AND first_step BETWEEN $first_step AND $last_step
+            """, "$run", "$first_step", "$last_step");
         using var chunk = Prepare(connection, transaction, """
-            INSERT OR REPLACE INTO batch_chunks (run, first_step, count, columns) VALUES ($run, $first_step, $count, $columns)
-            """, "$run", "$first_step", "$count", "$columns");
+            INSERT INTO record_chunks (run, first_step, last_step, count, records) VALUES ($run, $first_step, $last_step, $count, $records)
+            """, "$run", "$first_step", "$last_step", "$count", "$records");
         using var epoch = Prepare(connection, transaction, """
             INSERT OR REPLACE INTO epochs (run, epoch, loss, parameters, val_loss) VALUES ($run, $epoch, $loss, $parameters, $val_loss)
             """, "$run", "$epoch", "$loss", "$parameters", "$val_loss");
@@ -326,20 +266,15 @@ public sealed class RunStore : IRunArchive, IDisposable
                 seq = lookup.ExecuteScalar();
             }
             if (seq is null) continue;
-            var (bp, ep) = (batch.Parameters, epoch.Parameters);
-            bp[0].Value = ep[0].Value = seq;
-            foreach (var b in write.Batches)
+            if (write.Batches is [var firstBatch, ..] && write.Batches[^1] is var lastBatch)
             {
-                (bp[1].Value, bp[2].Value, bp[3].Value, bp[4].Value) = (b.Step, b.Epoch, Real(b.Loss), Real(b.StepSize));
-                (bp[5].Value, bp[6].Value, bp[7].Value, bp[8].Value) = (Real(b.GradNormSq), Real(b.EffectiveStep), b.Evaluations, Blob(b.Parameters));
-                bp[9].Value = Real(b.Seconds);
-                batch.ExecuteNonQuery();
-            }
-            if (write.Batches.Count > 0)
-            {
-                Bind(chunk, seq, write.Batches[0].Step, write.Batches.Count, Chunk(write.Batches));
+                Bind(replaced, seq, firstBatch.Step, lastBatch.Step);
+                replaced.ExecuteNonQuery();
+                Bind(chunk, seq, firstBatch.Step, lastBatch.Step, write.Batches.Count, RecordChunk.Pack(write.Batches));
                 chunk.ExecuteNonQuery();
             }
+            var ep = epoch.Parameters;
+            ep[0].Value = seq;
             foreach (var e in write.Epochs)
             {
                 (ep[1].Value, ep[2].Value, ep[3].Value, ep[4].Value) = (e.Epoch, Real(e.Loss), Blob(e.Parameters), ValLoss(e.ValLoss));
@@ -392,7 +327,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         using var command = Command(connection, $"""
             SELECT id, label, experiment_id, json_extract(request, '$.problem'), json_extract(request, '$.optimizer'),
                    json_extract(request, '$.batchSize'), json_extract(request, '$.seed'), status, message,
-                   coalesce((SELECT max(step) FROM batches WHERE run = runs.seq), 0), total_steps,
+                   coalesce((SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), 0), total_steps,
                    json_extract(summary, '$.finalLoss'), started_at, finished_at, created_at, tags, note
             FROM runs {filter}
             ORDER BY {order} IS NULL, {order} {direction}, created_at {direction}, seq {direction}
@@ -436,16 +371,13 @@ public sealed class RunStore : IRunArchive, IDisposable
         return command.ExecuteNonQuery() > 0;
     }
 
-    /// <summary>Row counts of a run's records (tests and diagnostics).</summary>
+    /// <summary>How many batch and epoch records a run has (tests and diagnostics).</summary>
     public (int Batches, int Epochs) CountRecords(string id)
     {
         using var connection = Connect();
-        using var command = Command(connection, """
-            SELECT (SELECT count(*) FROM batches WHERE run = r.seq), (SELECT count(*) FROM epochs WHERE run = r.seq)
-            FROM runs r WHERE r.id = $id
-            """, ("$id", id));
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? (reader.GetInt32(0), reader.GetInt32(1)) : (0, 0);
+        if (Seq(connection, id) is not { } seq) return (0, 0);
+        using var epochs = Command(connection, "SELECT count(*) FROM epochs WHERE run = $run", ("$run", seq));
+        return (Chunks(connection, seq).Sum(c => c.Take), Convert.ToInt32(epochs.ExecuteScalar(), CultureInfo.InvariantCulture));
     }
 
     /// <summary>Releases the pooled connections to the file (so it can be moved or deleted).</summary>
@@ -473,12 +405,13 @@ public sealed class RunStore : IRunArchive, IDisposable
         using var current = Command(connection, "SELECT coalesce(max(version), 0) FROM schema_version");
         current.Transaction = transaction;
         int version = Convert.ToInt32(current.ExecuteScalar(), CultureInfo.InvariantCulture);
-        var scripts = StoreMigrations.Scripts;
-        if (version > scripts.Count)
-            throw new InvalidDataException($"it has schema version {version}, newer than this build knows ({scripts.Count}): it was written by a newer version of the dashboard");
-        for (int v = version + 1; v <= scripts.Count; v++)
+        var migrations = StoreMigrations.All;
+        if (version > migrations.Count)
+            throw new InvalidDataException($"it has schema version {version}, newer than this build knows ({migrations.Count}): it was written by a newer version of the dashboard");
+        for (int v = version + 1; v <= migrations.Count; v++)
         {
-            Execute(connection, scripts[v - 1], transaction);
+            Execute(connection, migrations[v - 1].Sql, transaction);
+            migrations[v - 1].Then?.Invoke(connection, transaction);
             using var record = Command(connection, "INSERT INTO schema_version (version, applied_at) VALUES ($v, $at)",
                 ("$v", v), ("$at", Time(DateTimeOffset.UtcNow)));
             record.Transaction = transaction;

@@ -1,11 +1,17 @@
+using Microsoft.Data.Sqlite;
+using PolyakCore.Training;
+
 namespace PolyakDashboard.Storage;
 
-/// <summary>The run store's schema, as an ordered list of scripts: a database at version n gets scripts
-/// n+1… at start-up, in one transaction, and <c>schema_version</c> gets a row per script applied.</summary>
-/// <remarks>Never edit a script that has shipped; append a new one.</remarks>
+/// <summary>One schema change: a script, then (when data must be rewritten) code, in the migration's transaction.</summary>
+internal sealed record Migration(string Sql, Action<SqliteConnection, SqliteTransaction>? Then = null);
+
+/// <summary>The run store's schema, as an ordered list of migrations: a database at version n gets migrations
+/// n+1… at start-up, in one transaction, and <c>schema_version</c> gets a row per migration applied.</summary>
+/// <remarks>Never edit a migration that has shipped; append a new one.</remarks>
 internal static class StoreMigrations
 {
-    public static IReadOnlyList<string> Scripts { get; } = [V1, V2];
+    public static IReadOnlyList<Migration> All { get; } = [new(V1), new(V2), new(V3, PackRows), new(V4)];
 
     /// <summary>Runs, per-batch and per-epoch records.</summary>
     /// <remarks>Times are ISO 8601 text in UTC (they sort as text); requests, summaries, parameter names and
@@ -73,4 +79,65 @@ internal static class StoreMigrations
             PRIMARY KEY (run, first_step)
         ) STRICT;
         """;
+
+    /// <summary>Batch records as <see cref="RecordChunk"/>s, one row per write: a row and an index entry per record
+    /// cost 5 µs a record, which showed on the fastest runs (92 µs steps). <c>last_step</c> answers "how far did the
+    /// run get" without opening blobs. Should two chunks of a run overlap, each holds the steps from its
+    /// <c>first_step</c> up to the next chunk's.</summary>
+    private const string V3 = """
+        CREATE TABLE record_chunks (
+            run             INTEGER NOT NULL REFERENCES runs (seq) ON DELETE CASCADE,
+            first_step      INTEGER NOT NULL,
+            last_step       INTEGER NOT NULL,
+            count           INTEGER NOT NULL,
+            records         BLOB NOT NULL,
+            PRIMARY KEY (run, first_step)
+        ) STRICT;
+        """;
+
+    /// <summary>The per-record rows (and the V2 chart chunks, a copy of some of their columns) are gone.</summary>
+    private const string V4 = """
+        DROP TABLE batch_chunks;
+        DROP TABLE batches;
+        """;
+
+    // Rows written before V3 become chunks of at most this many records.
+    private const int RowsPerChunk = 4096;
+
+    private static void PackRows(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        using var read = connection.CreateCommand();
+        read.Transaction = transaction;
+        read.CommandText = """
+            SELECT run, step, epoch, loss, step_size, grad_norm_sq, effective_step, evaluations, parameters, seconds
+            FROM batches ORDER BY run, step
+            """;
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT INTO record_chunks (run, first_step, last_step, count, records) VALUES ($run, $first, $last, $count, $records)";
+        foreach (var name in new[] { "$run", "$first", "$last", "$count", "$records" }) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+
+        var pending = new List<BatchRecord>(RowsPerChunk);
+        long run = 0;
+        void flush()
+        {
+            if (pending.Count == 0) return;
+            (insert.Parameters[0].Value, insert.Parameters[1].Value, insert.Parameters[2].Value) = (run, pending[0].Step, pending[^1].Step);
+            (insert.Parameters[3].Value, insert.Parameters[4].Value) = (pending.Count, RecordChunk.Pack(pending));
+            insert.ExecuteNonQuery();
+            pending.Clear();
+        }
+        using var reader = read.ExecuteReader();
+        while (reader.Read())
+        {
+            long rowRun = reader.GetInt64(0);
+            if (rowRun != run || pending.Count == RowsPerChunk) flush();
+            run = rowRun;
+            static double real(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);   // NULL was NaN
+            double[]? parameters = reader.IsDBNull(8) ? null : System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>((byte[])reader.GetValue(8)).ToArray();
+            pending.Add(new BatchRecord(reader.GetInt32(1), reader.GetInt32(2), real(reader, 3), real(reader, 4), real(reader, 5),
+                real(reader, 6), reader.GetInt32(7), parameters) { Seconds = real(reader, 9) });
+        }
+        flush();
+    }
 }

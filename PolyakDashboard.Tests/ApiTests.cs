@@ -126,7 +126,7 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     public async Task CatalogueListsEveryExperimentWithDefaults()
     {
         using var body = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments"));
-        var ids = body.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()).ToArray();
+        var ids = body.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToArray();
         Assert.Equal(["1a", "1b", "1c", "1d", "1d-tune", "1e"], ids);
         Assert.Equal(15, body.RootElement[4].GetProperty("runs").GetArrayLength());   // the report's three 1d grids
         Assert.Equal(24, body.RootElement[1].GetProperty("runs").GetArrayLength());

@@ -71,7 +71,7 @@ public class RunValidationTests
     {
         var json = JsonSerializer.Serialize(Good with { Reduction = Reduction.Sum }, PolyakJson.Options);
         Assert.Contains("\"reduction\": \"sum\"", json);
-        Assert.Equal(Good with { Reduction = Reduction.Sum }, JsonSerializer.Deserialize<RunRequest>(json, PolyakJson.Options) with { ProblemOptions = Good.ProblemOptions, OptimizerOptions = Good.OptimizerOptions });
+        Assert.Equal(Good with { Reduction = Reduction.Sum }, JsonSerializer.Deserialize<RunRequest>(json, PolyakJson.Options)! with { ProblemOptions = Good.ProblemOptions, OptimizerOptions = Good.OptimizerOptions });
         Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<RunRequest>("{\"batchSise\": 3}", PolyakJson.Options));
         var nan = JsonSerializer.Deserialize<RunRequest>("{\"optimizerOptions\": {\"lr\": \"NaN\"}}", PolyakJson.Options)!;
         Assert.Equal("optimizerOptions.lr", Assert.Single(RunValidation.Validate(nan)).Field);

@@ -91,7 +91,7 @@ public class TrainerTests
         Trainer.Run(new RunRequest { Problem = "two-well", Optimizer = "sgd", OptimizerOptions = new() { Lr = 0.01 }, BatchSize = 5, Epochs = 4 }, recorder);
         Assert.Equal([0, 1, 2, 3, 4], recorder.Epochs.Select(e => e.Epoch));
         Assert.Equal(20, recorder.Batches.Count);
-        Assert.Equal([3.0, 3.0], recorder.Epochs[0].Parameters);
+        Assert.Equal([3.0, 3.0], recorder.Epochs[0].Parameters!);
         Assert.All(recorder.Batches, r => Assert.Equal(2, r.Parameters!.Length));
     }
 

@@ -39,6 +39,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
+        builder.Services.AddSingleton<Explorer.RaceCache>();       // the explorer page and the presenter's race endpoint
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));

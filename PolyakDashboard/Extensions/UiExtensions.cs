@@ -17,7 +17,6 @@ public static class UiExtensions
         b.Services.AddMudServices();
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();
-        b.Services.AddSingleton<Explorer.RaceCache>();
         return b;
     }
 

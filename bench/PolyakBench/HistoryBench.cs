@@ -1,3 +1,4 @@
+using PolyakDashboard.Security;
 using System.Diagnostics;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
@@ -82,8 +83,10 @@ public static class HistoryBench
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
             builder.AddRuns();
+            builder.AddPresenterSecurity();
             await using var app = builder.Build();
             app.OpenRunStore();
+            app.UsePresenterSecurity();
             app.MapRuns();
             await app.StartAsync();
             string url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -24,8 +24,7 @@ if (only == "persist")
 {
     using var q = QuadraticProblem.Create();
     var p = await PersistBench.RunAsync(q, new RunRequest { Problem = "quadratic", Optimizer = "polyak-sgd", BatchSize = 1, Epochs = 30 }, repeats);
-    Console.WriteLine($"1a, batch 1, 30,000 steps: in memory {p.Plain:F0} ms, persisted {p.Stored:F0} ms, overhead {100 * (p.Stored / p.Plain - 1):F1}% " +
-        $"(CPU {p.PlainCpu:F0} / {p.StoredCpu:F0} ms, {100 * (p.StoredCpu / p.PlainCpu - 1):F1}%); all {p.Rows:N0} rows in one transaction {p.WriteAll:F0} ms");
+    Console.WriteLine(PersistLine(p));
     return;
 }
 if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history or persist (or none for all)."); return; }
@@ -98,7 +97,10 @@ Console.WriteLine($"2a line search (3 methods × 40 its + contour): {Time(() => 
 // 6. Persisting: a 1a run (polyak-sgd, batch 1, 30,000 steps) recorded into a LiveRun as the server does,
 //    alone and with the run store writing its records every 0.5 s (SQLite, WAL, one transaction per flush).
 var persisted = await PersistBench.RunAsync(quadratic, oneA with { BatchSize = 1, Epochs = 30 }, repeats);
-Console.WriteLine($"1a, batch 1, 30,000 steps: in memory {persisted.Plain:F0} ms, persisted {persisted.Stored:F0} ms, " +
-    $"overhead {100 * (persisted.Stored / persisted.Plain - 1):F1}% (CPU {persisted.PlainCpu:F0} / {persisted.StoredCpu:F0} ms, " +
-    $"{100 * (persisted.StoredCpu / persisted.PlainCpu - 1):F1}%); {persisted.Rows:N0} rows stored per run, the flush after the end {persisted.LastFlush:F0} ms; " +
-    $"all {persisted.Rows:N0} in one transaction {persisted.WriteAll:F0} ms ({1000 * persisted.WriteAll / persisted.Rows:F1} µs/row)");
+Console.WriteLine(PersistLine(persisted));
+
+static string PersistLine(PersistBench.Result p) =>
+    $"1a, batch 1, 30,000 steps: in memory {p.Plain:F0} ms, persisted {p.Stored:F0} ms; pairs persisted/in memory: wall {p.WallRatio:F3}×, " +
+    $"CPU {p.CpuRatio:F3}× ({p.PlainCpu:F0} / {p.StoredCpu:F0} ms); A/A control (two in-memory runs) wall {p.ControlRatio:F3}×; the writer's flushes during a run {p.Flushing:F1} ms " +
+    $"({100 * p.Flushing / p.Plain:F2}% of the training), the flush after the end {p.LastFlush:F1} ms; " +
+    $"all {p.Rows:N0} records in one transaction {p.WriteAll:F1} ms ({1000 * p.WriteAll / p.Rows:F2} µs/record)";

@@ -69,7 +69,8 @@ public class CliTests : IDisposable
     {
         var (code, output, errors) = await RunAsync("experiment", "1c", "--epochs", "2", "--out", _dir);
         Assert.Equal(0, code);
-        Assert.Equal(8, Directory.GetDirectories(_dir).Length);
+        Assert.Equal(8, Directory.GetDirectories(_dir, "1c-b*").Length);
+        Assert.Equal(9, Directory.GetDirectories(_dir).Length);            // and 1c-figures
         Assert.Contains("[8/8]", errors);   // progress on stderr
         Assert.True(File.Exists(Path.Combine(_dir, "1c-b2-polyak-sgd", "summary.json")));
     }

@@ -38,6 +38,13 @@ public sealed class RunRecorder : IRunSink
     public void OnEpoch(EpochRecord record) => Epochs.Add(record);
 }
 
+/// <summary>Hands every record to each of several sinks, in order (e.g. files and memory).</summary>
+public sealed class TeeSink(params IRunSink[] sinks) : IRunSink
+{
+    public void OnBatch(BatchRecord record) { foreach (var sink in sinks) sink.OnBatch(record); }
+    public void OnEpoch(EpochRecord record) { foreach (var sink in sinks) sink.OnEpoch(record); }
+}
+
 /// <summary>The end of a run: the CLI's summary.json and the API's summary.</summary>
 public sealed record RunSummary
 {

@@ -5,6 +5,7 @@ using PolyakCore.Export;
 using PolyakCore.Problems;
 using PolyakCore.Text;
 using PolyakCore.Training;
+using PolyakDashboard.Figures;
 
 namespace PolyakDashboard.Cli;
 
@@ -22,8 +23,9 @@ public static class CommandLine
         var config = new Option<FileInfo>("--config") { Description = "A RunRequest JSON file.", Required = true };
         var runOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; the run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
         var runCheckpoints = CheckpointsOption();
-        var run = new Command("run", "Run one request and write metrics.csv, epochs.csv and summary.json.") { config, runOut, runCheckpoints };
-        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, parse.GetValue(runCheckpoints), output, errors));
+        var runNoFigures = NoFiguresOption();
+        var run = new Command("run", "Run one request and write metrics.csv, epochs.csv, summary.json and its figures (SVG).") { config, runOut, runCheckpoints, runNoFigures };
+        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, parse.GetValue(runCheckpoints), !parse.GetValue(runNoFigures), output, errors));
 
         var id = new Argument<string>("id") { Description = $"One of: {string.Join(", ", ExperimentCatalog.Ids)}." };
         var experimentOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; each run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
@@ -32,23 +34,27 @@ public static class CommandLine
         var preset = new Option<string?>("--preset") { Description = "1d: the model preset (tiny, small, report)." };
         var optimizers = new Option<string[]>("--optimizers") { Description = "Only these optimizers (e.g. --optimizers sgd adam).", AllowMultipleArgumentsPerToken = true };
         var experimentCheckpoints = CheckpointsOption();
-        var experiment = new Command("experiment", "Run an experiment's whole grid.") { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints };
+        var experimentNoFigures = NoFiguresOption();
+        var experiment = new Command("experiment", "Run an experiment's whole grid and draw its figures (SVG, in DIR/<id>-figures/).")
+            { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures };
         experiment.SetAction(parse => RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!,
             new ExperimentOverrides
             {
                 Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Preset = parse.GetValue(preset),
                 Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
-            }, parse.GetValue(experimentCheckpoints), output, errors));
+            }, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors));
 
         var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
         var result = root.Parse(args);
         return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
     }
 
+    private static Option<bool> NoFiguresOption() => new("--no-figures") { Description = "Write the numbers only, no SVG figures." };
+
     private static Option<DirectoryInfo?> CheckpointsOption() =>
         new("--checkpoints") { Description = "Child speech: where checkpoints go (default: each run's output folder)." };
 
-    private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, TextWriter output, TextWriter errors)
+    private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, bool figures, TextWriter output, TextWriter errors)
     {
         RunRequest? request;
         try
@@ -66,12 +72,14 @@ public static class CommandLine
             foreach (var p in problems) errors.WriteLine($"{p.Field}: {p.Message}");
             return 2;
         }
-        var summary = Execute(request!, RunIds.ForRequest(request!), outDir.FullName, checkpoints, output);
-        return summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
+        string runId = RunIds.ForRequest(request!);
+        var run = Execute(request!, runId, outDir.FullName, checkpoints, output);
+        if (figures) WriteFigures(ExperimentLayout.ForProblem(request!.Problem), [run], Path.Combine(outDir.FullName, runId, "figures"), output);
+        return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
     }
 
     private static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, DirectoryInfo? checkpoints,
-        TextWriter output, TextWriter errors)
+        bool figures, TextWriter output, TextWriter errors)
     {
         if (!ExperimentCatalog.IsKnown(id))
         {
@@ -87,25 +95,36 @@ public static class CommandLine
             return 2;
         }
         int failed = 0, index = 0;
+        var runs = new List<FigureRun>();
         foreach (var request in experiment.Runs)
         {
             errors.WriteLine($"[{++index}/{experiment.Runs.Count}] {request.Label}");
-            var summary = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, output);
-            if (summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
+            var run = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, output);
+            if (run.Summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
+            if (figures) runs.Add(run);
         }
+        if (figures) WriteFigures(ExperimentLayout.For(id), runs, Path.Combine(outDir.FullName, $"{id}-figures"), output);
         return failed == 0 ? 0 : 1;
     }
 
-    private static RunSummary Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, TextWriter output)
+    private static void WriteFigures(ExperimentLayout layout, IReadOnlyList<FigureRun> runs, string folder, TextWriter output)
+    {
+        var files = ExperimentFigures.Write(layout, runs, folder);
+        output.WriteLine($"{files.Count} figures (SVG) → {folder}");
+    }
+
+    // The records stay in memory too, for the figures (a 30,000-step run is a few MB).
+    private static FigureRun Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, TextWriter output)
     {
         bool text = request.Problem == ProblemCatalog.ChildSpeech;
         using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem));
+        var records = new RunRecorder();
         var environment = new TextEnvironment(new CorpusLibrary(null), checkpoints?.FullName ?? folder.Directory, runId);
-        var summary = RunEngine.Run(request, folder, text: environment);
+        var summary = RunEngine.Run(request, new TeeSink(folder, records), text: environment);
         folder.WriteSummary(summary);
         var loss = text ? $"train {summary.FinalLoss:F4}, validation {summary.ValLoss:F4} nats/char" : $"final loss {summary.FinalLoss:G6}";
         output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, {loss} ({summary.Seconds:F2} s) → {folder.Directory}");
         if (summary.Message is { } message && summary.Status != RunStatus.Completed) output.WriteLine($"  {message}");
-        return summary;
+        return new FigureRun(runId, request, records, summary);
     }
 }

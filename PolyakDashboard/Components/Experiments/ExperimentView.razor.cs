@@ -227,15 +227,8 @@ public sealed partial class ExperimentView : IAsyncDisposable
             ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(group.Runs.IndexOf(run));
 
     // The two-well plot always frames both wells and the start, whatever the paths do.
-    private (double, double) WellRange(ContourGroup group, int axis)
-    {
-        var r = group.Runs[0].Request.ProblemOptions;
-        double shift = axis == 0 ? r.B ?? 9 : r.C ?? 10;
-        double start = r.Start?[axis] ?? 3;
-        var paths = group.Runs.Select(run => TrajectoryViews.Path(run, 0, 1));
-        var values = new[] { 1.0 - shift, 1.0, start }.Concat(paths.SelectMany(p => axis == 0 ? p.X : p.Y)).Where(v => Math.Abs(v) < 50);
-        return PolyakCore.Problems.Landscape.Around(values, margin: 0.1, minWidth: 4);
-    }
+    private static (double, double) WellRange(ContourGroup group, int axis) =>
+        TrajectoryViews.TwoWellRange(group.Runs[0].Request, group.Runs.Select(run => TrajectoryViews.Path(run, 0, 1)), axis);
 
     private void HandleRegistryChanged(LiveRun run)
     {

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using MudBlazor;
 using PolyakCore.Demos;
 using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Shared;
 
 namespace PolyakDashboard.Components.Constraints;
 
@@ -20,6 +22,8 @@ public sealed partial class ChangeOfVariablesPanel
     private double _curveCap = 12;
     private double? _milliseconds;
     private IReadOnlyList<string> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private LiveChart? _xChart, _zChart, _curveChart;
     private bool _drawPending;
 
@@ -38,6 +42,7 @@ public sealed partial class ChangeOfVariablesPanel
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await _formErrors.UpdateAsync(_form, _errors);
         if (!_drawPending || _xChart is null || _zChart is null || _curveChart is null) return;
         _drawPending = false;
         try { await DrawAsync(); }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using MudBlazor;
 using PolyakCore.Demos;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Components.Shared;
 
 namespace PolyakDashboard.Components.Constraints;
 
@@ -24,6 +26,8 @@ public sealed partial class LineSearchPanel : IDisposable
     private LineSearchResult? _result;
     private double? _milliseconds;
     private IReadOnlyList<string> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private string? _lrNote;
 
     private bool _miniBatchOn;
@@ -32,6 +36,8 @@ public sealed partial class LineSearchPanel : IDisposable
     private string _tracesLabel = "";
     private double? _miniMilliseconds;
     private IReadOnlyList<string> _miniErrors = [];
+    private MudForm? _miniForm;
+    private readonly PageErrorSync _miniFormErrors = new();
     private bool _miniComputing;
     private int _miniGeneration;
 
@@ -60,6 +66,8 @@ public sealed partial class LineSearchPanel : IDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await _formErrors.UpdateAsync(_form, _errors);
+        await _miniFormErrors.UpdateAsync(_miniForm, _miniErrors);
         if (_drawPending && _landscape is not null && _lossChart is not null && _costChart is not null)
         {
             _drawPending = false;

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using MudBlazor;
 using PolyakCore.Demos;
 using PolyakCore.Problems;
 using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Shared;
 
 namespace PolyakDashboard.Components.Constraints;
 
@@ -22,6 +24,8 @@ public sealed partial class PenaltyPanel
     private double? _milliseconds;
     private double _clip = 40;
     private IReadOnlyList<string> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private LiveChart? _curveChart, _pathChart, _lambdaChart;
     private Charts.Landscape? _plane;
     private bool _drawPending;
@@ -43,6 +47,7 @@ public sealed partial class PenaltyPanel
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await _formErrors.UpdateAsync(_form, _errors);
         if (!_drawPending || _curveChart is null || _pathChart is null || _lambdaChart is null || _plane is null) return;
         _drawPending = false;
         try { await DrawAsync(); }

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
+using MudBlazor;
 using PolyakCore.Experiments;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
+using PolyakDashboard.Components.Shared;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Security;
 
@@ -21,6 +23,8 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private List<ContourGroup> _contours = [];
     private IReadOnlyList<LiveRun> _runs = [];
     private IReadOnlyList<FieldError> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private ExperimentSettings _settings = null!;
     private Experiment _experiment = null!;
     private bool _bindPending, _resultsPending, _disposed;
@@ -93,6 +97,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await _formErrors.UpdateAsync(_form, _errors);
         try
         {
             if (_bindPending)

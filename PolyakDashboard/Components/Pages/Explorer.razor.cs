@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Components;
+using MudBlazor;
 using PolyakCore.Explorer;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Components.Shared;
 using PolyakDashboard.Explorer;
 using PolyakDashboard.Security;
 
@@ -21,6 +23,8 @@ public sealed partial class Explorer : IAsyncDisposable
     private RaceSettings _settings = new();
     private RaceResult? _race;
     private IReadOnlyList<FieldError> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private IReadOnlyList<string> _urlProblems = [];
     private Charts.Landscape? _landscape;
     private LiveChart? _lossChart, _stepChart;
@@ -68,6 +72,7 @@ public sealed partial class Explorer : IAsyncDisposable
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
+        await _formErrors.UpdateAsync(_form, _errors);
         if (!_drawPending || _landscape is null) return;
         _drawPending = false;
         await DrawAsync();

@@ -1,9 +1,11 @@
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
+using MudBlazor;
 using PolyakCore.Text;
 using PolyakCore.Training;
 using PolyakDashboard.ChildSpeech;
 using PolyakDashboard.Components.Playground;
+using PolyakDashboard.Components.Shared;
 
 namespace PolyakDashboard.Components.Pages;
 
@@ -26,6 +28,8 @@ public sealed partial class Playground : IDisposable
     private int _seed = DefaultSeed;
     private bool _stopAtEndOfLine, _perCharacter;
     private IReadOnlyList<FieldError> _errors = [];
+    private MudForm? _form;
+    private readonly PageErrorSync _formErrors = new();
     private CancellationTokenSource? _running;
     private PlaygroundOutput? _output;
     private GenerationOutcome? _outcome;
@@ -44,6 +48,8 @@ public sealed partial class Playground : IDisposable
 
     /// <summary>A checkpoint to select on arrival (the 1d page links each run's checkpoints here).</summary>
     [SupplyParameterFromQuery(Name = "checkpoint")] public string? Checkpoint { get; set; }
+
+    protected override Task OnAfterRenderAsync(bool firstRender) => _formErrors.UpdateAsync(_form, _errors);
 
     protected override void OnInitialized()
     {

@@ -288,6 +288,24 @@ public class HistoryTests
         Assert.Equal($"{b}.json", one.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         Assert.Equal(await client.GetStringAsync($"/api/runs/{b}/export"), await one.Content.ReadAsStringAsync());
 
+        // The figures, as the CLI draws them: runs without an experiment are laid out as their problem's page (1a here).
+        var c = await StartAsync(client, new { problem = "quadratic", optimizer = "sgd", optimizerOptions = new { lr = 0.05 }, batchSize = 100, epochs = 30 });
+        await WaitAsync(client, c);
+        var svg = await client.GetAsync($"/api/runs/export?ids={a},{c}&format=svg");
+        Assert.Equal(HttpStatusCode.OK, svg.StatusCode);
+        Assert.Equal("runs-2-figures.zip", svg.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        using (var zip = new ZipArchive(await svg.Content.ReadAsStreamAsync()))
+        {
+            Assert.Equal(["all-runs-batch-loss.svg", "all-runs-epochs.svg", "all-runs-step-size.svg", "contour-w1-w2.svg"],
+                zip.Entries.Select(e => e.FullName).Order(StringComparer.Ordinal));
+            using var entry = zip.GetEntry("all-runs-batch-loss.svg")!.Open();
+            var figure = System.Xml.Linq.XDocument.Load(entry);
+            var texts = figure.Descendants("{http://www.w3.org/2000/svg}text").Select(t => t.Value).ToArray();
+            Assert.Contains("polyak-sgd", texts);
+            Assert.Contains("sgd", texts);
+            Assert.Contains("mini-batch loss", texts);
+        }
+
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/export?ids={a},nope")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync($"/api/runs/export?ids={a}&format=xml")).StatusCode);
         var running = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 2000 });

@@ -57,15 +57,15 @@ public static class RunHistoryApi
         return Results.Json(data, PolyakJson.Options);
     }
 
-    /// <summary>Finished runs as files: <c>?ids=a,b&amp;format=json|csv</c>. JSON for one run is its document
-    /// (importable); anything else is a zip.</summary>
+    /// <summary>Finished runs as files: <c>?ids=a,b&amp;format=json|csv|svg</c>. JSON for one run is its document
+    /// (importable); anything else is a zip (svg: the runs' figures, as the CLI draws them).</summary>
     private static IResult Export(string? ids, string? format, RunService service)
     {
         var list = Ids(ids);
         format = (format ?? "json").ToLowerInvariant();
         var errors = new List<FieldError>();
         if (list.Length is 0 or > RunCharts.MaxRuns) errors.Add(new("ids", $"Name 1 to {RunCharts.MaxRuns} runs, comma-separated."));
-        if (format is not ("json" or "csv")) errors.Add(new("format", "Use format=json or format=csv."));
+        if (format is not ("json" or "csv" or "svg")) errors.Add(new("format", "Use format=json, format=csv or format=svg."));
         if (errors.Count > 0) return RunsApi.Invalid(errors);
         var runs = list.Select(id => (id, run: service.Get(id))).ToArray();
         if (runs.Where(r => r.run is null).Select(r => r.id).ToArray() is { Length: > 0 } missing)
@@ -74,6 +74,8 @@ public static class RunHistoryApi
         if (found.FirstOrDefault(r => !r.IsFinished) is { } live)
             return Results.Problem(statusCode: 409, title: "Run not finished",
                 detail: $"Run '{live.Id}' is {live.Status.ToString().ToLowerInvariant()}; export it when it has ended.");
+        if (format == "svg")
+            return Results.File(RunExport.Figures(found), RunExport.ZipType, (found.Length == 1 ? found[0].Id : $"runs-{found.Length}") + "-figures.zip");
         if (format == "json" && found.Length == 1)
             return new Attachment(Results.Json(RunDocument.Of(found[0]), PolyakJson.Options), RunExport.FileName(found, "json"));
         return Results.File(RunExport.Zip(found, csv: format == "csv"), RunExport.ZipType, RunExport.FileName(found, "zip"));

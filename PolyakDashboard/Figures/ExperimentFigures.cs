@@ -28,20 +28,30 @@ public static class ExperimentFigures
     {
         Directory.CreateDirectory(folder);
         var files = new List<string>();
-        void save(PlotModel model, string name)
+        foreach (var (name, model) in Draw(layout, runs))
         {
             string path = Path.Combine(folder, name);
-            using (var stream = File.Create(path)) new SvgExporter { Width = Width, Height = Height, TextMeasurer = new TextMeasurer() }.Export(model, stream);
+            using (var stream = File.Create(path)) Export(model, stream);
             files.Add(path);
         }
+        return files;
+    }
+
+    /// <summary>One figure as an SVG document.</summary>
+    public static void Export(PlotModel model, Stream stream) =>
+        new SvgExporter { Width = Width, Height = Height, TextMeasurer = new TextMeasurer() }.Export(model, stream);
+
+    /// <summary>The figures of <paramref name="runs"/>, each with its file name, in the page's order.</summary>
+    public static IEnumerable<(string Name, PlotModel Model)> Draw(ExperimentLayout layout, IReadOnlyList<FigureRun> runs)
+    {
         foreach (var panel in runs.GroupBy(r => layout.PanelOf(r.Request)))
         {
             var members = panel.ToList();
             string slug = Slug(panel.Key), title = panel.Key == ExperimentLayout.AllRuns ? "" : panel.Key + ": ";
             string name(FigureRun r) => layout.SeriesName(r.Request);
             if (layout.ShowBatchLoss)
-                save(Lines($"{title}mini-batch loss", "step", "loss", members, name, r => r.Records.Batches.Select(b => ((double)b.Step, b.Loss))), $"{slug}-batch-loss.svg");
-            save(Lines($"{title}step size", "step", "step size", members, name, r => r.Records.Batches.Select(b => ((double)b.Step, b.StepSize))), $"{slug}-step-size.svg");
+                yield return ($"{slug}-batch-loss.svg", Lines($"{title}mini-batch loss", "step", "loss", members, name, r => r.Records.Batches.Select(b => ((double)b.Step, b.Loss))));
+            yield return ($"{slug}-step-size.svg", Lines($"{title}step size", "step", "step size", members, name, r => r.Records.Batches.Select(b => ((double)b.Step, b.StepSize))));
             var epochs = Lines($"{title}loss per epoch", "epoch", "full-data loss", members, name, r => r.Records.Epochs.Select(e => ((double)e.Epoch, e.Loss)));
             foreach (var r in members.Where(r => r.Records.Epochs.Any(e => e.ValLoss is not null)))
                 epochs.Series.Add(Line($"{name(r)} (validation)", Color(members, r), r.Records.Epochs.Where(e => e.ValLoss is not null).Select(e => ((double)e.Epoch, e.ValLoss!.Value)), dashed: true));
@@ -50,12 +60,11 @@ public static class ExperimentFigures
                 epochs.Annotations.Add(new LineAnnotation { Type = LineAnnotationType.Horizontal, Y = floor.Value, Text = floor.Label, LineStyle = LineStyle.Dash, Color = OxyColors.Gray });
                 Reach(epochs, floor.Value);
             }
-            save(epochs, $"{slug}-epochs.svg");
+            yield return ($"{slug}-epochs.svg", epochs);
         }
         if (layout.ContourOf is { } contourOf)
             foreach (var group in runs.GroupBy(r => contourOf(r.Request)))
-                save(Contour(group.Key, [.. group], layout.ContourAxes), $"contour-{Slug(group.Key)}.svg");
-        return files;
+                yield return ($"contour-{Slug(group.Key)}.svg", Contour(group.Key, [.. group], layout.ContourAxes));
     }
 
     /// <summary>A line chart of one series per run, log y when every value is positive, decimated.</summary>

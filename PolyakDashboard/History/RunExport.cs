@@ -1,13 +1,17 @@
 using System.IO.Compression;
 using System.Text.Json;
+using PolyakCore.Experiments;
 using PolyakCore.Export;
+using PolyakCore.Training;
+using PolyakDashboard.Figures;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.History;
 
 /// <summary>Runs as files: one run's JSON document (the one import takes), or a zip of several runs as
-/// JSON documents or as CSV (per run: metrics.csv, epochs.csv and run.json with the request, status and summary).</summary>
+/// JSON documents or as CSV (per run: metrics.csv, epochs.csv and run.json with the request, status and summary),
+/// or a zip of their figures (SVG).</summary>
 public static class RunExport
 {
     public const string ZipType = "application/zip";
@@ -35,6 +39,26 @@ public static class RunExport
             file.Dispose();
             throw;
         }
+    }
+
+    /// <summary>A zip of the runs' figures as SVG, laid out as the first run's experiment page lays them out (or as
+    /// the page of its problem), at position 0.</summary>
+    public static Stream Figures(IReadOnlyList<LiveRun> runs)
+    {
+        var layout = runs[0].ExperimentId is { } id && ExperimentCatalog.IsKnown(id) ? ExperimentLayout.For(id) : ExperimentLayout.ForProblem(runs[0].Request.Problem);
+        var figureRuns = runs.Select(r =>
+        {
+            var records = new RunRecorder();
+            records.Batches.AddRange(r.Batches());
+            records.Epochs.AddRange(r.Epochs());
+            return new FigureRun(r.Id, r.Request, records, r.Summary ?? new RunSummary { Status = r.Status, Request = r.Request });
+        }).ToArray();
+        var memory = new MemoryStream();
+        using (var zip = new ZipArchive(memory, ZipArchiveMode.Create, leaveOpen: true))
+            foreach (var (name, model) in ExperimentFigures.Draw(layout, figureRuns))
+                Write(zip, name, s => ExperimentFigures.Export(model, s));
+        memory.Position = 0;
+        return memory;
     }
 
     /// <summary>File name of an export: the run's id for one run, else "runs-&lt;count&gt;".</summary>

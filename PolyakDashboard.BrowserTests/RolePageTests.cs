@@ -62,6 +62,22 @@ public sealed class RolePageTests(KeyedDashboardFixture app)
     }
 
     [Fact]
+    public async Task A_viewer_cannot_upload_a_checkpoint_in_the_playground()
+    {
+        app.Services.GetRequiredService<PresenterPresence>().Show("/playground");    // where a following viewer goes on arrival
+        var page = await app.OpenAsync("playground");
+        try
+        {
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            var upload = page.Locator("[data-testid=upload-button]");
+            await Assertions.Expect(upload).ToContainTextAsync("Upload .ckpt");
+            await Assertions.Expect(upload).ToBeDisabledAsync();
+            await Assertions.Expect(upload).ToHaveAttributeAsync("title", "Presenter only — sign in");
+        }
+        finally { await page.CloseAsync(); }
+    }
+
+    [Fact]
     public async Task The_presenter_signs_in_once_in_the_app_bar_and_may_run()
     {
         app.Services.GetRequiredService<PresenterPresence>().Show("/1a");    // where a following viewer goes on arrival

@@ -28,6 +28,9 @@ public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<Dashb
         var names = JsonDocument.Parse(await _client.GetStringAsync("/api/corpora")).RootElement.EnumerateArray().Select(c => c.GetProperty("name").GetString());
         Assert.Contains("small-kids", names);
         Assert.Contains("from-form", names);
+        var again = await _client.PostAsync("/api/corpora?name=small-kids", new StringContent("other text\n", Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);     // checkpoints name their corpus: it never changes under them
+        Assert.Contains("A corpus named 'small-kids' exists already", await again.Content.ReadAsStringAsync());
     }
 
     [Theory]
@@ -115,6 +118,17 @@ public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<Dashb
         Assert.Equal(HttpStatusCode.BadRequest, traversal.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/checkpoints/uploaded-bad")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/checkpoints/uploaded-ok")).StatusCode);
+
+        // No upload replaces a checkpoint: not an earlier upload (or a trained run's), not a shipped one.
+        Directory.CreateDirectory(factory.ShippedCheckpointFolder);
+        await File.WriteAllBytesAsync(Path.Combine(factory.ShippedCheckpointFolder, "shipped-model.ckpt"), bytes);
+        foreach (var taken in new[] { "uploaded-ok", "shipped-model" })
+        {
+            var again = await _client.PostAsync($"/api/checkpoints?name={taken}", new ByteArrayContent(bytes[..(bytes.Length / 3)]));
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Contains($"A checkpoint named '{taken}' exists already", await again.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync("/api/checkpoints/uploaded-ok")).StatusCode);   // still the good one
     }
 
     private async Task<JsonElement> WaitAsync(string id)

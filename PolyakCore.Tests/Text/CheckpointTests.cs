@@ -88,7 +88,7 @@ public class CheckpointTests
     }
 
     [Fact]
-    public void ImportRefusesABadUploadWithoutTouchingTheGoodOne()
+    public void ImportRefusesABadUploadAndATakenNameWithoutTouchingTheGoodOne()
     {
         using var folder = new TextFixtures.TempFolder();
         using var model = TextFixtures.SmallModel();
@@ -98,7 +98,10 @@ public class CheckpointTests
         using (var good = File.OpenRead(source)) library.Import("kid", good, 10_000_000);
         var before = File.ReadAllBytes(library.PathFor("kid"));
         using (var bad = new MemoryStream(before[..1000]))
-            Assert.Throws<CheckpointException>(() => library.Import("kid", bad, 10_000_000));
+            Assert.Throws<CheckpointException>(() => library.Import("kid-2", bad, 10_000_000));
+        Assert.False(library.Exists("kid-2"));
+        using (var again = File.OpenRead(source))        // a good file under a taken name: refused, not a replacement
+            Assert.Contains("exists already", Assert.Throws<CheckpointException>(() => library.Import("kid", again, 10_000_000)).Message);
         using (var big = new MemoryStream(before))
             Assert.Contains("upload limit", Assert.Throws<CheckpointException>(() => library.Import("other", big, 1000)).Message);
         Assert.Equal(before, File.ReadAllBytes(library.PathFor("kid")));

@@ -44,11 +44,19 @@ public sealed class CheckpointLibrary(string folder, string? shippedFolder = nul
 
     public LoadedCheckpoint Load(string name) => Checkpoint.Load(Resolve(name));
 
+    /// <summary>Whether a checkpoint of that name exists, in either folder.</summary>
+    public bool Exists(string name) => IsSafeName(name)
+        && (File.Exists(PathFor(name)) || (ShippedFolder is not null && File.Exists(Path.Combine(ShippedFolder, name + Checkpoint.Extension))));
+
+    public static string TakenMessage(string name) =>
+        $"A checkpoint named '{name}' exists already; an upload never replaces one. Rename the file (or pass another ?name=).";
+
     /// <summary>Stores an uploaded checkpoint after loading it fully from a temporary file: a bad upload never
-    /// lands under a real name.</summary>
+    /// lands under a real name, and no upload replaces an existing checkpoint (a trained run's or a shipped one).</summary>
     public CheckpointInfo Import(string name, Stream content, long maxBytes)
     {
         if (!IsSafeName(name)) throw new CheckpointException($"'{name}' is not a usable checkpoint name (letters, digits, '-', '_' and '.', at most 64).");
+        if (Exists(name)) throw new CheckpointException(TakenMessage(name));
         Directory.CreateDirectory(Folder);
         var temporary = Path.Combine(Folder, $".upload-{Guid.NewGuid():N}.tmp");
         try
@@ -71,7 +79,8 @@ public sealed class CheckpointLibrary(string folder, string? shippedFolder = nul
                 throw new CheckpointException(e.Message.Replace($"'{Path.GetFileName(temporary)}'", $"The upload '{name}'"), e);
             }
             var path = PathFor(name);
-            File.Move(temporary, path, overwrite: true);
+            try { File.Move(temporary, path, overwrite: false); }
+            catch (IOException) when (File.Exists(path)) { throw new CheckpointException(TakenMessage(name)); }    // taken meanwhile
             return new(name, Checkpoint.ReadMetadata(path), new FileInfo(path).Length, false);
         }
         finally

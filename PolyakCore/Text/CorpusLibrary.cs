@@ -51,7 +51,11 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
         return list;
     }
 
-    /// <summary>Validates an upload fully before writing it (atomically), so a bad file never replaces a good one.</summary>
+    public static string TakenMessage(string name) =>
+        $"A corpus named '{name}' exists already; an upload never replaces one (checkpoints trained on it name it). Choose another name.";
+
+    /// <summary>Validates an upload fully before writing it (atomically); a bad file never lands, and no upload
+    /// replaces an existing corpus.</summary>
     public CorpusInfo Save(string name, byte[] bytes)
     {
         if (Folder is null) throw new CorpusException("This server has no corpus folder; uploads are off.");
@@ -59,12 +63,15 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
             throw new CorpusException($"'{name}' is not a usable corpus name: letters, digits, '-', '_' and '.', at most 64, and not '{ChildSpeechCorpus.Name}'.");
         if (bytes.LongLength > MaxBytes)
             throw new CorpusException($"The corpus is {bytes.LongLength / 1024.0 / 1024.0:F1} MB; the limit is {MaxBytes / 1024.0 / 1024.0:F0} MB.");
+        if (Exists(name)) throw new CorpusException(TakenMessage(name));
         var corpus = TextCorpus.FromBytes(name, bytes);
         Directory.CreateDirectory(Folder);
         var path = Path.Combine(Folder, name + ".txt");
-        var temporary = path + ".tmp";
+        var temporary = Path.Combine(Folder, $".{name}-{Guid.NewGuid():N}.tmp");
         File.WriteAllText(temporary, corpus.Text);
-        File.Move(temporary, path, overwrite: true);
+        try { File.Move(temporary, path, overwrite: false); }
+        catch (IOException) when (File.Exists(path)) { throw new CorpusException(TakenMessage(name)); }    // taken meanwhile
+        finally { if (File.Exists(temporary)) File.Delete(temporary); }
         return Info(corpus, builtIn: false);
     }
 

@@ -31,6 +31,7 @@ public static class ChildSpeechApi
         if (error is not null) return error;
         name ??= fileName is null ? null : Path.GetFileNameWithoutExtension(fileName);
         if (string.IsNullOrWhiteSpace(name)) return Bad("name", "Name the corpus: ?name=my-corpus.");
+        if (name != ChildSpeechCorpus.Name && libraries.Corpora.Exists(name)) return Taken("name", CorpusLibrary.TakenMessage(name));   // the built-in one: 400 below
         try { return Results.Created($"/api/corpora/{name}", libraries.Corpora.Save(name, bytes!)); }
         catch (CorpusException e) { return Bad("corpus", e.Message); }
     }
@@ -41,6 +42,7 @@ public static class ChildSpeechApi
         if (error is not null) return error;
         name ??= fileName is null ? null : Path.GetFileNameWithoutExtension(fileName);
         if (string.IsNullOrWhiteSpace(name)) return Bad("name", "Name the checkpoint: ?name=my-model.");
+        if (libraries.Checkpoints.Exists(name)) return Taken("name", CheckpointLibrary.TakenMessage(name));
         try
         {
             using var stream = new MemoryStream(bytes!);
@@ -92,6 +94,10 @@ public static class ChildSpeechApi
 
     private static IResult Bad(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: message);
+
+    // 409: the request is fine but the name is someone else's (a trained run's, a shipped one, an earlier upload).
+    private static IResult Taken(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: message, statusCode: StatusCodes.Status409Conflict);
 
     private static IResult TooLarge(string what, string limit) => Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge,
         title: $"The {what} is too large", detail: $"The upload limit for a {what} is {limit}.");

@@ -1,3 +1,4 @@
+using PolyakDashboard.Security;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using MudBlazor;
@@ -42,6 +43,7 @@ public sealed partial class Playground : IDisposable
 
     [Inject] private GenerationService Generation { get; set; } = null!;
     [Inject] private TextLibraries Libraries { get; set; } = null!;
+    [Inject] private ViewerSession Session { get; set; } = null!;
     [Inject] private ILogger<Playground> Logger { get; set; } = null!;
 
     private IReadOnlyList<CheckpointInfo> SelectedInfos => [.. _checkpoints.Where(c => _selected.Contains(c.Name))];
@@ -149,6 +151,8 @@ public sealed partial class Playground : IDisposable
     private async Task HandleUploadAsync(IBrowserFile? file)
     {
         if (file is null) return;
+        // The button is disabled for viewers; this is the guard (uploads are the presenter's, as on the API).
+        if (!Session.IsPresenter) { _uploadFailed = true; _uploadMessage = ViewerSession.PresenterOnly; return; }
         _uploading = true;
         _uploadMessage = null;
         try

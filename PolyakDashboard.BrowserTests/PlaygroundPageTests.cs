@@ -10,6 +10,19 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
     private static readonly LocatorAssertionsToHaveAttributeOptions Slow = new() { Timeout = 60_000 };
 
     [Fact]
+    public async Task A_link_to_a_checkpoint_that_is_gone_says_so_and_shows_the_best_one()
+    {
+        var page = await app.OpenAsync("playground?checkpoint=no-such-ckpt");
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-testid=missing-checkpoint]"))
+                .ToContainTextAsync("There is no checkpoint 'no-such-ckpt'; showing small-adam instead.");
+            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(1);
+        }
+        finally { await page.CloseAsync(); }
+    }
+
+    [Fact]
     public async Task Generates_side_by_side_streams_stops_and_shows_top_candidates()
     {
         var page = await app.OpenAsync("playground");

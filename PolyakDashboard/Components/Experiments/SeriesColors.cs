@@ -6,7 +6,7 @@ public static class SeriesColors
     private static readonly Dictionary<string, string> ByOptimizer = new()
     {
         ["sgd"] = "#1f77b4", ["polyak-sgd"] = "#d62728", ["sps-max"] = "#2ca02c", ["adam"] = "#9467bd",
-        ["polyak-adam"] = "#8c564b", ["polyak-adam-corrected"] = "#e377c2", ["armijo-sgd"] = "#7f7f7f",
+        ["polyak-adam"] = "#ff7f0e", ["polyak-adam-corrected"] = "#e377c2", ["armijo-sgd"] = "#7f7f7f",
     };
 
     private static readonly string[] Category = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

@@ -51,6 +51,8 @@ public sealed partial class Playground : IDisposable
     /// <summary>A checkpoint to select on arrival (the 1d page links each run's checkpoints here).</summary>
     [SupplyParameterFromQuery(Name = "checkpoint")] public string? Checkpoint { get; set; }
 
+    private string? _missingCheckpoint;
+
     protected override Task OnAfterRenderAsync(bool firstRender) => _formErrors.UpdateAsync(_form, _errors);
 
     protected override void OnInitialized()
@@ -60,6 +62,8 @@ public sealed partial class Playground : IDisposable
         var first = _checkpoints.FirstOrDefault(c => c.Name == Checkpoint)
             ?? _checkpoints.OrderByDescending(c => c.Shipped).ThenBy(c => c.Metadata.ValLoss).FirstOrDefault();
         if (first is not null) _selected = [first.Name];
+        if (Checkpoint is not null && first?.Name != Checkpoint)      // a stale link (deleted run, typo): say so
+            _missingCheckpoint = $"There is no checkpoint '{Checkpoint}'" + (first is null ? "." : $"; showing {first.Name} instead.");
     }
 
     private void Refresh() => _checkpoints = Libraries.Checkpoints.List();

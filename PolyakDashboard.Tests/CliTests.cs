@@ -85,7 +85,7 @@ public class CliTests : IDisposable
         Assert.NotEqual(0, code);
     }
 
-    private static async Task<(int Code, string Output, string Errors)> RunAsync(params string[] args)
+    internal static async Task<(int Code, string Output, string Errors)> RunAsync(params string[] args)
     {
         var output = new StringWriter();
         var errors = new StringWriter();

@@ -1,5 +1,4 @@
 using System.Xml.Linq;
-using PolyakDashboard.Cli;
 using PolyakDashboard.Figures;
 
 namespace PolyakDashboard.Tests;
@@ -13,7 +12,7 @@ public class FigureTests : IDisposable
     [Fact]
     public async Task AnExperimentDrawsThePagesPanelsAndContourWithEveryRecord()
     {
-        var (code, output, _) = await RunAsync("experiment", "1c", "--epochs", "3", "--out", _dir);
+        var (code, output, _) = await CliTests.RunAsync("experiment", "1c", "--epochs", "3", "--out", _dir);
         Assert.Equal(0, code);
         string folder = Path.Combine(_dir, "1c-figures");
         Assert.Contains($"13 figures (SVG) → {folder}", output);
@@ -46,7 +45,7 @@ public class FigureTests : IDisposable
     {
         var config = Path.Combine(_dir, "long.json");
         File.WriteAllText(config, """{ "problem": "quadratic", "optimizer": "sgd", "optimizerOptions": { "lr": 0.05 }, "batchSize": 1, "epochs": 30, "label": "long" }""");
-        var (code, output, _) = await RunAsync("run", "--config", config, "--out", _dir);
+        var (code, output, _) = await CliTests.RunAsync("run", "--config", config, "--out", _dir);
         Assert.Equal(0, code);
         string folder = Path.Combine(_dir, "long", "figures");
         Assert.Contains($"figures (SVG) → {folder}", output);
@@ -55,7 +54,7 @@ public class FigureTests : IDisposable
         Assert.InRange(points, 1500, 2001);          // 3,000 records, min/max decimated to the 2,000 target
         Assert.True(File.Exists(Path.Combine(folder, "contour-w1-w2.svg")));
 
-        (code, _, _) = await RunAsync("run", "--config", config, "--out", Path.Combine(_dir, "plain"), "--no-figures");
+        (code, _, _) = await CliTests.RunAsync("run", "--config", config, "--out", Path.Combine(_dir, "plain"), "--no-figures");
         Assert.Equal(0, code);
         Assert.True(File.Exists(Path.Combine(_dir, "plain", "long", "metrics.csv")));
         Assert.False(Directory.Exists(Path.Combine(_dir, "plain", "long", "figures")));
@@ -77,14 +76,6 @@ public class FigureTests : IDisposable
     private static int LongestLine(XDocument svg, string colour) => svg.Descendants(Svg + "polyline")
         .Where(p => Style(p).Contains($"stroke:{colour}"))
         .Max(p => ((string)p.Attribute("points")!).Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
-
-    private static async Task<(int Code, string Output, string Errors)> RunAsync(params string[] args)
-    {
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        int code = await CommandLine.RunAsync(args, output, errors);
-        return (code, output.ToString(), errors.ToString());
-    }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

@@ -155,16 +155,6 @@ public class HistoryTests
         }
     }
 
-    private static RunStore OpenStore(string folder)
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
-        }).Build();
-        return new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
-            Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
-    }
-
     [Fact]
     public async Task TheRunTableFiltersSortsAndPagesOnTheServer()
     {

@@ -24,11 +24,7 @@ public sealed class RunsPageTests : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(_folder, "runs.db")}",
-        }).Build();
-        _store = new RunStore(configuration, new HostingEnvironment { ContentRootPath = _folder }, NullLogger<RunStore>.Instance);
+        _store = StoreTestKit.OpenStore(_folder);
         var options = Options.Create(new RunOptions { MaxQueueLength = 10 });
         var registry = new RunRegistry(options, _store);
         var queue = new RunQueue(options, NullLogger<RunQueue>.Instance);   // not started

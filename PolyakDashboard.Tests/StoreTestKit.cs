@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using PolyakDashboard.Storage;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -61,6 +63,17 @@ internal static class StoreTestKit
         source.Open();
         target.Open();
         source.BackupDatabase(target);
+    }
+
+    /// <summary>A run store on <c>runs.db</c> in <paramref name="folder"/>, as the app configures it.</summary>
+    public static RunStore OpenStore(string folder)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Runs"] = $"Data Source={Path.Combine(folder, "runs.db")}",
+        }).Build();
+        return new RunStore(configuration, new Microsoft.Extensions.Hosting.Internal.HostingEnvironment { ContentRootPath = folder },
+            Microsoft.Extensions.Logging.Abstractions.NullLogger<RunStore>.Instance);
     }
 
     public static string TempFolder() => Directory.CreateTempSubdirectory("polyak-store-test-").FullName;

@@ -177,6 +177,7 @@ internal static class ViewerServices
         var presence = new PresenterPresence();
         ctx.Services.AddSingleton(Options.Create(limits ?? new ViewerLimitOptions()));
         ctx.Services.AddScoped<ViewerSession>();
+        ctx.Services.AddScoped<CircuitConnection>();
         ctx.Services.AddSingleton(presence);
         ctx.Services.AddSingleton<HeavyComputationGate>();
         ctx.Services.AddSingleton<RaceCache>();

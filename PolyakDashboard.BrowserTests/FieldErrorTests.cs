@@ -137,6 +137,19 @@ public sealed class FieldErrorTests(DashboardFixture app)
             await page.Locator(temperature).FillAsync("abc");
             await Assertions.Expect(FieldError(page, temperature)).ToHaveTextAsync("Temperature: not a number (abc).");
             await AssertNoHugeNumberAsync(page);
+
+            // The other forms QA tried share the same field: /1b's Polyak ε and 2a's Shrink β.
+            foreach (var (path, label) in new[] { ("1b", "Polyak ε"), ("constraints", "Shrink β") })
+            {
+                await page.GotoAsync(path);
+                await DashboardFixture.WaitForInteractiveAsync(page);
+                var field = page.GetByLabel(label, new() { Exact = true });
+                await field.FillAsync("NaN");
+                await field.PressAsync("Tab");
+                await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = field }).Locator(".mud-input-helper-text.mud-input-error"))
+                    .ToHaveTextAsync($"{label}: not a number (NaN).");
+                await AssertNoHugeNumberAsync(page);
+            }
             Assert.Empty(errors);
         }
         finally

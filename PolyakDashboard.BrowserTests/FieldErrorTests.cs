@@ -94,4 +94,78 @@ public sealed class FieldErrorTests(DashboardFixture app)
             await page.CloseAsync();
         }
     }
+
+    /// <summary>"NaN" (and other text that is not a finite number) stays as typed with a message naming the field; it
+    /// used to become double.MinValue (MudNumericField's clamp: NaN compares below every number), shown as
+    /// -1.7976931348623157E+308 in the page's message and written into the explorer's shareable URL.</summary>
+    [Fact]
+    public async Task Not_a_number_stays_what_was_typed_with_a_message_naming_the_field()
+    {
+        var page = await app.OpenAsync("explorer");
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            const string lr = "input[data-testid=lr]";
+            string urlBefore = page.Url;
+            await page.Locator(lr).FillAsync("NaN");
+            await page.Locator(lr).PressAsync("Tab");
+            await Assertions.Expect(FieldError(page, lr)).ToHaveTextAsync("Constant lr: not a number (NaN).");
+            await Assertions.Expect(page.Locator(lr)).ToHaveValueAsync("NaN");
+            await Assertions.Expect(page.Locator("[data-testid=settings-errors]")).ToContainTextAsync("Constant lr:");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "explorer-lr-nan.png"), FullPage = true });
+            await AssertNoHugeNumberAsync(page);
+            Assert.Equal(urlBefore, page.Url);            // a bad value is not written into the shareable URL
+
+            await page.Locator(lr).FillAsync("1e999");    // parses to +∞: not clamped to double.MaxValue either
+            await Assertions.Expect(FieldError(page, lr)).ToHaveTextAsync("Constant lr: not a number (1e999).");
+            await AssertNoHugeNumberAsync(page);
+            await page.Locator(lr).FillAsync("-0.1");     // the page's own message names the field too
+            await Assertions.Expect(FieldError(page, lr)).ToHaveTextAsync("Constant lr: Must be positive; got -0.1.");
+            Assert.Equal(urlBefore, page.Url);
+            await page.Locator(lr).FillAsync("0.03");
+            await Assertions.Expect(FieldError(page, lr)).ToHaveCountAsync(0);
+            await page.WaitForURLAsync("**lr=0.03**");
+
+            await page.GotoAsync("playground");
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            const string temperature = "input[data-testid=temperature]";
+            await page.Locator(temperature).FillAsync("NaN");
+            await page.Locator(temperature).PressAsync("Tab");
+            await Assertions.Expect(FieldError(page, temperature)).ToHaveTextAsync("Temperature: not a number (NaN).");
+            await Assertions.Expect(page.Locator(temperature)).ToHaveValueAsync("NaN");
+            await page.Locator(temperature).FillAsync("abc");
+            await Assertions.Expect(FieldError(page, temperature)).ToHaveTextAsync("Temperature: not a number (abc).");
+            await AssertNoHugeNumberAsync(page);
+
+            // The other forms QA tried share the same field: /1b's Polyak ε and 2a's Shrink β.
+            foreach (var (path, label) in new[] { ("1b", "Polyak ε"), ("constraints", "Shrink β") })
+            {
+                await page.GotoAsync(path);
+                await DashboardFixture.WaitForInteractiveAsync(page);
+                var field = page.GetByLabel(label, new() { Exact = true });
+                await field.FillAsync("NaN");
+                await field.PressAsync("Tab");
+                await Assertions.Expect(page.Locator(".mud-input-control", new() { Has = field }).Locator(".mud-input-helper-text.mud-input-error"))
+                    .ToHaveTextAsync($"{label}: not a number (NaN).");
+                await AssertNoHugeNumberAsync(page);
+            }
+            Assert.Empty(errors);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    private static async Task AssertNoHugeNumberAsync(IPage page)
+    {
+        string html = await page.ContentAsync();
+        foreach (var text in new[] { html, page.Url })
+        {
+            Assert.DoesNotContain("1.7976931348623157", text);
+            Assert.DoesNotContain("1.8E+308", text);
+            Assert.DoesNotContain("Infinity", text);
+        }
+    }
 }

@@ -158,7 +158,11 @@ public class ExplorerComponentTests
 
         cut.Find("input[data-testid=batch]").Change("0");
         Assert.Contains("Batch size must be at least 1", cut.Markup);
-        Assert.Contains("batch=0", ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().Uri);
+        // A bad setting is not written into the shareable URL; a good one is.
+        var navigation = ctx.Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        Assert.DoesNotContain("batch=0", navigation.Uri);
+        cut.Find("input[data-testid=batch]").Change("5");
+        Assert.Contains("batch=5", navigation.Uri);
     }
 }
 
@@ -173,6 +177,7 @@ internal static class ViewerServices
         var presence = new PresenterPresence();
         ctx.Services.AddSingleton(Options.Create(limits ?? new ViewerLimitOptions()));
         ctx.Services.AddScoped<ViewerSession>();
+        ctx.Services.AddScoped<CircuitConnection>();
         ctx.Services.AddSingleton(presence);
         ctx.Services.AddSingleton<HeavyComputationGate>();
         ctx.Services.AddSingleton<RaceCache>();

@@ -33,6 +33,8 @@ public static class SecurityExtensions
             .AddPolicy(Presenter.Policy, p => p.AddAuthenticationSchemes(Presenter.Scheme).RequireAuthenticatedUser().RequireRole(Presenter.Role));
         services.AddSingleton<HeavyComputationGate>();
         services.AddScoped<ViewerSession>();
+        services.AddScoped<CircuitConnection>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitConnection>());
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -84,7 +84,7 @@ public sealed partial class Explorer : IAsyncDisposable
     {
         StopPlaying();
         (_xRange, _yRange) = _settings.PlotRange;
-        _errors = TwoWellRace.Validate(_settings);
+        _errors = [.. TwoWellRace.Validate(_settings).Select(Named)];
         _limitMessage = null;
         if (_errors.Count == 0 && limited && Session.TryCompute() is { } denied)
             _limitMessage = "Not recomputed. " + denied;
@@ -94,7 +94,8 @@ public sealed partial class Explorer : IAsyncDisposable
             _maxIndex = _race.Lanes.Max(l => l.X0.Length - 1);
             _index = _maxIndex;
         }
-        if (updateUrl)
+        // Only a valid setting goes into the shareable URL; while one is bad the URL keeps the last good settings.
+        if (updateUrl && _errors.Count == 0)
             Navigation.NavigateTo(new Uri(Navigation.Uri).GetLeftPart(UriPartial.Path) + RaceQuery.ToQuery(_settings), replace: true);
         _drawPending = true;
     }
@@ -240,6 +241,23 @@ public sealed partial class Explorer : IAsyncDisposable
     }
 
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
+
+    // "Must be positive; got -0.1." names its field: "Constant lr: Must be positive; got -0.1." (the summary above
+    // the fields lists several). Messages that already start with the field's name (batch size, epochs, points) stay.
+    private static readonly Dictionary<string, string> Labels = new()
+    {
+        ["lr"] = "Constant lr", ["adamLr"] = "Adam lr", ["fStar"] = "Polyak f*", ["maxStep"] = "Polyak cap", ["c"] = "Polyak c",
+        ["a"] = "a", ["b"] = "b", ["wellC"] = "c (well)",
+    };
+
+    private static FieldError Named(FieldError e) =>
+        Labels.TryGetValue(e.Field, out var label) ? e with { Message = $"{label}: {e.Message}" } : e;
+
+    /// <summary>The escape map's settings, or a note that they need fixing first (never an invalid "batch 0").</summary>
+    private string MapSettingsText =>
+        ErrorFor("batchSize") is null && ErrorFor("epochs") is null
+            ? $"batch {_settings.BatchSize}, {_settings.Epochs} epochs"
+            : "with the batch size and epochs above, once they are valid";
 
 
     public ValueTask DisposeAsync()

@@ -45,7 +45,10 @@ public static class TrajectoryViews
         held ??= firstFinal ?? Trainer.StartOf(problem, first);
         var xs = paths.SelectMany(p => p.X).Concat(minima.Select(m => m.Item2)).Where(v => Math.Abs(v) < 1e4);
         var ys = paths.SelectMany(p => p.Y).Concat(minima.Select(m => m.Item3)).Where(v => Math.Abs(v) < 1e4);
-        var grid = Landscape.Evaluate(problem, held, i, j, xRange ?? Landscape.Around(xs), yRange ?? Landscape.Around(ys), 90, 70);
+        // A quarter of the span on each side (not Around's default 15%): runs converge to a minimum, so it
+        // often lies at the end of the range, and its marker and label need room inside the plot.
+        var grid = Landscape.Evaluate(problem, held, i, j, xRange ?? Landscape.Around(xs, margin: 0.25),
+            yRange ?? Landscape.Around(ys, margin: 0.25), 90, 70);
         return new ContourView(grid, paths, minima);
     }
 

@@ -172,6 +172,8 @@ function draw(s) {
     drawColorLegend(svg, f, [...thresholds, max], colors, s.options.valueTitle);
     s.markersLayer = el('g', { 'clip-path': `url(#${clipId})`, class: 'markers' }, svg);
     s.trajectoriesLayer = el('g', { 'clip-path': `url(#${clipId})`, class: 'trajectories' }, svg);
+    // Above the paths: the end squares of paths that reach a minimum would cover its label.
+    s.markerLabelsLayer = el('g', { 'clip-path': `url(#${clipId})`, class: 'marker-labels' }, svg);
     s.labelsLayer = el('g', { class: 'end-labels' }, svg);
     s.readout = el('text', { x: m.left + pw - 6 * k, y: m.top + 16 * k, 'text-anchor': 'end', class: 'readout' }, svg);
     if (s.options.clickable) svg.classList.add('clickable');
@@ -284,15 +286,29 @@ function cellEdges(centres, lo, hi) {
 }
 
 function drawMarkers(s) {
-    const f = s.frame, g = s.markersLayer;
+    const f = s.frame, g = s.markersLayer, lg = s.markerLabelsLayer;
+    s.markerBoxes = [];
     if (!f || !g) return;
     g.replaceChildren();
-    const k = f.k;
+    lg.replaceChildren();
+    const { k, m: mg } = f;
     for (const m of s.markers) {
         if (!Number.isFinite(m.x) || !Number.isFinite(m.y)) continue;
         const x = f.sx(m.x), y = f.sy(m.y), a = 6 * k;
         el('path', { d: `M${x - a},${y}L${x + a},${y}M${x},${y - a}L${x},${y + a}`, stroke: m.color ?? '#fff', class: 'marker' }, g);
-        if (m.label) el('text', { x: x + 8 * k, y: y - 6 * k, class: 'marker-label' }, g).textContent = m.label;
+        s.markerBoxes.push({ x: x - a, y: y - a, w: 2 * a, h: 2 * a }); // the cross itself
+        if (!m.label) continue;
+        // Up and right of the cross, flipped left and/or down where that would leave the (clipped)
+        // plot: a minimum near the edge (e.g. at a corner of the range) keeps its whole label.
+        const node = el('text', { class: 'marker-label' }, lg);
+        node.textContent = m.label;
+        const w = node.getComputedTextLength() || m.label.length * 7.5 * k, h = 15 * k, gap = 8 * k;
+        const right = x + gap + w <= mg.left + f.pw, up = y - 6 * k - h >= mg.top;
+        const bx = right ? x + gap : x - gap - w;
+        const by = up ? y - 6 * k - h : y + 6 * k;
+        node.setAttribute('x', bx);
+        node.setAttribute('y', by + h * 0.8); // baseline
+        s.markerBoxes.push({ x: bx, y: by, w, h });
     }
 }
 
@@ -308,7 +324,8 @@ function drawTrajectories(s) {
     lg.replaceChildren();
     s.drawn = [];
     const k = f.k;
-    const taken = markerLabelBoxes(s, f); // end labels keep clear of these and of each other
+    const taken = markerLabelBoxes(s); // end labels keep clear of these and of each other
+    const ends = []; // labelled path ends, placed once every path is drawn
     const heads = el('g', { class: 'heads' }); // appended last: every head above every path
     for (const t of s.trajectories) {
         const n = Math.min(t.x.length, t.y.length);
@@ -331,10 +348,22 @@ function drawTrajectories(s) {
         el('circle', { cx: px[0], cy: py[0], r: 4.5 * k, fill: t.color, class: 'endpoint' }, g);
         const end = el('rect', { x: px[last] - 4.5 * k, y: py[last] - 4.5 * k, width: 9 * k, height: 9 * k, fill: t.color, class: 'endpoint' }, g);
         const head = el('circle', { r: 6 * k, fill: t.color, class: 'head', display: 'none' }, heads);
-        const label = t.endLabel ? placeEndLabel(lg, f, t.endLabel, px[last], py[last], taken) : null;
-        s.drawn.push({ n, upTo, px, py, length, total, line, end, head, label, shown: null });
+        const d = { n, upTo, px, py, length, total, line, end, head, label: null, shown: null };
+        s.drawn.push(d);
+        if (t.endLabel) ends.push({ d, text: t.endLabel, color: t.color, x: px[last], y: py[last] });
     }
     g.appendChild(heads);
+    // Paths ending in the same place (several optimizers in one well) get one stacked block of
+    // labels, each line led by a square in its path's colour, instead of labels piled on each other.
+    const groups = [];
+    for (const e of ends) {
+        const near = groups.find(gr => Math.hypot(gr[0].x - e.x, gr[0].y - e.y) <= 24 * k);
+        if (near) near.push(e); else groups.push([e]);
+    }
+    for (const gr of groups) {
+        const nodes = placeEndLabels(lg, f, gr, taken);
+        gr.forEach((e, i) => { e.d.label = nodes?.[i] ?? null; });
+    }
     applyProgress(s);
 }
 
@@ -364,38 +393,42 @@ function applyProgress(s) {
 const setShown = (node, shown) => { if (shown) node.removeAttribute('display'); else node.setAttribute('display', 'none'); };
 
 /**
- * End label beside (x, y): right of the end marker if it fits, else left, else nudged up or down a line,
- * inside the plot and clear of the boxes in `taken` (to which it adds its own). Skipped when the end is
- * outside the plot (a diverged path).
+ * End labels of paths ending near each other (`group`: {text, color, x, y}, the first one's end as
+ * the anchor), one line each, as a block beside the anchor: right of the end marker if it fits, else
+ * left, else nudged up or down a line, inside the plot and clear of the boxes in `taken` (to which it
+ * adds its own). A group of several leads each line with a square in its path's colour. Returns the
+ * line nodes in group order; null when the anchor is outside the plot (a diverged path).
  */
-function placeEndLabel(layer, f, text, x, y, taken) {
+function placeEndLabels(layer, f, group, taken) {
     const { m, k } = f;
+    const { x, y } = group[0];
     const inside = (bx, by, bw, bh) => bx >= m.left && bx + bw <= m.left + f.pw && by >= m.top && by + bh <= m.top + f.ph;
     if (!inside(x, y, 0, 0)) return null;
-    const node = el('text', { class: 'end-label' }, layer);
-    node.textContent = text;
-    const w = node.getComputedTextLength() || text.length * 6.5 * k, h = 13 * k, gap = 8 * k;
-    const clear = (b) => taken.every(o => b.x + b.w <= o.x || o.x + o.w <= b.x || b.y + b.h <= o.y || o.y + o.h <= b.y);
+    const nodes = group.map(e => {
+        const node = el('text', { class: 'end-label' }, layer);
+        if (group.length > 1) el('tspan', { fill: e.color, class: 'end-label-swatch' }, node).textContent = '■ ';
+        node.appendChild(document.createTextNode(e.text));
+        return node;
+    });
+    const h = 13 * k, gap = 8 * k, bh = h * group.length;
+    const w = Math.max(...nodes.map((node, i) => node.getComputedTextLength() || (group[i].text.length + 2) * 6.5 * k));
+    const p = 3 * k; // a little air between neighbouring labels
+    const clear = (b) => taken.every(o => b.x + b.w + p <= o.x || o.x + o.w + p <= b.x || b.y + b.h <= o.y || o.y + o.h <= b.y);
     const candidates = [0, 1, -1, 2, -2, 3, -3].flatMap(dy =>
-        [x + gap, x - gap - w].map(bx => ({ x: bx, y: y - h / 2 + dy * h, w, h })));
+        [x + gap, x - gap - w].map(bx => ({ x: bx, y: y - bh / 2 + dy * h, w, h: bh })));
     const fits = candidates.filter(b => inside(b.x, b.y, b.w, b.h));
     const best = fits.find(clear) ?? fits[0] ?? candidates[0];
     taken.push(best);
-    node.setAttribute('x', best.x);
-    node.setAttribute('y', best.y + h * 0.78); // baseline
-    return node;
+    nodes.forEach((node, i) => {
+        node.setAttribute('x', best.x);
+        node.setAttribute('y', best.y + h * i + h * 0.78); // baseline
+    });
+    return nodes;
 }
 
-/** Approximate boxes of the marker labels (drawn at (x + 8, y − 6) from their cross). */
-function markerLabelBoxes(s, f) {
-    const k = f.k, boxes = [];
-    for (const mk of s.markers) {
-        if (!mk.label || !Number.isFinite(mk.x) || !Number.isFinite(mk.y)) continue;
-        const x = f.sx(mk.x), y = f.sy(mk.y);
-        boxes.push({ x: x + 8 * k, y: y - 18 * k, w: mk.label.length * 7.5 * k, h: 15 * k });
-        boxes.push({ x: x - 6 * k, y: y - 6 * k, w: 12 * k, h: 12 * k }); // the cross itself
-    }
-    return boxes;
+/** Boxes of the marker labels and crosses, as drawMarkers placed them (copied: end labels add theirs). */
+function markerLabelBoxes(s) {
+    return [...(s.markerBoxes ?? [])];
 }
 
 function renderLegend(s) {

@@ -307,7 +307,12 @@ function draw(s, now) {
     const target = Math.max(100, Math.min(MAX_POINTS, 2 * Math.round(width)));
     const dataKey = list.map(b => (b.hidden ? 'h' : `${b.version}`)).join(',') + `|${target}`;
     const series = list.map(b => ({ name: b.name, data: b.hidden ? [] : b.decimated(target) }));
-    const axes = { xaxis: xAxis(s, list, width), yaxis: yAxis(s, list), annotations: annotations(s) };
+    const yaxis = yAxis(s, list);
+    const axes = {
+        xaxis: xAxis(s, list, width), yaxis, annotations: annotations(s, yaxis),
+        // A series of a single point (e.g. epoch 0 of a live run) draws no line: show it as a dot.
+        markers: { size: list.map(b => (!b.hidden && b.plotted === 1 ? 4 : 0)), strokeWidth: 0 },
+    };
     // Formatters are fixed per chart (they drop out of the key); everything else is plain data.
     const axesKey = JSON.stringify(axes);
 
@@ -372,7 +377,6 @@ function baseOptions(s, list) {
         },
         colors: list.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]),
         stroke: { width: 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? 6 : 0)) },
-        markers: { size: 0 },
         dataLabels: { enabled: false },
         legend: { show: false }, // our own HTML legend: ApexCharts forgets toggles on update
         grid: { borderColor: 'rgba(128,128,128,0.2)' },
@@ -413,7 +417,11 @@ function niceRange(lo, hi, maxTicks) {
     return { min, max, tickAmount: Math.round((max - min) / step) };
 }
 
-/** On a log chart ticks sit on whole powers of ten; the range always covers the reference line. */
+/**
+ * On a log chart ticks sit on whole powers of ten; the range always covers the reference line. Both
+ * are padded: a flat series (a constant step size) or the reference line lying on the bottom axis
+ * is hidden by it, and the reference label is drawn just under its line (see annotations).
+ */
 function yAxis(s, list) {
     const o = s.options;
     const ref = refValue(s);
@@ -421,16 +429,25 @@ function yAxis(s, list) {
     const axis = { title: { text: o.yTitle ?? undefined }, forceNiceScale: !o.logY };
     if (!extent) return axis;
     if (!o.logY) {
-        axis.labels = { formatter: formatLinear };
-        if (ref != null) { axis.min = extent[0]; axis.max = extent[1]; }
-        return axis;
+        const span = extent[1] - extent[0] || Math.abs(extent[0]) || 1;
+        const below = ref != null && ref <= extent[0] + 0.1 * span ? 0.15 : 0.05; // room for the label
+        // Padding does not take non-negative data (a loss, a step size) below zero.
+        const lo = extent[0] >= 0 ? Math.max(0, extent[0] - below * span) : extent[0] - below * span;
+        const nice = niceRange(lo, extent[1] + 0.05 * span, 6);
+        return { ...axis, ...nice, forceNiceScale: false, labels: { formatter: formatLinear } };
     }
     let lo = Math.floor(extent[0]), hi = Math.ceil(extent[1]);
     if (hi === lo) hi = lo + 1;
     const step = Math.ceil((hi - lo) / 8); // at most 8 labelled decades
     lo = Math.floor(lo / step) * step;
     hi = lo + Math.ceil((hi - lo) / step) * step;
-    return { ...axis, min: lo, max: hi, tickAmount: (hi - lo) / step, labels: { formatter: formatPower } };
+    // A bottom value closer to the axis than 4% of the height (or a reference line closer than
+    // 10%, its label hangs below it) gets one more step underneath.
+    if (extent[0] - lo < 0.04 * (hi - lo) || (ref != null && ref - lo < 0.1 * (hi - lo))) lo -= step;
+    if (hi - extent[1] < 0.02 * (hi - lo)) hi += step;
+    // One decade shows only 10^k and 10^(k+1): label quarter decades in between too.
+    const tickAmount = hi - lo === 1 ? 4 : (hi - lo) / step;
+    return { ...axis, min: lo, max: hi, tickAmount, labels: { formatter: formatPower } };
 }
 
 function refValue(s) {
@@ -440,18 +457,25 @@ function refValue(s) {
     return v > 0 ? Math.log10(v) : null;
 }
 
-function annotations(s) {
+function annotations(s, yaxis) {
     const y = refValue(s);
     if (y == null) return { yaxis: [] };
+    // Under the line where the axis leaves room for it (10% of the height), else just above it.
+    const below = !(yaxis.max > yaxis.min) || (y - yaxis.min) / (yaxis.max - yaxis.min) >= 0.1;
     return {
         yaxis: [{
             y, borderColor: '#e53935', strokeDashArray: 5,
-            // Right-aligned, small and translucent: the runs start on the left, and a run lying on
-            // the floor must stay visible under the label.
+            // At the left end, just under the line (yAxis leaves room there unless zero is in the
+            // way): runs start high on the left and lie above a floor, so the label covers no data.
+            // These colours are for the PNG export only; on the page LiveChart.razor.css gives it
+            // the theme's text on its surface.
             label: {
-                text: s.options.referenceLabel ?? '', position: 'right', textAnchor: 'end',
-                borderColor: 'transparent', offsetY: -2,
-                style: { color: '#e53935', background: 'rgba(255, 255, 255, 0.6)', fontSize: '10px' },
+                text: s.options.referenceLabel ?? '', position: 'left', textAnchor: 'start',
+                borderColor: 'transparent', offsetX: 4, offsetY: below ? 17 : 0,
+                style: {
+                    color: '#e53935', background: 'rgba(255, 255, 255, 0.8)', fontSize: '10px',
+                    cssClass: 'live-chart-reference-label',
+                },
             },
         }],
     };

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Compression;
 using System.Text.Json;
 using Microsoft.AspNetCore.Components;
@@ -279,7 +280,11 @@ public sealed partial class RunsPage : IDisposable
     private static string When(DateTimeOffset created)
     {
         var local = created.ToLocalTime();
-        return local.Date == DateTimeOffset.Now.Date ? local.ToString("HH:mm") : local.ToString("yyyy-MM-dd");
+        // Short, so the last column fits a 1366 px screen; the cell's tooltip has the full time.
+        var now = DateTimeOffset.Now;
+        return local.Date == now.Date ? local.ToString("HH:mm")
+            : local.Year == now.Year ? local.ToString("d MMM", CultureInfo.InvariantCulture)
+            : local.ToString("yyyy-MM-dd");
     }
 
     private static string Duration(double seconds) => seconds switch

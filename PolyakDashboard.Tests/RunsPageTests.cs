@@ -86,11 +86,11 @@ public sealed class RunsPageTests : IAsyncLifetime
     {
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
-        page.Find("input[data-testid=search]").Input("POLYAK");
+        Act(page, () => page.Find("input[data-testid=search]").Input("POLYAK"));
         page.WaitForAssertion(() => Assert.Equal(["polyak-run"], Names(page)), TimeSpan.FromSeconds(10));
-        page.Find("input[data-testid=search]").Input("lecture");      // a tag
+        Act(page, () => page.Find("input[data-testid=search]").Input("lecture"));      // a tag
         page.WaitForAssertion(() => Assert.Equal(["sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
-        page.Find("input[data-testid=search]").Input("nothing like it");
+        Act(page, () => page.Find("input[data-testid=search]").Input("nothing like it"));
         page.WaitForAssertion(() => Assert.Contains("No runs match", page.Markup), TimeSpan.FromSeconds(10));
     }
 
@@ -99,7 +99,7 @@ public sealed class RunsPageTests : IAsyncLifetime
     {
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
-        DeleteButtonOf(page, "polyak-run").Click();
+        Act(page, () => DeleteButtonOf(page, "polyak-run").Click());
 
         // The dialog opens asynchronously (and slowly on a loaded machine): wait for it, then for its buttons.
         var dialog = _dialogs.WaitForElement(".mud-dialog", TimeSpan.FromSeconds(10));
@@ -109,7 +109,7 @@ public sealed class RunsPageTests : IAsyncLifetime
         Assert.True(_store.Contains("polyak-run"));
         Assert.Equal(3, Names(page).Length);
 
-        DeleteButtonOf(page, "polyak-run").Click();
+        Act(page, () => DeleteButtonOf(page, "polyak-run").Click());
         _dialogs.WaitForElement(".mud-dialog", TimeSpan.FromSeconds(10));
         DialogButton("Delete").Click();
         page.WaitForAssertion(() => Assert.Equal(["adam-run", "sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
@@ -123,13 +123,12 @@ public sealed class RunsPageTests : IAsyncLifetime
     {
         var page = RenderPage();
         page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
-        page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=adam-run]") is not null)
-            .QuerySelector("[data-testid=edit]")!.Click();
-        // The panel renders after the click's re-render, which can lag on a loaded machine: wait for each control.
-        page.WaitForElement("input[data-testid=new-tag]", TimeSpan.FromSeconds(10)).Input("week 3");
-        page.WaitForElement("[data-testid=add-tag]", TimeSpan.FromSeconds(10)).Click();
-        page.WaitForElement("textarea[data-testid=note]", TimeSpan.FromSeconds(10)).Input("shown in the lecture");
-        page.WaitForElement("[data-testid=save-annotations]", TimeSpan.FromSeconds(10)).Click();
+        ClickUntil(page, () => page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=adam-run]") is not null)
+            .QuerySelector("[data-testid=edit]")!, () => page.FindAll("input[data-testid=new-tag]").Count > 0);
+        Act(page, () => page.Find("input[data-testid=new-tag]").Input("week 3"));
+        Act(page, () => page.Find("[data-testid=add-tag]").Click());
+        Act(page, () => page.Find("textarea[data-testid=note]").Input("shown in the lecture"));
+        Act(page, () => page.Find("[data-testid=save-annotations]").Click());
 
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=annotations]")), TimeSpan.FromSeconds(10));
         var row = _store.Query(new RunQuery("adam-run")).Rows.Single();
@@ -202,6 +201,18 @@ public sealed class RunsPageTests : IAsyncLifetime
         AngleSharp.Dom.IElement? button = null;
         _dialogs.WaitForAssertion(() => button = _dialogs.FindAll(".mud-dialog button").Single(b => b.TextContent.Trim() == text), TimeSpan.FromSeconds(10));
         return button!;
+    }
+
+    /// <summary>Finds an element and uses it in one step on the renderer's thread. The table re-renders as its server
+    /// data loads; found and used separately, an element from the render before has lost its handler ("no event handler
+    /// with ID"), which bUnit reports at the next wait (it failed CI once).</summary>
+    private static void Act(IRenderedComponent<RunsPage> page, Action action) => page.InvokeAsync(action).GetAwaiter().GetResult();
+
+    /// <summary>Clicks (as <see cref="Act"/>) and waits until <paramref name="took"/> holds.</summary>
+    private static void ClickUntil(IRenderedComponent<RunsPage> page, Func<AngleSharp.Dom.IElement> button, Func<bool> took)
+    {
+        Act(page, () => button().Click());
+        page.WaitForState(took, TimeSpan.FromSeconds(10));
     }
 
     private static AngleSharp.Dom.IElement DeleteButtonOf(IRenderedComponent<RunsPage> page, string id) =>

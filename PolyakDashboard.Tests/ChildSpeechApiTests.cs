@@ -81,8 +81,10 @@ public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<Dashb
         var mine = checkpoints.RootElement.EnumerateArray().Where(c => c.GetProperty("metadata").TryGetProperty("runId", out var r) && r.GetString() == id).ToArray();
         Assert.Equal(2, mine.Length);
         Assert.All(mine, c => Assert.Equal("run-kids", c.GetProperty("metadata").GetProperty("corpus").GetString()));
-        var name = mine[0].GetProperty("name").GetString();
-        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/api/checkpoints/{name}")).StatusCode);
+        // Named by run and optimizer: a list of checkpoints says which model each is.
+        string optimizer = run.GetProperty("request").GetProperty("optimizer").GetString()!;
+        Assert.Equal([$"{id}-{optimizer}-best", $"{id}-{optimizer}-last"], mine.Select(c => c.GetProperty("name").GetString()).Order());
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"/api/checkpoints/{id}-{optimizer}-best")).StatusCode);
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace PolyakCore.Text;
 internal sealed class CheckpointWriter(TextEnvironment environment, RunRequest request, TextPlan plan)
 {
     private readonly bool _enabled = environment.CheckpointFolder is not null && (request.ProblemOptions.Text?.SaveCheckpoints ?? true);
-    private readonly string _stem = environment.RunId ?? $"{request.Optimizer}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+    private readonly string _stem = environment.CheckpointStem ?? environment.RunId ?? $"{request.Optimizer}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
     private readonly List<string> _written = [];
 
     public double? BestVal { get; private set; }

@@ -7,8 +7,8 @@ using static TorchSharp.torch;
 
 namespace PolyakCore.Text;
 
-/// <summary>Where a text run finds corpora and puts checkpoints.</summary>
-public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFolder = null, string? RunId = null)
+/// <summary>Where a text run finds corpora and puts checkpoints (named CheckpointStem, else RunId, + "-best"/"-last").</summary>
+public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFolder = null, string? RunId = null, string? CheckpointStem = null)
 {
     public static TextEnvironment Default { get; } = new(new CorpusLibrary(null));
 }

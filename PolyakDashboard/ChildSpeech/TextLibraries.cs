@@ -13,7 +13,9 @@ public sealed class TextLibraries(CorpusLibrary corpora, CheckpointLibrary check
     public long MaxCheckpointBytes { get; } = maxCheckpointBytes;
 
     /// <summary>Where a run with this id finds corpora and writes its checkpoints.</summary>
-    public TextEnvironment EnvironmentFor(string runId) => new(Corpora, Checkpoints.Folder, runId);
+    /// <summary>Where a server run's checkpoints go, named <c>&lt;run id&gt;-&lt;optimizer&gt;-best|last</c>: the server's run ids
+    /// (e.g. <c>1d-160656-37</c>) do not say which model a checkpoint is, and lists show names first.</summary>
+    public TextEnvironment EnvironmentFor(string runId, string optimizer) => new(Corpora, Checkpoints.Folder, runId, $"{runId}-{optimizer}");
 
     /// <summary>Relative folders of the options are under the content root.</summary>
     public static TextLibraries Create(IOptions<ChildSpeechOptions> options, IWebHostEnvironment environment)

@@ -17,7 +17,7 @@ public interface IRunEngine
 public sealed class TrainerEngine(TextLibraries? text = null, RunLimits? limits = null) : IRunEngine
 {
     public RunSummary Execute(LiveRun run, CancellationToken cancel) =>
-        RunEngine.Run(run.Request, run, cancel, limits, text?.EnvironmentFor(run.Id));
+        RunEngine.Run(run.Request, run, cancel, limits, text?.EnvironmentFor(run.Id, run.Request.Optimizer));
 }
 
 /// <summary>FIFO queue of runs with bounded length, worked by a bounded number of training threads.</summary>

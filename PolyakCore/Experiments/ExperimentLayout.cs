@@ -1,3 +1,4 @@
+using PolyakCore.Problems;
 using PolyakCore.Training;
 
 namespace PolyakCore.Experiments;
@@ -24,7 +25,8 @@ public sealed record ExperimentLayout(
     /// <summary>The layout of the experiment whose problem a single run has (1a for quadratic, …).</summary>
     public static ExperimentLayout ForProblem(string problem) => For(problem switch
     {
-        "quadratic" => "1a", "noisy-linear" => "1b", "two-well" => "1c", "multi-linear" => "1e", _ => "1d",
+        ProblemCatalog.Quadratic => "1a", ProblemCatalog.NoisyLinear => "1b", ProblemCatalog.TwoWell => "1c",
+        ProblemCatalog.MultiLinear => "1e", _ => "1d",
     });
 
     public static ExperimentLayout For(string experimentId) => experimentId switch

@@ -73,7 +73,7 @@ public static class CommandLine
             return 2;
         }
         string runId = RunIds.ForRequest(request!);
-        var run = Execute(request!, runId, outDir.FullName, checkpoints, output);
+        var run = Execute(request!, runId, outDir.FullName, checkpoints, figures, output);
         if (figures) WriteFigures(ExperimentLayout.ForProblem(request!.Problem), [run], Path.Combine(outDir.FullName, runId, "figures"), output);
         return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
     }
@@ -99,7 +99,7 @@ public static class CommandLine
         foreach (var request in experiment.Runs)
         {
             errors.WriteLine($"[{++index}/{experiment.Runs.Count}] {request.Label}");
-            var run = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, output);
+            var run = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, figures, output);
             if (run.Summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
             if (figures) runs.Add(run);
         }
@@ -113,14 +113,14 @@ public static class CommandLine
         output.WriteLine($"{files.Count} figures (SVG) → {folder}");
     }
 
-    // The records stay in memory too, for the figures (a 30,000-step run is a few MB).
-    private static FigureRun Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, TextWriter output)
+    // With figures, the records stay in memory too (a 30,000-step run is a few MB).
+    private static FigureRun Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, bool keepRecords, TextWriter output)
     {
         bool text = request.Problem == ProblemCatalog.ChildSpeech;
         using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem));
         var records = new RunRecorder();
         var environment = new TextEnvironment(new CorpusLibrary(null), checkpoints?.FullName ?? folder.Directory, runId);
-        var summary = RunEngine.Run(request, new TeeSink(folder, records), text: environment);
+        var summary = RunEngine.Run(request, keepRecords ? new TeeSink(folder, records) : folder, text: environment);
         folder.WriteSummary(summary);
         var loss = text ? $"train {summary.FinalLoss:F4}, validation {summary.ValLoss:F4} nats/char" : $"final loss {summary.FinalLoss:G6}";
         output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, {loss} ({summary.Seconds:F2} s) → {folder.Directory}");

@@ -104,10 +104,7 @@ public static class ExperimentFigures
     {
         var first = runs[0];
         var paths = runs.Select(r => TrajectoryViews.Path(r.Id, r.Records.Epochs, r.Records.Batches, axes.I, axes.J)).ToArray();
-        bool twoWell = first.Request.Problem == "two-well";
-        var view = TrajectoryViews.Build(first.Request, first.Summary.Parameters, paths, axes.I, axes.J,
-            xRange: twoWell ? TrajectoryViews.TwoWellRange(first.Request, paths, 0) : null,
-            yRange: twoWell ? TrajectoryViews.TwoWellRange(first.Request, paths, 1) : null);
+        var view = TrajectoryViews.Build(first.Request, first.Summary.Parameters, paths, axes.I, axes.J);
         var names = PolyakCore.Problems.ProblemCatalog.ParameterNames(first.Request.Problem);
         string plane = $"({Name(names, axes.I)}, {Name(names, axes.J)})";
         var model = Model(title == plane ? $"loss over {plane}" : $"{title}: loss over {plane}");
@@ -154,9 +151,9 @@ public static class ExperimentFigures
         return model;
     }
 
-    // As the pages colour runs: by optimizer when each run of the panel has its own, else by index.
-    private static OxyColor Color(IReadOnlyList<FigureRun> runs, FigureRun run) => OxyColor.Parse(
-        runs.Select(r => r.Request.Optimizer).Distinct().Count() == runs.Count ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(IndexOf(runs, run)));
+    // As the pages colour runs (SeriesColors.InGroup).
+    private static OxyColor Color(IReadOnlyList<FigureRun> runs, FigureRun run) =>
+        OxyColor.Parse(SeriesColors.InGroup([.. runs.Select(r => r.Request.Optimizer)], IndexOf(runs, run)));
 
     private static int IndexOf(IReadOnlyList<FigureRun> runs, FigureRun run)
     {

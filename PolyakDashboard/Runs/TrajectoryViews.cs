@@ -30,30 +30,34 @@ public static class TrajectoryViews
         return new RunPath(runId, [.. points.Select(p => p[i])], [.. points.Select(p => p[j])]);
     }
 
-    /// <summary>The full-data loss over (θ_i, θ_j) of the first run's problem, the other parameters held at
-    /// <paramref name="held"/> (or that run's final values), framing every path and minimum.</summary>
-    public static ContourView Build(IReadOnlyList<LiveRun> runs, int i, int j, double[]? held = null,
-        (double, double)? xRange = null, (double, double)? yRange = null) =>
-        Build(runs[0].Request, runs[0].Summary?.Parameters, [.. runs.Select(r => Path(r, i, j))], i, j, held, xRange, yRange);
+    /// <summary>The full-data loss over (θ_i, θ_j) of the first run's problem, the other parameters held at that
+    /// run's final values, framing every path and minimum (a two-well plot: both wells and the start as well).</summary>
+    public static ContourView Build(IReadOnlyList<LiveRun> runs, int i, int j) =>
+        Build(runs[0].Request, runs[0].Summary?.Parameters, [.. runs.Select(r => Path(r, i, j))], i, j);
 
     /// <summary>As above, from the first run's request and final parameters and every run's path.</summary>
-    public static ContourView Build(RunRequest first, double[]? firstFinal, IReadOnlyList<RunPath> paths, int i, int j,
-        double[]? held = null, (double, double)? xRange = null, (double, double)? yRange = null)
+    public static ContourView Build(RunRequest first, double[]? firstFinal, IReadOnlyList<RunPath> paths, int i, int j)
     {
         using var problem = ProblemCatalog.Create(first.Problem, first.ProblemOptions);
         var minima = problem.Minima.Select(m => (m.Name, m.Theta[i], m.Theta[j])).ToArray();
-        held ??= firstFinal ?? Trainer.StartOf(problem, first);
-        var xs = paths.SelectMany(p => p.X).Concat(minima.Select(m => m.Item2)).Where(v => Math.Abs(v) < 1e4);
-        var ys = paths.SelectMany(p => p.Y).Concat(minima.Select(m => m.Item3)).Where(v => Math.Abs(v) < 1e4);
-        // A quarter of the span on each side (not Around's default 15%): runs converge to a minimum, so it
-        // often lies at the end of the range, and its marker and label need room inside the plot.
-        var grid = Landscape.Evaluate(problem, held, i, j, xRange ?? Landscape.Around(xs, margin: 0.25),
-            yRange ?? Landscape.Around(ys, margin: 0.25), 90, 70);
+        var held = firstFinal ?? Trainer.StartOf(problem, first);
+        (double, double) xRange, yRange;
+        if (first.Problem == ProblemCatalog.TwoWell)
+            (xRange, yRange) = (TwoWellRange(first, paths, 0), TwoWellRange(first, paths, 1));
+        else
+        {
+            // A quarter of the span on each side (not Around's default 15%): runs converge to a minimum, so it
+            // often lies at the end of the range, and its marker and label need room inside the plot.
+            var xs = paths.SelectMany(p => p.X).Concat(minima.Select(m => m.Item2)).Where(v => Math.Abs(v) < 1e4);
+            var ys = paths.SelectMany(p => p.Y).Concat(minima.Select(m => m.Item3)).Where(v => Math.Abs(v) < 1e4);
+            (xRange, yRange) = (Landscape.Around(xs, margin: 0.25), Landscape.Around(ys, margin: 0.25));
+        }
+        var grid = Landscape.Evaluate(problem, held, i, j, xRange, yRange, 90, 70);
         return new ContourView(grid, paths, minima);
     }
 
-    /// <summary>A two-well plot's range on one axis: both wells and the start, whatever the paths do (within ±50).</summary>
-    public static (double, double) TwoWellRange(RunRequest request, IEnumerable<RunPath> paths, int axis)
+    // The two-well plot always frames both wells and the start, whatever the paths do (within ±50).
+    private static (double, double) TwoWellRange(RunRequest request, IEnumerable<RunPath> paths, int axis)
     {
         var r = request.ProblemOptions;
         double shift = axis == 0 ? r.B ?? 9 : r.C ?? 10;

@@ -172,8 +172,7 @@ public sealed partial class ChildSpeechView : IAsyncDisposable
         }
     }
 
-    private string ColorOf(LiveRun run) => _runs.Select(r => r.Request.Optimizer).Distinct().Count() == _runs.Count
-        ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(_runs.ToList().IndexOf(run));
+    private string ColorOf(LiveRun run) => SeriesColors.InGroup([.. _runs.Select(r => r.Request.Optimizer)], _runs.ToList().IndexOf(run));
 
     /// <summary>Time left at the pace so far (runs share the cores, so the launch is timed as a whole).</summary>
     private string Remaining()

@@ -187,8 +187,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private string ColorOf(LiveRun run)
     {
         var panel = _panels.First(p => p.Runs.Contains(run));
-        bool distinct = panel.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == panel.Runs.Count;
-        return distinct ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(panel.Runs.IndexOf(run));
+        return SeriesColors.InGroup([.. panel.Runs.Select(r => r.Request.Optimizer)], panel.Runs.IndexOf(run));
     }
 
     private int ChartColumns => (ShowBatchLoss ? 1 : 0) + 2 + (ShowSecondParameter ? 1 : 0);
@@ -202,8 +201,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
             if (group.Chart is null || !_bindings.IsCurrent(generation)) continue;
             try
             {
-                var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J,
-                    xRange: IsTwoWell ? WellRange(group, 0) : null, yRange: IsTwoWell ? WellRange(group, 1) : null);
+                var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J);
                 await group.Chart.SetGridAsync(view.Grid.Xs, view.Grid.Ys, view.Grid.Values);
                 await group.Chart.SetMarkersAsync(view.Minima.Select(m => new LandscapeMarker(m.Label, m.X, m.Y)));
                 await group.Chart.SetTrajectoriesAsync(view.Paths.Select(p =>
@@ -227,13 +225,8 @@ public sealed partial class ExperimentView : IAsyncDisposable
         StateHasChanged();
     }
 
-    private string ContourColor(ContourGroup group, LiveRun run) =>
-        group.Runs.Select(r => r.Request.Optimizer).Distinct().Count() == group.Runs.Count
-            ? SeriesColors.Optimizer(run.Request.Optimizer) : SeriesColors.Index(group.Runs.IndexOf(run));
-
-    // The two-well plot always frames both wells and the start, whatever the paths do.
-    private static (double, double) WellRange(ContourGroup group, int axis) =>
-        TrajectoryViews.TwoWellRange(group.Runs[0].Request, group.Runs.Select(run => TrajectoryViews.Path(run, 0, 1)), axis);
+    private static string ContourColor(ContourGroup group, LiveRun run) =>
+        SeriesColors.InGroup([.. group.Runs.Select(r => r.Request.Optimizer)], group.Runs.IndexOf(run));
 
     private void HandleRegistryChanged(LiveRun run)
     {

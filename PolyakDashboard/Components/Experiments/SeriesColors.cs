@@ -14,4 +14,9 @@ public static class SeriesColors
     public static string Optimizer(string name) => ByOptimizer.GetValueOrDefault(name, "#333333");
 
     public static string Index(int i) => Category[i % Category.Length];
+
+    /// <summary>The colour of <paramref name="optimizers"/>[<paramref name="i"/>] in a group of runs: its optimizer's,
+    /// unless the group holds an optimizer twice (then by position).</summary>
+    public static string InGroup(IReadOnlyList<string> optimizers, int i) =>
+        optimizers.Distinct().Count() == optimizers.Count ? Optimizer(optimizers[i]) : Index(i);
 }

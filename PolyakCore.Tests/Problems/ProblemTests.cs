@@ -88,10 +88,12 @@ public class ClosedFormGradientTests
         var generator = new Generator(3);
         int k = 7;
         var theta = (randn(k, problem.ParameterCount, float64, generator: generator) * 3).requires_grad_();
-        var weights = rand(k, problem.Count, float64, generator: generator);
-        var (loss, gradient) = problem.WeightedLossAndGradient(theta.detach(), weights)!.Value;
+        var index = randint(0, problem.Count, [k, 5], ScalarType.Int64, generator: generator);      // each row's own mini-batch
+        var inputs = problem.Inputs.index_select(0, index.flatten()).view(k, 5, -1);
+        var targets = problem.Targets.index_select(0, index.flatten()).view(k, 5);
+        var (loss, gradient) = problem.BatchLossAndGradient(theta.detach(), inputs, targets, 0.2);
 
-        var expected = (problem.PointLosses(theta, problem.Inputs, problem.Targets) * weights).sum(1, false);
+        var expected = problem.PointLosses(theta, inputs, targets).sum(1, false) * 0.2;
         expected.sum().backward();
         Assert.True(loss.allclose(expected.detach(), rtol: 1e-12, atol: 1e-12), "losses differ");
         Assert.True(gradient.allclose(theta.grad!, rtol: 1e-10, atol: 1e-10), "gradients differ");

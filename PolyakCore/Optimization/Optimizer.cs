@@ -67,8 +67,7 @@ public sealed class Optimizer : OptimizerHelper
             directions[i] = Direction.Compute(i, grads[i]);
         }
 
-        bool needDot = !Direction.IsGradient;
-        var (gradNormSq, gradDotDir, dirNormSq) = Reduce(grads, directions, needDot);
+        var reductions = Reduce(grads, directions, needDot: !Direction.IsGradient);
 
         Func<double, double>? trial = null;
         Tensor[]? origin = null;
@@ -79,13 +78,11 @@ public sealed class Optimizer : OptimizerHelper
             trial = alpha => { MoveTo(origin, directions, alpha); return evaluate(); };
         }
 
-        var choice = StepRule.Next(new StepContext(loss, gradNormSq, gradDotDir, _batchesPerEpoch, trial));
+        var choice = StepRule.Next(reductions.Context(loss, _batchesPerEpoch, trial));
         if (origin is not null) MoveTo(origin, directions, choice.StepSize);
         else for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(directions[i], alpha: -choice.StepSize);
 
-        double effective = Direction.IsGradient ? choice.StepSize
-            : gradNormSq > 0 ? choice.StepSize * Math.Sqrt(dirNormSq / gradNormSq) : 0.0;
-        var record = new StepRecord(loss, choice.StepSize, gradNormSq, effective, choice.Evaluations);
+        var record = reductions.Record(loss, choice, Direction.IsGradient);
         LastStep = record;
         return record;
     }
@@ -97,13 +94,12 @@ public sealed class Optimizer : OptimizerHelper
     }
 
     // ‖g‖², ⟨g, d⟩ and ‖d‖² read back in one copy: each read is a sync, and on tiny models every op counts.
-    private static (double GG, double GD, double DD) Reduce(Tensor[] grads, Tensor[] directions, bool needDot)
+    private static StepReductions Reduce(Tensor[] grads, Tensor[] directions, bool needDot)
     {
         if (!needDot)
         {
             var gg = grads.Length == 1 ? grads[0].square().sum() : stack(grads.Select(g => g.square().sum())).sum();
-            double value = gg.ToDouble();
-            return (value, value, value);
+            return StepReductions.ForGradient(gg.ToDouble());
         }
         var parts = new Tensor[grads.Length * 3];
         for (int i = 0; i < grads.Length; i++)
@@ -113,7 +109,7 @@ public sealed class Optimizer : OptimizerHelper
             parts[3 * i + 2] = directions[i].square().sum();
         }
         var sums = stack(parts).view(grads.Length, 3).sum(0, false).to(ScalarType.Float64).data<double>().ToArray();
-        return (sums[0], sums[1], sums[2]);
+        return new StepReductions(sums[0], sums[1], sums[2]);
     }
 
     protected override void Dispose(bool disposing)

@@ -21,17 +21,22 @@ public abstract class LinearRegressionProblem : SmallProblem
     public int FeatureCount => ParameterCount - 1;
 
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets) =>
-        nn.functional.linear(theta, inputs).sub_(targets).pow_(2);      // (K, P)·(N, P)ᵀ → (K, N)
+        Predict(theta, inputs).sub_(targets).pow_(2);
 
-    /// <summary>r = θ·xᵀ − y; loss = Σ w·r²; ∇ = 2·(w∘r)·X.</summary>
+    /// <summary>r = X·θ − y per row; loss = scale·Σ r²; ∇ = 2·scale·rᵀX.</summary>
     public override bool HasClosedFormGradient => true;
 
-    public override (Tensor Loss, Tensor Gradient)? WeightedLossAndGradient(Tensor theta, Tensor weights)
+    public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
-        var residual = nn.functional.linear(theta, Inputs).sub_(Targets);   // (K, N)
-        var weighted = residual * weights;
-        return ((weighted * residual).sum(1, false), weighted.matmul(Inputs).mul_(2.0));
+        var residual = Predict(theta, inputs).sub_(targets);                                   // (K, B)
+        var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).mul_(2.0 * scale);         // (K, 1, B)·(K, B, P)
+        return (residual.pow_(2).sum(1, false).mul_(scale), gradient);
     }
+
+    // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row.
+    private static Tensor Predict(Tensor theta, Tensor inputs) => inputs.dim() == 2
+        ? nn.functional.linear(theta, inputs)
+        : inputs.bmm(theta.unsqueeze(2)).squeeze(2);
 
     /// <summary>PyTorch's nn.Linear default: U(−1/√F, 1/√F) for weights and bias.</summary>
     public override double[] InitialParameters(int seed)

@@ -17,6 +17,10 @@ public abstract class SmallProblem : IDisposable
 
     public abstract string Name { get; }
 
+    /// <summary>Equal keys mean the same loss formula on any data (the batched engine stacks such problems' data sets
+    /// and computes them with one instance): the type, plus constants of the formula where it has any.</summary>
+    public virtual object LossKey => GetType();
+
     /// <summary>Names of θ's entries, e.g. w1, w2, b.</summary>
     public abstract IReadOnlyList<string> ParameterNames { get; }
 
@@ -30,16 +34,25 @@ public abstract class SmallProblem : IDisposable
 
     public int Count => (int)Inputs.shape[0];
 
-    /// <summary>Per-point losses ℓ(θ_k, x_i) for parameter rows θ (K, P) and data (N, ·) → (K, N).</summary>
+    /// <summary>Per-point losses ℓ(θ_k, x_i) for parameter rows θ (K, P) → (K, N), with data shared by every row
+    /// (inputs (N, ·), targets (N)) or one data set per row (inputs (K, N, ·), targets (K, N)).</summary>
     public abstract Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets);
 
-    /// <summary>Weighted mini-batch losses and their gradients without autograd, for many runs at once:
-    /// loss_k = Σ_i W[k, i]·ℓ(θ_k, x_i) → (K), and ∇ → (K, P). Null where a problem has no closed form.</summary>
-    /// <remarks>Autograd records and replays every op; on tiny problems each op costs microseconds, so the
-    /// written-out gradient halves the batched engine's step time. Tests hold it equal to autograd's.</remarks>
-    public virtual (Tensor Loss, Tensor Gradient)? WeightedLossAndGradient(Tensor theta, Tensor weights) => null;
+    /// <summary>Each row's mini-batch loss and its gradient, for many runs at once: inputs (K, B, ·) and targets
+    /// (K, B) hold row k's own batch; loss_k = scale·Σ_i ℓ(θ_k, x_ki) → (K), ∇ → (K, P). Scale is 1/B for the
+    /// mean reduction, 1 for the sum.</summary>
+    /// <remarks>Autograd here; problems with a written-out gradient override it (autograd records and replays
+    /// every op, and on tiny problems each op costs microseconds). Tests hold the two equal.</remarks>
+    public virtual (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
+    {
+        using var grad = enable_grad();
+        var leaf = theta.detach().requires_grad_();
+        var losses = PointLosses(leaf, inputs, targets).sum(1, false).mul_(scale);
+        losses.sum().backward();
+        return (losses.detach(), leaf.grad!);
+    }
 
-    /// <summary>True when <see cref="WeightedLossAndGradient"/> is written out.</summary>
+    /// <summary>True when <see cref="BatchLossAndGradient"/> is written out rather than autograd.</summary>
     public virtual bool HasClosedFormGradient => false;
 
     /// <summary>θ₀ for a run seeded with <paramref name="seed"/> (PyTorch's default Linear init for models).</summary>

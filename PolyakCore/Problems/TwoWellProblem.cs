@@ -39,9 +39,11 @@ public sealed class TwoWellProblem : SmallProblem
 
     public override IReadOnlyList<string> ParameterNames { get; } = ["x0", "x1"];
 
+    public override object LossKey => (GetType(), A, B, C);
+
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets)
     {
-        var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) → (K, N, 2)
+        var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) or (K, N, 2) → (K, N, 2)
         var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
         var wide = (z + _shift).pow_(2).sum(2, false);         // (K, N)
         return minimum(sharp, wide);
@@ -50,16 +52,16 @@ public sealed class TwoWellProblem : SmallProblem
     /// <summary>ℓ = min(a‖z‖², ‖z + s‖²); ∇ℓ = 2a·z in the sharp well's branch, 2(z + s) in the wide one's.</summary>
     public override bool HasClosedFormGradient => true;
 
-    public override (Tensor Loss, Tensor Gradient)? WeightedLossAndGradient(Tensor theta, Tensor weights)
+    public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
-        var z = theta.unsqueeze(1) - Inputs;                  // (K, N, 2)
+        var z = theta.unsqueeze(1) - inputs;                  // (K, B, 2)
         var shifted = z + _shift;
-        var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
+        var sharp = z.square().sum(2, false).mul_(A);         // (K, B)
         var wide = shifted.square().sum(2, false);
         var inSharp = sharp.lt(wide);                          // ties go to the wide branch, as minimum's gradient may
-        var loss = where(inSharp, sharp, wide).mul_(weights).sum(1, false);
-        var pointGradients = where(inSharp.unsqueeze(2), z.mul_(2 * A), shifted.mul_(2.0));    // (K, N, 2)
-        return (loss, weights.unsqueeze(1).bmm(pointGradients).squeeze(1));                     // (K, 1, N)·(K, N, 2)
+        var loss = where(inSharp, sharp, wide).sum(1, false).mul_(scale);
+        var pointGradients = where(inSharp.unsqueeze(2), z.mul_(2 * A), shifted.mul_(2.0));    // (K, B, 2)
+        return (loss, pointGradients.sum(1, false).mul_(scale));
     }
 
     /// <summary>The data points w_i, (N, 2).</summary>

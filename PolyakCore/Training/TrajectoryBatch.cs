@@ -7,197 +7,265 @@ using static TorchSharp.torch;
 
 namespace PolyakCore.Training;
 
-/// <summary>Runs many requests on one small problem at once, each as a row of a (K, P) parameter matrix.</summary>
-/// <remarks>On tiny models each torch op costs microseconds whatever its size, so K runs cost little more
-/// than one: the two-well explorer and escape map live on this. Every row follows exactly the rules of
-/// <see cref="Trainer"/> (same shuffling, start, directions and step rules, one instance per row), so a row
-/// gives the same records as a single run up to floating-point summation order. A row's mini-batch is a
-/// weight row over all N points, so this is for small data (K·N up to ~10⁶).</remarks>
+/// <summary>One run of a batched computation: its request, the problem (data set) it trains on, and where its records go.</summary>
+public sealed record BatchRun(RunRequest Request, SmallProblem Problem, IRunSink? Sink = null);
+
+/// <summary>What the batched engine records besides the summaries.</summary>
+/// <param name="EpochLosses">The full-data loss at every epoch end, for the sinks (one more loss evaluation over all the data).</param>
+/// <param name="StepParameters">θ after every step in the batch records (paths); off when only losses are wanted.</param>
+public sealed record BatchRecording(bool EpochLosses = true, bool StepParameters = true);
+
+/// <summary>Runs many requests at once, each as a row of a (K, P) parameter matrix.</summary>
+/// <remarks>On tiny models each torch op costs microseconds whatever its size, so K runs cost little more than one:
+/// ensembles over seeds, the two-well explorer and escape maps live on this. Rows with the same loss formula, number of
+/// points, batch size and reduction step in lockstep (their mini-batches have equal lengths) as one group; each row
+/// gathers its own mini-batch from its own data set, so runs on different data draws batch together. Every row follows
+/// exactly the rules of <see cref="Trainer"/>: the same shuffling and start, and the same direction and step-rule
+/// classes (one direction instance per group of equal settings over its stacked rows, one step rule per row), so a row
+/// gives the same records as a single run up to floating-point summation order.</remarks>
 public static class TrajectoryBatch
 {
-    /// <param name="epochLosses">Compute the full-data loss at every epoch end for the sinks (off when only the
-    /// per-batch records are wanted: it is one more loss evaluation over all the data).</param>
+    /// <summary>Runs every request on one shared problem.</summary>
     public static RunSummary[] Run(SmallProblem problem, IReadOnlyList<RunRequest> requests,
-        Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default, bool epochLosses = true)
+        Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default, bool epochLosses = true) =>
+        Run([.. requests.Select((r, i) => new BatchRun(r, problem, sinks?.Invoke(i)))], new BatchRecording(epochLosses), cancel);
+
+    /// <summary>Runs every row; rows may train on different problems (data sets) of the same kind.</summary>
+    public static RunSummary[] Run(IReadOnlyList<BatchRun> runs, BatchRecording? recording = null, CancellationToken cancel = default)
     {
-        foreach (var r in requests) RunValidation.EnsureValid(r with { ProblemOptions = r.ProblemOptions with { Points = problem.Count } });
+        recording ??= new BatchRecording();
+        foreach (var run in runs)
+            RunValidation.EnsureValid(run.Request with { ProblemOptions = (run.Request.ProblemOptions ?? new()) with { Points = run.Problem.Count } });
         var clock = Stopwatch.StartNew();
-        int k = requests.Count, p = problem.ParameterCount, n = problem.Count;
-        var rows = requests.Select((r, i) => new Row(r, problem, sinks?.Invoke(i))).ToArray();
-        int longest = rows.Max(r => r.Total);
-
-        var start = new double[k * p];
-        for (int i = 0; i < k; i++) Array.Copy(rows[i].Last, 0, start, i * p, p);
-        using var theta = tensor(start, [k, p], float64).requires_grad_(!problem.HasClosedFormGradient);
-        var adamGroups = AdamGroups(requests);
-        var weights = new double[k * n];
-        var alphas = new double[k];
-        bool recordParameters = p <= 10;
-        bool recordEpochs = sinks is not null && epochLosses;   // full-data losses only feed records
-
-        using (var scope = NewDisposeScope())
+        var summaries = new RunSummary[runs.Count];
+        var groups = runs.Select((run, index) => (run, index))
+            .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction));
+        foreach (var group in groups)
         {
-            var full = ReadFullLosses(problem, theta);
-            for (int i = 0; i < k; i++) rows[i].Sink?.OnEpoch(new EpochRecord(0, full[i], recordParameters ? rows[i].Last : null));
+            var members = group.ToArray();
+            using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock);
+            var results = lockstep.Run(cancel);
+            for (int i = 0; i < members.Length; i++) summaries[members[i].index] = results[i];
+        }
+        return summaries;
+    }
+
+    /// <summary>Rows whose mini-batches have equal lengths at every step, advanced together.</summary>
+    private sealed class LockstepGroup : IDisposable
+    {
+        private readonly BatchRun[] _runs;
+        private readonly Row[] _rows;
+        private readonly BatchRecording _recording;
+        private readonly Stopwatch _clock;
+        private readonly SmallProblem _formula;
+        private readonly Tensor _inputs, _targets;          // every distinct data set, stacked: (D·N, F) and (D·N)
+        private readonly long[] _offsets;                   // row k's data starts at _offsets[k] in the stack
+        private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
+        private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
+        private readonly int _k, _p, _n, _features;
+
+        public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock)
+        {
+            (_runs, _recording, _clock) = (runs, recording, clock);
+            _formula = runs[0].Problem;
+            (_k, _p, _n) = (runs.Length, _formula.ParameterCount, _formula.Count);
+            var dataSets = runs.Select(r => r.Problem).Distinct().ToList();
+            _sharedData = dataSets.Count == 1;
+            _offsets = [.. runs.Select(r => (long)dataSets.IndexOf(r.Problem) * _n)];
+            _inputs = _sharedData ? _formula.Inputs : cat([.. dataSets.Select(d => d.Inputs)], 0);
+            _features = (int)_inputs.shape[1];
+            _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
+            _rows = [.. runs.Select(r => new Row(r))];
+
+            // Rows whose directions have equal settings share one instance over their stacked rows.
+            foreach (var kind in _rows.Select((row, i) => (row, i)).Where(x => !x.row.Direction.IsGradient)
+                         .GroupBy(x => (x.row.Direction.GetType(), x.row.Direction.Settings)))
+                _directions.Add((kind.First().row.Direction.Clone(), tensor(kind.Select(x => (long)x.i).ToArray())));
         }
 
-        for (int s = 0; s < longest && rows.Any(r => r.Active); s++)
+        public RunSummary[] Run(CancellationToken cancel)
         {
-            if (cancel.IsCancellationRequested) { foreach (var r in rows.Where(r => r.Active)) r.Stop(RunStatus.Cancelled, "Cancelled."); break; }
+            int batchesPerEpoch = _rows[0].Schedule.BatchesPerEpoch, longest = _rows.Max(r => r.Total);
+            bool recordEpochs = _recording.EpochLosses && _rows.Any(r => r.Sink is not null);
+            bool withParameters = _p <= 10;
+            var start = new double[_k * _p];
+            for (int i = 0; i < _k; i++) Array.Copy(_rows[i].Last, 0, start, i * _p, _p);
+            using var theta = tensor(start, [_k, _p], float64);
+            var alphas = new double[_k];
+            var values = new double[_k * _p];
+
+            if (recordEpochs) EndEpoch(theta, 0, withParameters);
+            for (int s = 0; s < longest && _rows.Any(r => r.Active); s++)
+            {
+                if (cancel.IsCancellationRequested) { foreach (var r in _rows.Where(r => r.Active)) r.Stop(RunStatus.Cancelled, "Cancelled."); break; }
+                using var scope = NewDisposeScope();
+                using var noGrad = no_grad();
+                var (inputs, targets, scale) = NextBatches(s % batchesPerEpoch);
+                var (losses, g) = _formula.BatchLossAndGradient(theta, inputs, targets, scale);
+                var d = _directions.Count == 0 ? g : g.clone();
+                foreach (var (direction, index) in _directions)
+                {
+                    direction.BeginStep();
+                    d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
+                }
+                var gg = g.square().sum(1, false);
+                var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
+                    .data<double>().ToArray();                                                          // one read
+
+                for (int i = 0; i < _k; i++)
+                {
+                    alphas[i] = 0;
+                    var row = _rows[i];
+                    if (!row.Active) continue;
+                    double loss = sums[i], gNormSq = sums[_k + i];
+                    var reductions = _directions.Count == 0 ? StepReductions.ForGradient(gNormSq)
+                        : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
+                    int rowIndex = i;
+                    Func<double, double>? trial = row.Rule.NeedsTrialLoss
+                        ? a => TrialLoss(theta, d, inputs, targets, scale, rowIndex, a) : null;
+                    var choice = row.Rule.Next(reductions.Context(loss, batchesPerEpoch, trial));
+                    alphas[i] = choice.StepSize;
+                    row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
+                }
+                theta.sub_(tensor(alphas, float64).unsqueeze(1) * d);     // stopped rows: α = 0 (their θ is not read again)
+
+                theta.data<double>().CopyTo(values, 0);
+                double seconds = _clock.Elapsed.TotalSeconds;
+                bool epochEnd = false;
+                for (int i = 0; i < _k; i++)
+                    if (_rows[i].Active) epochEnd |= _rows[i].Record(s, values.AsSpan(i * _p, _p), _recording.StepParameters && withParameters, seconds);
+                if (epochEnd && recordEpochs) EndEpoch(theta, s + 1, withParameters);
+            }
+
+            var summaries = new RunSummary[_k];
+            double elapsed = _clock.Elapsed.TotalSeconds;
+            for (int i = 0; i < _k; i++) summaries[i] = _rows[i].Summary(elapsed);
+            return summaries;
+        }
+
+        // Row k's mini-batch b of its current epoch, gathered from its own data: (K, B, F), (K, B), and the reduction's scale.
+        private (Tensor Inputs, Tensor Targets, double Scale) NextBatches(int b)
+        {
+            var schedule = _rows[0].Schedule;
+            var (begin, length) = schedule.Batch(b);
+            var index = new long[_k * length];
+            for (int i = 0; i < _k; i++)
+            {
+                var permutation = _rows[i].Permutation(b);
+                long offset = _offsets[i];
+                for (int j = 0; j < length; j++) index[i * length + j] = offset + permutation[begin + j];
+            }
+            var at = tensor(index);
+            double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
+            return (_inputs.index_select(0, at).view(_k, length, _features), _targets.index_select(0, at).view(_k, length), scale);
+        }
+
+        // The loss of row i's mini-batch at θ_i − α·d_i (line-search trials), computed on that row alone.
+        private double TrialLoss(Tensor theta, Tensor d, Tensor inputs, Tensor targets, double scale, int i, double alpha)
+        {
             using var scope = NewDisposeScope();
-            Array.Clear(weights);
-            for (int i = 0; i < k; i++) if (rows[i].Active) rows[i].FillWeights(s, weights.AsSpan(i * n, n));
-            var w = tensor(weights, [k, n], float64);
-
-            var (losses, g) = LossAndGradient(problem, theta, w);
-
-            using var noGrad = no_grad();
-            var d = adamGroups.Count == 0 ? g : g.clone();
-            foreach (var (direction, index) in adamGroups)
-            {
-                direction.BeginStep();
-                d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
-            }
-            var gg = g.square().sum(1, false);
-            var sums = (adamGroups.Count == 0 ? stack([losses, gg, gg, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
-                .data<double>().ToArray();                                                             // (4, K), one read
-
-            for (int i = 0; i < k; i++)
-            {
-                alphas[i] = 0;
-                if (!rows[i].Active) continue;
-                double loss = sums[i], gNormSq = sums[k + i], gd = sums[2 * k + i], dd = sums[3 * k + i];
-                int row = i;
-                Func<double, double>? trial = rows[i].Rule.NeedsTrialLoss
-                    ? a => TrialLoss(problem, theta, d, w, row, a) : null;
-                var choice = rows[i].Rule.Next(new StepContext(loss, gNormSq, gd, rows[i].Schedule.BatchesPerEpoch, trial));
-                alphas[i] = choice.StepSize;
-                double effective = rows[i].IsGradient ? choice.StepSize : gNormSq > 0 ? choice.StepSize * Math.Sqrt(dd / gNormSq) : 0;
-                rows[i].Pending = (loss, choice.StepSize, gNormSq, effective, choice.Evaluations);
-            }
-            theta.sub_(tensor(alphas, float64).unsqueeze(1) * d);
-
-            var values = theta.data<double>().ToArray();
-            bool anyEpochEnd = false;
-            for (int i = 0; i < k; i++)
-                if (rows[i].Active) anyEpochEnd |= rows[i].Record(s, values.AsSpan(i * p, p), recordParameters, clock.Elapsed.TotalSeconds);
-            if (anyEpochEnd && recordEpochs)
-            {
-                var full = ReadFullLosses(problem, theta);
-                for (int i = 0; i < k; i++) rows[i].EndEpochIfDue(s, full[i], recordParameters);
-            }
+            var trial = theta.narrow(0, i, 1) - alpha * d.narrow(0, i, 1);
+            return _formula.PointLosses(trial, inputs.narrow(0, i, 1), targets.narrow(0, i, 1)).sum().ToDouble() * scale;
         }
 
-        var optimum = problem.Optimum;
-        double? optimalLoss = optimum is null ? null : problem.FullLoss(optimum);
-        foreach (var (direction, index) in adamGroups) { direction.Dispose(); index.Dispose(); }
-        return [.. rows.Select(r => r.Summary(problem, optimum, optimalLoss, clock.Elapsed.TotalSeconds))];
+        private void EndEpoch(Tensor theta, int step, bool withParameters)
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            double[] full;
+            if (_sharedData) full = _formula.FullLosses(theta).data<double>().ToArray();
+            else
+            {
+                var all = (tensor(_offsets).unsqueeze(1) + arange(_n, ScalarType.Int64).unsqueeze(0)).flatten();
+                full = _formula.PointLosses(theta, _inputs.index_select(0, all).view(_k, _n, _features),
+                    _targets.index_select(0, all).view(_k, _n)).mean([1]).data<double>().ToArray();
+            }
+            for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
+        }
+
+        public void Dispose()
+        {
+            foreach (var (direction, index) in _directions) { direction.Dispose(); index.Dispose(); }
+            foreach (var row in _rows) row.Direction.Dispose();
+            if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); }
+        }
     }
 
-    // The written-out gradient where the problem has one; autograd otherwise.
-    private static (Tensor Losses, Tensor Gradient) LossAndGradient(SmallProblem problem, Tensor theta, Tensor w)
-    {
-        if (problem.HasClosedFormGradient) return problem.WeightedLossAndGradient(theta, w)!.Value;
-        theta.grad?.zero_();
-        var losses = (problem.PointLosses(theta, problem.Inputs, problem.Targets) * w).sum(1, false);   // (K)
-        losses.sum().backward();
-        return (losses.detach(), theta.grad!);
-    }
-
-    private static double[] ReadFullLosses(SmallProblem problem, Tensor theta)
-    {
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        return problem.FullLosses(theta.detach()).data<double>().ToArray();
-    }
-
-    // The loss of row i's mini-batch at θ_i − α·d_i (line search trials), computed on that row alone.
-    private static double TrialLoss(SmallProblem problem, Tensor theta, Tensor d, Tensor w, int i, double alpha)
-    {
-        using var scope = NewDisposeScope();
-        var trial = theta.detach().narrow(0, i, 1) - alpha * d.narrow(0, i, 1);
-        return (problem.PointLosses(trial, problem.Inputs, problem.Targets) * w.narrow(0, i, 1)).sum().ToDouble();
-    }
-
-    // Rows with the same Adam settings share one direction over their stacked rows.
-    private static List<(AdamDirection Direction, Tensor Index)> AdamGroups(IReadOnlyList<RunRequest> requests) =>
-        [.. requests.Select((r, i) => (Request: r, Index: i))
-            .Where(x => OptimizerCatalog.UsesAdam(x.Request.Optimizer))
-            .GroupBy(x => ((AdamDirection)OptimizerCatalog.CreateDirection(x.Request.Optimizer, x.Request.OptimizerOptions)).Settings)
-            .Select(g => (new AdamDirection(g.Key), tensor(g.Select(x => (long)x.Index).ToArray()).DetachFromDisposeScope()))];
-
-    /// <summary>One run's bookkeeping: its schedule, rule, records and end state.</summary>
+    /// <summary>One run's bookkeeping: its schedule, step rule, records and end state.</summary>
     private sealed class Row
     {
-        private readonly RunRequest _request;
-        private readonly double _share;
+        private readonly BatchRun _run;
         private readonly StepStats _stats = new();
         private int[] _permutation = [];
         private int _steps;
         private string? _message;
         private RunStatus _status = RunStatus.Completed;
 
-        public Row(RunRequest request, SmallProblem problem, IRunSink? sink)
+        public Row(BatchRun run)
         {
-            _request = request;
-            Sink = sink;
-            Schedule = new BatchSchedule(request.Seed, problem.Count, request.BatchSize);
+            _run = run;
+            var request = run.Request;
+            Schedule = new BatchSchedule(request.Seed, run.Problem.Count, request.BatchSize);
             Total = Schedule.BatchesPerEpoch * request.Epochs;
-            Rule = OptimizerCatalog.CreateStepRule(request.Optimizer, request.OptimizerOptions);
-            IsGradient = !OptimizerCatalog.UsesAdam(request.Optimizer);
-            Last = Trainer.StartOf(problem, request);
-            _share = request.Reduction == Reduction.Sum ? 1.0 : double.NaN;
+            var options = request.OptimizerOptions ?? new();
+            Rule = OptimizerCatalog.CreateStepRule(request.Optimizer, options);
+            Direction = OptimizerCatalog.CreateDirection(request.Optimizer, options);
+            Last = Trainer.StartOf(run.Problem, request);
         }
 
-        public IRunSink? Sink { get; }
+        public IRunSink? Sink => _run.Sink;
         public BatchSchedule Schedule { get; }
         public IStepRule Rule { get; }
-        public bool IsGradient { get; }
+        /// <summary>This row's direction: its kind and settings pick the shared instance that computes it.</summary>
+        public IDirection Direction { get; }
         public int Total { get; }
         public double[] Last { get; private set; }
         public bool Active { get; private set; } = true;
-        public (double Loss, double Step, double GG, double Effective, int Evaluations) Pending { get; set; }
+        public StepRecord Pending { get; set; }
 
-        public void FillWeights(int step, Span<double> weights)
+        /// <summary>The permutation batch <paramref name="b"/> is cut from: a fresh one at each epoch start while the
+        /// row runs (a stopped row keeps gathering its last batch, which nothing reads).</summary>
+        public int[] Permutation(int b)
         {
-            int b = step % Schedule.BatchesPerEpoch;
-            if (b == 0) _permutation = Schedule.NextEpoch();
-            var (start, length) = Schedule.Batch(b);
-            double share = double.IsNaN(_share) ? 1.0 / length : _share;
-            for (int j = start; j < start + length; j++) weights[_permutation[j]] = share;
+            if ((b == 0 && Active) || _permutation.Length == 0) _permutation = Schedule.NextEpoch();
+            return _permutation;
         }
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)
         {
-            var values = parameters.ToArray();
-            var (loss, alpha, gg, effective, evaluations) = Pending;
+            var r = Pending;
             _steps = step + 1;
             int epoch = step / Schedule.BatchesPerEpoch + 1;
-            Sink?.OnBatch(new BatchRecord(_steps, epoch, loss, alpha, gg, effective, evaluations, withParameters ? values : null) { Seconds = seconds });
-            if (Divergence.IsDiverged(loss) || Divergence.AnyNonFinite(values))
+            Sink?.OnBatch(new BatchRecord(_steps, epoch, r.Loss, r.StepSize, r.GradNormSq, r.EffectiveStep, r.Evaluations,
+                withParameters ? parameters.ToArray() : null) { Seconds = seconds });
+            bool finite = true;
+            foreach (var v in parameters) finite &= double.IsFinite(v);
+            if (Divergence.IsDiverged(r.Loss) || !finite)
             {
-                Stop(RunStatus.Diverged, $"Diverged at step {_steps} (epoch {epoch}): loss {loss:G4}.");
+                Stop(RunStatus.Diverged, $"Diverged at step {_steps} (epoch {epoch}): loss {r.Loss:G4}.");
                 return false;
             }
-            _stats.Add(alpha);
-            Last = values;
+            _stats.Add(r.StepSize);
+            Last = parameters.ToArray();
             if (_steps == Total) Active = false;
             return _steps % Schedule.BatchesPerEpoch == 0;
         }
 
         public void EndEpochIfDue(int step, double fullLoss, bool withParameters)
         {
-            if (_steps != step + 1 || _status != RunStatus.Completed || _steps % Schedule.BatchesPerEpoch != 0) return;
-            Sink?.OnEpoch(new EpochRecord(_steps / Schedule.BatchesPerEpoch, fullLoss, withParameters ? Last : null));
+            if (Sink is null || _steps != step || _status != RunStatus.Completed || _steps % Schedule.BatchesPerEpoch != 0) return;
+            Sink.OnEpoch(new EpochRecord(_steps / Schedule.BatchesPerEpoch, fullLoss, withParameters ? Last : null));
         }
 
-        public void Stop(RunStatus status, string message)
+        public void Stop(RunStatus status, string message) => (_status, _message, Active) = (status, message, false);
+
+        public RunSummary Summary(double seconds)
         {
-            (_status, _message, Active) = (status, message, false);
+            var problem = _run.Problem;
+            var optimum = problem.Optimum;
+            return Trainer.Summarize(problem, _run.Request, _status, _message, _steps, Total, Last, _stats, seconds,
+                optimum, optimum is null ? null : problem.FullLoss(optimum));
         }
-
-        public RunSummary Summary(SmallProblem problem, double[]? optimum, double? optimalLoss, double seconds) =>
-            Trainer.Summarize(problem, _request, _status, _message, _steps, Total, Last, _stats, seconds, optimum, optimalLoss);
     }
 }

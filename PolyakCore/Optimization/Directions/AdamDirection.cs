@@ -25,6 +25,8 @@ public sealed class AdamDirection : IDirection
 
     public AdamSettings Settings { get; }
 
+    object IDirection.Settings => Settings;
+
     public bool IsGradient => false;
 
     /// <summary>Steps taken so far (t of the bias correction).</summary>

@@ -16,6 +16,10 @@ public interface IDirection : IDisposable
     /// <summary>d for parameter number <paramref name="index"/>; may return <paramref name="grad"/> itself.</summary>
     Tensor Compute(int index, Tensor grad);
 
+    /// <summary>The direction's settings, compared by value: runs whose directions have equal settings can share one
+    /// instance over their stacked rows (the batched engine does).</summary>
+    object Settings { get; }
+
     /// <summary>A fresh copy with the same settings and no state.</summary>
     IDirection Clone();
 }

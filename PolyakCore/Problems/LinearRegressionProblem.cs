@@ -21,7 +21,7 @@ public abstract class LinearRegressionProblem : SmallProblem
     public int FeatureCount => ParameterCount - 1;
 
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets) =>
-        Predict(theta, inputs).sub_(targets).pow_(2);
+        Predict(theta, inputs).sub_(targets).square();
 
     /// <summary>r = X·θ − y per row; loss = scale·Σ r²; ∇ = 2·scale·rᵀX.</summary>
     public override bool HasClosedFormGradient => true;
@@ -30,7 +30,7 @@ public abstract class LinearRegressionProblem : SmallProblem
     {
         var residual = Predict(theta, inputs).sub_(targets);                                   // (K, B)
         var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).mul_(2.0 * scale);         // (K, 1, B)·(K, B, P)
-        return (residual.pow_(2).sum(1, false).mul_(scale), gradient);
+        return (residual.square().sum(1, false).mul_(scale), gradient);
     }
 
     // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row.

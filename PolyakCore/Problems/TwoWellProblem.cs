@@ -45,7 +45,7 @@ public sealed class TwoWellProblem : SmallProblem
     {
         var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) or (K, N, 2) → (K, N, 2)
         var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
-        var wide = (z + _shift).pow_(2).sum(2, false);         // (K, N)
+        var wide = (z + _shift).square().sum(2, false);         // (K, N)
         return minimum(sharp, wide);
     }
 

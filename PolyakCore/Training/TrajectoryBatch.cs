@@ -38,6 +38,22 @@ public static class TrajectoryBatch
             RunValidation.EnsureValid(run.Request with { ProblemOptions = (run.Request.ProblemOptions ?? new()) with { Points = run.Problem.Count } });
         var clock = Stopwatch.StartNew();
         var summaries = new RunSummary[runs.Count];
+        // Many tiny ops: a second intra-op thread only adds hand-offs (and spins against the other runs' threads).
+        int threads = get_num_threads();
+        TorchThreads.Use(1);
+        try
+        {
+            RunGroups(runs, recording, clock, summaries, cancel);
+        }
+        finally
+        {
+            TorchThreads.Use(threads);
+        }
+        return summaries;
+    }
+
+    private static void RunGroups(IReadOnlyList<BatchRun> runs, BatchRecording recording, Stopwatch clock, RunSummary[] summaries, CancellationToken cancel)
+    {
         var groups = runs.Select((run, index) => (run, index))
             .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction));
         foreach (var group in groups)
@@ -47,7 +63,6 @@ public static class TrajectoryBatch
             var results = lockstep.Run(cancel);
             for (int i = 0; i < members.Length; i++) summaries[members[i].index] = results[i];
         }
-        return summaries;
     }
 
     /// <summary>Rows whose mini-batches have equal lengths at every step, advanced together.</summary>
@@ -62,6 +77,7 @@ public static class TrajectoryBatch
         private readonly long[] _offsets;                   // row k's data starts at _offsets[k] in the stack
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
+        private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly int _k, _p, _n, _features;
 
         public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock)
@@ -148,6 +164,16 @@ public static class TrajectoryBatch
         {
             var schedule = _rows[0].Schedule;
             var (begin, length) = schedule.Batch(b);
+            double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
+            if (length == _n)
+            {
+                // A full batch is every point whatever the order (the sum's order aside): no gather. The rows still
+                // draw their permutations, so their random streams stay those of single runs.
+                for (int i = 0; i < _k; i++) _rows[i].Permutation(b);
+                if (_sharedData) return (_formula.Inputs.unsqueeze(0).expand(_k, _n, _features), _formula.Targets.unsqueeze(0).expand(_k, _n), scale);
+                var (inputs, targets) = EveryRowsData();
+                return (inputs, targets, scale);
+            }
             var index = new long[_k * length];
             for (int i = 0; i < _k; i++)
             {
@@ -156,7 +182,6 @@ public static class TrajectoryBatch
                 for (int j = 0; j < length; j++) index[i * length + j] = offset + permutation[begin + j];
             }
             var at = tensor(index);
-            double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
             return (_inputs.index_select(0, at).view(_k, length, _features), _targets.index_select(0, at).view(_k, length), scale);
         }
 
@@ -172,15 +197,22 @@ public static class TrajectoryBatch
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            double[] full;
-            if (_sharedData) full = _formula.FullLosses(theta).data<double>().ToArray();
-            else
-            {
-                var all = (tensor(_offsets).unsqueeze(1) + arange(_n, ScalarType.Int64).unsqueeze(0)).flatten();
-                full = _formula.PointLosses(theta, _inputs.index_select(0, all).view(_k, _n, _features),
-                    _targets.index_select(0, all).view(_k, _n)).mean([1]).data<double>().ToArray();
-            }
+            var (inputs, targets) = _sharedData ? (_formula.Inputs, _formula.Targets) : EveryRowsData();
+            var full = _formula.PointLosses(theta, inputs, targets).mean([1]).data<double>().ToArray();
             for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
+        }
+
+        // Each row's whole data set, (K, N, F) and (K, N), gathered once: full-data losses and full batches read it.
+        private (Tensor Inputs, Tensor Targets) EveryRowsData()
+        {
+            if (_everyRow is null)
+            {
+                using var scope = NewDisposeScope();
+                var all = (tensor(_offsets).unsqueeze(1) + arange(_n, ScalarType.Int64).unsqueeze(0)).flatten();
+                _everyRow = (_inputs.index_select(0, all).view(_k, _n, _features).DetachFromDisposeScope(),
+                    _targets.index_select(0, all).view(_k, _n).DetachFromDisposeScope());
+            }
+            return _everyRow.Value;
         }
 
         public void Dispose()
@@ -188,6 +220,7 @@ public static class TrajectoryBatch
             foreach (var (direction, index) in _directions) { direction.Dispose(); index.Dispose(); }
             foreach (var row in _rows) row.Direction.Dispose();
             if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); }
+            if (_everyRow is var (inputs, targets)) { inputs.Dispose(); targets.Dispose(); }
         }
     }
 

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using PolyakCore.Problems;
+
+namespace PolyakCore.Training;
+
+/// <summary>Which randomness differs between the seeds of an ensemble.</summary>
+public enum SeedVariation
+{
+    /// <summary>The run seed and the data seed both advance: another data draw and another mini-batch order.</summary>
+    Both,
+    /// <summary>Only the run seed: the mini-batch order (and the initial parameters where they are random); one data set.</summary>
+    Order,
+    /// <summary>Only the data seed: another draw of the data (its noise), the same mini-batch order.</summary>
+    Data,
+}
+
+/// <summary>How many seeds of each configuration to run, and which randomness they vary.</summary>
+/// <param name="Seeds">Runs per configuration; seed i adds i to the configuration's seed(s).</param>
+public sealed record EnsembleSpec(int Seeds = 20, SeedVariation Vary = SeedVariation.Both)
+{
+    public const int MaxSeeds = 1000;
+
+    /// <summary>Seed <paramref name="i"/>'s request of a configuration.</summary>
+    public RunRequest SeedOf(RunRequest configuration, int i)
+    {
+        var problem = configuration.ProblemOptions ?? new ProblemOptions();
+        return configuration with
+        {
+            Seed = Vary == SeedVariation.Data ? configuration.Seed : configuration.Seed + i,
+            ProblemOptions = Vary == SeedVariation.Order ? problem : problem with { DataSeed = problem.DataSeed + i },
+        };
+    }
+}
+
+/// <summary>The 10 %, 50 % and 90 % quantiles of a quantity over seeds.</summary>
+public readonly record struct Spread(double P10, double Median, double P90)
+{
+    /// <summary>Quantiles by linear interpolation between order statistics (numpy's default); +∞ sorts last.</summary>
+    public static Spread Of(ReadOnlySpan<double> values)
+    {
+        if (values.Length == 0) return new(double.NaN, double.NaN, double.NaN);
+        var sorted = values.ToArray();
+        Array.Sort(sorted);
+        return new(Quantile(sorted, 0.1), Quantile(sorted, 0.5), Quantile(sorted, 0.9));
+    }
+
+    public static double Quantile(double[] sorted, double q)
+    {
+        double at = q * (sorted.Length - 1);
+        int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
+        double a = sorted[lo], b = sorted[hi];
+        if (lo == hi || a == b) return a;
+        return double.IsInfinity(b) ? b : a + (at - lo) * (b - a);
+    }
+}
+
+/// <summary>A quantity per step (or epoch) over seeds: index t holds the quantiles at step t + 1 (epoch t).</summary>
+public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
+{
+    public int Length => Median.Length;
+
+    /// <summary>Per index, the quantiles over the seeds' values; a seed shorter than the longest counts as
+    /// <paramref name="afterEnd"/> past its end (+∞ for a diverged run's loss; NaN leaves it out).</summary>
+    public static SpreadSeries Of(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd)
+    {
+        int length = seeds.Count == 0 ? 0 : seeds.Max(s => s.Count);
+        var (p10, median, p90) = (new double[length], new double[length], new double[length]);
+        var column = new List<double>(seeds.Count);
+        for (int t = 0; t < length; t++)
+        {
+            column.Clear();
+            for (int i = 0; i < seeds.Count; i++)
+            {
+                double v = t < seeds[i].Count ? seeds[i][t] : afterEnd(i);
+                if (!double.IsNaN(v)) column.Add(v);
+            }
+            var spread = Spread.Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(column));
+            (p10[t], median[t], p90[t]) = (spread.P10, spread.Median, spread.P90);
+        }
+        return new(p10, median, p90);
+    }
+}
+
+/// <summary>One configuration's seeds: every run's summary and the quantile curves of its records.</summary>
+public sealed record ConfigurationEnsemble
+{
+    /// <summary>The configuration (its first seed's request is <c>Spec.SeedOf(Request, 0)</c>).</summary>
+    public required RunRequest Request { get; init; }
+    public required IReadOnlyList<RunSummary> Runs { get; init; }
+    /// <summary>Mini-batch loss per step; a diverged seed counts as +∞ after its last step.</summary>
+    public required SpreadSeries Loss { get; init; }
+    /// <summary>Step size per step, over the seeds still running.</summary>
+    public required SpreadSeries StepSize { get; init; }
+    /// <summary>Full-data loss per epoch (index 0 = the start); a diverged seed counts as +∞ after it stopped.</summary>
+    public required SpreadSeries EpochLoss { get; init; }
+
+    public int Seeds => Runs.Count;
+    public int Diverged => Runs.Count(r => r.Status == RunStatus.Diverged);
+    /// <summary>Final full-data loss (+∞ for a diverged seed).</summary>
+    public Spread FinalLoss => Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss)]);
+    /// <summary>Final loss over each seed's own least-squares floor (its data draw's), where the problem has one.</summary>
+    public Spread? FloorRatio => Runs.All(r => r.OptimalLoss is > 0)
+        ? Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss / r.OptimalLoss!.Value)])
+        : null;
+    /// <summary>Distance of the final parameters to each seed's optimum, where the problem has one.</summary>
+    public Spread? Distance => Runs.All(r => r.Optimum is not null)
+        ? Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity
+            : Math.Sqrt(r.Parameters.Zip(r.Optimum!, (a, b) => (a - b) * (a - b)).Sum()))])
+        : null;
+    /// <summary>How many seeds end where (two-well: "local", "global", "elsewhere", "diverged"); null for other problems.</summary>
+    public IReadOnlyDictionary<string, int>? Wells { get; init; }
+
+    /// <summary>Seeds whose final loss over their floor is above <paramref name="ratio"/> (diverged ones included).</summary>
+    public int CountAboveFloor(double ratio) => Runs.Count(r => r.Status == RunStatus.Diverged || r.FinalLoss > ratio * r.OptimalLoss!.Value);
+
+    public int CountInWell(string well) => Wells is { } w && w.TryGetValue(well, out int n) ? n : 0;
+}
+
+/// <summary>An ensemble: many seeds of each configuration, summarised.</summary>
+public sealed record EnsembleResult(EnsembleSpec Spec, IReadOnlyList<ConfigurationEnsemble> Configurations, double Seconds);
+
+/// <summary>Runs many seeds of many configurations of the small problems as one batched computation.</summary>
+public static class Ensemble
+{
+    /// <param name="sinks">Optional per-run sinks (configuration index, seed index), e.g. the CLI's files.</param>
+    public static EnsembleResult Run(IReadOnlyList<RunRequest> configurations, EnsembleSpec spec,
+        Func<int, int, IRunSink?>? sinks = null, CancellationToken cancel = default)
+    {
+        if (spec.Seeds < 1 || spec.Seeds > EnsembleSpec.MaxSeeds)
+            throw new RunValidationException([new FieldError("seeds", $"Seeds must be 1 to {EnsembleSpec.MaxSeeds}.")]);
+        var clock = Stopwatch.StartNew();
+        var problems = new Dictionary<string, SmallProblem>();
+        try
+        {
+            var traces = new List<Trace>();
+            var runs = new List<BatchRun>();
+            for (int c = 0; c < configurations.Count; c++)
+                for (int i = 0; i < spec.Seeds; i++)
+                {
+                    var request = spec.SeedOf(configurations[c], i);
+                    RunValidation.EnsureValid(request);
+                    var trace = new Trace();
+                    traces.Add(trace);
+                    var extra = sinks?.Invoke(c, i);
+                    runs.Add(new BatchRun(request, ProblemFor(request, problems), extra is null ? trace : new TeeSink(trace, extra)));
+                }
+            var summaries = TrajectoryBatch.Run(runs, new BatchRecording(EpochLosses: true, StepParameters: sinks is not null), cancel);
+            var result = new ConfigurationEnsemble[configurations.Count];
+            for (int c = 0; c < configurations.Count; c++)
+            {
+                var range = Enumerable.Range(c * spec.Seeds, spec.Seeds).ToArray();
+                var seedRuns = range.Select(k => summaries[k]).ToArray();
+                var seedTraces = range.Select(k => traces[k]).ToArray();
+                double AfterEnd(int i) => seedRuns[i].Status == RunStatus.Diverged ? double.PositiveInfinity : double.NaN;
+                result[c] = new ConfigurationEnsemble
+                {
+                    Request = configurations[c],
+                    Runs = seedRuns,
+                    Loss = SpreadSeries.Of([.. seedTraces.Select(t => t.Losses)], AfterEnd),
+                    StepSize = SpreadSeries.Of([.. seedTraces.Select(t => t.StepSizes)], _ => double.NaN),
+                    EpochLoss = SpreadSeries.Of([.. seedTraces.Select(t => t.EpochLosses)], AfterEnd),
+                    Wells = configurations[c].Problem == ProblemCatalog.TwoWell
+                        ? Wells(seedRuns, range.Select(k => (TwoWellProblem)runs[k].Problem).ToArray()) : null,
+                };
+            }
+            return new EnsembleResult(spec, result, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            foreach (var problem in problems.Values) problem.Dispose();
+        }
+    }
+
+    // Seeds that draw the same data share one problem instance (and so one data set in the batched engine).
+    private static SmallProblem ProblemFor(RunRequest request, Dictionary<string, SmallProblem> problems)
+    {
+        var options = (request.ProblemOptions ?? new ProblemOptions()) with { Start = null };
+        string key = request.Problem + System.Text.Json.JsonSerializer.Serialize(options);
+        if (!problems.TryGetValue(key, out var problem))
+            problems[key] = problem = ProblemCatalog.Create(request.Problem, options);
+        return problem;
+    }
+
+    private static Dictionary<string, int> Wells(RunSummary[] runs, TwoWellProblem[] problems)
+    {
+        var counts = new Dictionary<string, int> { ["local"] = 0, ["global"] = 0, ["elsewhere"] = 0, ["diverged"] = 0 };
+        for (int i = 0; i < runs.Length; i++)
+            counts[runs[i].Status == RunStatus.Diverged ? "diverged" : problems[i].WellOf(runs[i].Parameters)]++;
+        return counts;
+    }
+
+    /// <summary>A seed's losses and step sizes, kept compact (no per-step objects).</summary>
+    private sealed class Trace : IRunSink
+    {
+        public List<double> Losses { get; } = [];
+        public List<double> StepSizes { get; } = [];
+        public List<double> EpochLosses { get; } = [];
+        public void OnBatch(BatchRecord record) { Losses.Add(record.Loss); StepSizes.Add(record.StepSize); }
+        public void OnEpoch(EpochRecord record) => EpochLosses.Add(record.Loss);
+    }
+}

@@ -1,3 +1,4 @@
+using PolyakDashboard.Findings;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -33,6 +34,19 @@ public class ComponentTests
     }
 
     [Fact]
+    public async Task TheExperimentPageStatesTheFindingsComputedOverSeeds()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<ExperimentView>(p => p.Add(c => c.ExperimentId, "1c"));
+        cut.WaitForAssertion(() => Assert.NotEmpty(cut.FindAll("[data-finding]")), TimeSpan.FromSeconds(30));
+        var expected = await ctx.Services.GetRequiredService<FindingsService>().GetAsync("1c");
+        var items = cut.FindAll("[data-finding]");
+        Assert.Equal(expected.Findings.Select(f => f.Id), items.Select(i => i.GetAttribute("data-finding")));
+        Assert.Equal(expected.Findings.Select(f => f.Text), items.Select(i => i.TextContent.Trim()));
+        Assert.Contains($"of {FindingsService.Seeds} seeds", items[0].TextContent);   // counts out of the ensemble, e.g. "20, 17, 17, 20 of 20 seeds"
+    }
+
+    [Fact]
     public async Task LiveChartInitialisesItsModuleWithItsOptionsAndSendsSeries()
     {
         await using var ctx = NewContext();
@@ -62,8 +76,12 @@ public class ComponentTests
         cut.Find("input[data-testid=lr]").Input("-1");
         cut.Find("button[data-testid=run]").Click();
 
-        Assert.Contains("Epochs must be between 1 and", cut.Markup);
-        Assert.Contains("Must be positive; got -1.", cut.Markup);
+        // The click's handler may finish after the findings panel's own render (it loads on a thread of its own).
+        cut.WaitForAssertion(() =>
+        {
+            Assert.Contains("Epochs must be between 1 and", cut.Markup);
+            Assert.Contains("Must be positive; got -1.", cut.Markup);
+        }, TimeSpan.FromSeconds(10));
         Assert.Empty(ctx.Services.GetRequiredService<RunService>().List());
     }
 
@@ -181,6 +199,7 @@ internal static class ViewerServices
         ctx.Services.AddSingleton(presence);
         ctx.Services.AddSingleton<HeavyComputationGate>();
         ctx.Services.AddSingleton<RaceCache>();
+        ctx.Services.AddSingleton(new FindingsService(NullLogger<FindingsService>.Instance));
         return presence;
     }
 }

@@ -59,11 +59,11 @@ public static class ExperimentCatalog
     }
 
     private static Experiment Quadratic(ExperimentOverrides o) => new("1a", "Polyak SGD on y = 2x² + 1",
-        "Polyak SGD drives the loss to about 1e-10 and w to (0, 2), b to 1: with interpolation f* = 0 is exact.",
+        "With interpolation f* = 0 is exact: Polyak SGD drives the loss towards 0 and (w1, w2, b) to (0, 2, 1). Findings over seeds: GET /api/experiments/1a/findings.",
         [new RunRequest { Problem = "quadratic", Optimizer = "polyak-sgd", BatchSize = 32, Epochs = 500, Label = "polyak-sgd, batch 32" }]);
 
     private static Experiment NoisyLinear(ExperimentOverrides o) => new("1b", "Polyak vs constant SGD on y = 3x + 1 + σ·N(0, 1)",
-        "Without noise both reach (3, 1), Polyak faster. With noise and f* = 0 the Polyak step blows up near the optimum and ends above the least-squares floor, worse with larger batches; constant SGD reaches the floor.",
+        "With noise f* = 0 is wrong by about σ²: near the optimum the Polyak step blows up and the run ends above the least-squares floor, where constant SGD reaches it. Findings over seeds: GET /api/experiments/1b/findings.",
         [.. from noise in o.Noises ?? [0.0, 1.0, 5.0]
             from batch in o.BatchSizes ?? [16, 64, 256, 1000]
             from optimizer in o.Optimizers ?? ["polyak-sgd", "sgd"]
@@ -75,7 +75,7 @@ public static class ExperimentCatalog
             }]);
 
     private static Experiment TwoWell(ExperimentOverrides o) => new("1c", "Escaping the local well",
-        "Mini-batch noise lets both methods leave the sharp local well at (1, 1); at batch 25 (full batch) constant SGD stays stuck, Polyak at small batches reaches the global well fastest.",
+        "Which runs leave the sharp local well at (1, 1) for the wide global one: constant SGD on the stability edge, and Polyak SGD, whose f* = 0 is below the sharp well's floor. Findings over seeds: GET /api/experiments/1c/findings.",
         [.. from batch in o.BatchSizes ?? [2, 5, 10, 25]
             from optimizer in o.Optimizers ?? ["polyak-sgd", "sgd"]
             select new RunRequest
@@ -85,7 +85,7 @@ public static class ExperimentCatalog
             }]);
 
     private static Experiment MultiLinear(ExperimentOverrides o) => new("1e", "Polyak–Adam on 5-feature regression",
-        "The report's Polyak–Adam (Adam direction, ‖g‖² denominator) is the worst and most erratic; with the corrected ⟨g, d⟩ denominator it behaves.",
+        "The report's Polyak–Adam (Adam direction, ‖g‖² denominator) against the corrected ⟨g, d⟩ denominator with a cap, Adam, Polyak SGD and SGD. Findings over seeds: GET /api/experiments/1e/findings.",
         [.. from noise in o.Noises ?? [0.1, 1.0]
             from optimizer in o.Optimizers ?? ["polyak-adam", "polyak-adam-corrected", "adam", "polyak-sgd", "sgd"]
             select new RunRequest

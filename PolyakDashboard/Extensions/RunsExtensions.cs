@@ -39,6 +39,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
+        builder.Services.AddSingleton<Findings.FindingsService>();
         builder.Services.AddSingleton<Explorer.RaceCache>();       // the explorer page and the presenter's race endpoint
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
@@ -68,6 +69,7 @@ public static class RunsExtensions
         app.MapRunsApi();
         app.MapChildSpeechApi().RequirePresenter();
         app.MapPresenterApi();
+        app.MapFindingsApi();
         app.MapGenerationApi().RequireRateLimiting(RateLimits.Computation);   // viewers generate too, within limits
         app.MapRunHistoryApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);

@@ -18,7 +18,7 @@ public static class DashboardPages
     public static readonly IReadOnlyList<DashboardPage> Experiments =
     [
         new("/1a", "1a · Quadratic",
-            "Fit y = 2x² + 1 with Polyak SGD. The interpolation case: f* = 0 is exact and the loss falls to about 1e-10.",
+            "Fit y = 2x² + 1 with Polyak SGD. The interpolation case: f* = 0 is exact, so the Polyak step knows how far to go.",
             Icons.Material.Filled.ShowChart),
         new("/1b", "1b · Noisy linear",
             "Polyak against constant-step SGD on y = 3x + 1 + noise. With noise, f* = 0 is wrong and the Polyak step blows up near the optimum.",

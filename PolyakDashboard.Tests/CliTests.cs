@@ -76,6 +76,49 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task ExperimentWithSeedsWritesEachSeedAndTheEnsemble()
+    {
+        var (code, output, errors) = await RunAsync("experiment", "1c", "--epochs", "3", "--seeds", "5", "--vary", "order", "--out", _dir);
+        Assert.Equal(0, code);
+        Assert.Equal(8 * 5, Directory.GetDirectories(_dir, "1c-b*-seed*").Length);
+        var ensemble = Path.Combine(_dir, "1c-ensemble");
+        var steps = File.ReadAllLines(Path.Combine(ensemble, "ensemble.csv"));
+        Assert.Equal("configuration,step,loss_p10,loss_median,loss_p90,stepSize_p10,stepSize_median,stepSize_p90", steps[0]);
+        Assert.Equal(3 * (13 + 5 + 3 + 1) * 2, steps.Length - 1);       // per configuration, one row a step: 3 epochs of 13/5/3/1 batches
+
+        // The quantile rows are the quantiles of the seeds' own records.
+        var seedLosses = Enumerable.Range(0, 5).Select(i => double.Parse(
+            File.ReadAllLines(Path.Combine(_dir, $"1c-b2-sgd-seed{i}", "metrics.csv"))[1].Split(',')[2], System.Globalization.CultureInfo.InvariantCulture)).Order().ToArray();
+        var first = steps.First(l => l.StartsWith("1c-b2-sgd,1,")).Split(',');
+        Assert.Equal(seedLosses[2], double.Parse(first[3], System.Globalization.CultureInfo.InvariantCulture));   // the median of 5 is the third
+
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(ensemble, "ensemble.json")));
+        Assert.Equal(5, json.RootElement.GetProperty("seeds").GetInt32());
+        Assert.Equal("order", json.RootElement.GetProperty("vary").GetString());
+        var configuration = json.RootElement.GetProperty("configurations")[0];
+        var wells = configuration.GetProperty("wells");
+        Assert.Equal(5, wells.EnumerateObject().Sum(w => w.Value.GetInt32()));
+        Assert.Equal(5, configuration.GetProperty("runs").GetArrayLength());
+        Assert.Equal(3, json.RootElement.GetProperty("findings").GetArrayLength());
+        Assert.Contains("of 5 seeds", output);
+    }
+
+    [Fact]
+    public async Task RunWithSeedsInTheRequestWritesAnEnsemble()
+    {
+        var config = Path.Combine(_dir, "request.json");
+        File.WriteAllText(config, """{ "problem": "noisy-linear", "problemOptions": { "noise": 1 }, "optimizer": "polyak-sgd", "batchSize": 100, "epochs": 5, "label": "noisy", "seeds": 4, "vary": "data" }""");
+        var (code, output, errors) = await RunAsync("run", "--config", config, "--out", _dir);
+        Assert.Equal(0, code);
+        Assert.Equal(4, Directory.GetDirectories(_dir, "noisy-seed*").Length);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "noisy-ensemble", "ensemble.json")));
+        var runs = json.RootElement.GetProperty("configurations")[0].GetProperty("runs");
+        Assert.Equal([0, 1, 2, 3], runs.EnumerateArray().Select(r => r.GetProperty("dataSeed").GetInt32()));
+        Assert.All(runs.EnumerateArray(), r => Assert.Equal(0, r.GetProperty("seed").GetInt32()));
+        Assert.True(json.RootElement.GetProperty("configurations")[0].TryGetProperty("floorRatio", out _));
+    }
+
+    [Fact]
     public async Task UnknownExperimentAndMissingFileAreClearErrors()
     {
         var (code, _, errors) = await RunAsync("experiment", "9z", "--out", _dir);

@@ -1,4 +1,4 @@
-using PolyakDashboard.Findings;
+using PolyakDashboard.Experiments;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;

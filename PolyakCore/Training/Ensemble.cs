@@ -49,7 +49,7 @@ public readonly record struct Spread(double P10, double Median, double P90)
         double at = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
         double a = sorted[lo], b = sorted[hi];
-        if (lo == hi || a == b) return a;
+        if (lo == hi || a == b || at == lo) return a;
         return double.IsInfinity(b) ? b : a + (at - lo) * (b - a);
     }
 }
@@ -59,11 +59,11 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
 {
     public int Length => Median.Length;
 
-    /// <summary>Per index, the quantiles over the seeds' values; a seed shorter than the longest counts as
-    /// <paramref name="afterEnd"/> past its end (+∞ for a diverged run's loss; NaN leaves it out).</summary>
-    public static SpreadSeries Of(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd)
+    /// <summary>Per index up to <paramref name="length"/> (the planned steps or epochs), the quantiles over the seeds'
+    /// values; a seed that stopped early counts as <paramref name="afterEnd"/> past its end (+∞ for a diverged run's
+    /// loss; NaN leaves it out).</summary>
+    public static SpreadSeries Of(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int length)
     {
-        int length = seeds.Count == 0 ? 0 : seeds.Max(s => s.Count);
         var (p10, median, p90) = (new double[length], new double[length], new double[length]);
         var column = new List<double>(seeds.Count);
         for (int t = 0; t < length; t++)
@@ -156,9 +156,9 @@ public static class Ensemble
                 {
                     Request = configurations[c],
                     Runs = seedRuns,
-                    Loss = SpreadSeries.Of([.. seedTraces.Select(t => t.Losses)], AfterEnd),
-                    StepSize = SpreadSeries.Of([.. seedTraces.Select(t => t.StepSizes)], _ => double.NaN),
-                    EpochLoss = SpreadSeries.Of([.. seedTraces.Select(t => t.EpochLosses)], AfterEnd),
+                    Loss = SpreadSeries.Of([.. seedTraces.Select(t => t.Losses)], AfterEnd, seedRuns[0].TotalSteps),
+                    StepSize = SpreadSeries.Of([.. seedTraces.Select(t => t.StepSizes)], _ => double.NaN, seedRuns[0].TotalSteps),
+                    EpochLoss = SpreadSeries.Of([.. seedTraces.Select(t => t.EpochLosses)], AfterEnd, configurations[c].Epochs + 1),
                     Wells = configurations[c].Problem == ProblemCatalog.TwoWell
                         ? Wells(seedRuns, range.Select(k => (TwoWellProblem)runs[k].Problem).ToArray()) : null,
                 };

@@ -1,4 +1,4 @@
-using PolyakDashboard.Findings;
+using PolyakDashboard.Experiments;
 
 namespace PolyakDashboard.Api;
 

@@ -35,14 +35,21 @@ public static class CommandLine
         var optimizers = new Option<string[]>("--optimizers") { Description = "Only these optimizers (e.g. --optimizers sgd adam).", AllowMultipleArgumentsPerToken = true };
         var experimentCheckpoints = CheckpointsOption();
         var experimentNoFigures = NoFiguresOption();
+        var seeds = new Option<int?>("--seeds") { Description = "Small experiments: run each configuration with this many seeds as one batched computation and write DIR/<id>-ensemble/ (quantiles, counts, findings)." };
+        var vary = new Option<SeedVariation>("--vary") { Description = "Which randomness the seeds change: both (default), order (mini-batch order and initial parameters) or data (the data draw).", DefaultValueFactory = _ => SeedVariation.Both };
         var experiment = new Command("experiment", "Run an experiment's whole grid and draw its figures (SVG, in DIR/<id>-figures/).")
-            { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures };
-        experiment.SetAction(parse => RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!,
-            new ExperimentOverrides
+            { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures, seeds, vary };
+        experiment.SetAction(parse =>
+        {
+            var overrides = new ExperimentOverrides
             {
                 Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Preset = parse.GetValue(preset),
                 Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
-            }, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors));
+            };
+            return parse.GetValue(seeds) is { } n
+                ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), output, errors)
+                : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors);
+        });
 
         var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
         var result = root.Parse(args);
@@ -57,9 +64,10 @@ public static class CommandLine
     private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, bool figures, TextWriter output, TextWriter errors)
     {
         RunRequest? request;
+        EnsembleSpec? ensemble;
         try
         {
-            request = JsonSerializer.Deserialize<RunRequest>(File.ReadAllText(file.FullName), PolyakJson.Options);
+            (request, ensemble) = EnsembleCommand.ReadRequest(File.ReadAllText(file.FullName));
         }
         catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
         {
@@ -73,6 +81,7 @@ public static class CommandLine
             return 2;
         }
         string runId = RunIds.ForRequest(request!);
+        if (ensemble is not null) return EnsembleCommand.RunOne(request!, runId, ensemble, outDir, output, errors);
         var run = Execute(request!, runId, outDir.FullName, checkpoints, figures, output);
         if (figures) WriteFigures(ExperimentLayout.ForProblem(request!.Problem), [run], Path.Combine(outDir.FullName, runId, "figures"), output);
         return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;

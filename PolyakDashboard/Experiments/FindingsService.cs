@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using PolyakCore.Experiments;
 using PolyakCore.Training;
 
-namespace PolyakDashboard.Findings;
+namespace PolyakDashboard.Experiments;
 
 /// <summary>An experiment's findings over its default configurations, and what they cost to compute.</summary>
 public sealed record ExperimentFindings(string ExperimentId, int Seeds, SeedVariation Vary, IReadOnlyList<Finding> Findings, double Seconds);

@@ -1,0 +1,93 @@
+using PolyakCore.Problems;
+using PolyakCore.Training;
+
+namespace PolyakCore.Tests.Training;
+
+public class EnsembleTests
+{
+    [Fact]
+    public void QuantilesInterpolateBetweenOrderStatisticsAndInfinitySortsLast()
+    {
+        var s = Spread.Of([5, 1, 4, 2, 3]);
+        Assert.Equal(3, s.Median);
+        Assert.Equal(1.4, s.P10, 12);          // numpy.percentile([1..5], 10) = 1.4
+        Assert.Equal(4.6, s.P90, 12);
+        var withDiverged = Spread.Of([1, 2, 3, double.PositiveInfinity, double.PositiveInfinity]);
+        Assert.Equal(3, withDiverged.Median);
+        Assert.Equal(double.PositiveInfinity, withDiverged.P90);
+    }
+
+    [Theory]
+    [InlineData(SeedVariation.Both, new[] { 7, 8, 9 }, new[] { 3, 4, 5 })]
+    [InlineData(SeedVariation.Order, new[] { 7, 8, 9 }, new[] { 3, 3, 3 })]
+    [InlineData(SeedVariation.Data, new[] { 7, 7, 7 }, new[] { 3, 4, 5 })]
+    public void SeedsAdvanceTheChosenRandomness(SeedVariation vary, int[] seeds, int[] dataSeeds)
+    {
+        var configuration = new RunRequest { Problem = "noisy-linear", Seed = 7, ProblemOptions = new() { DataSeed = 3, Noise = 1 } };
+        var spec = new EnsembleSpec(3, vary);
+        Assert.Equal(seeds, Enumerable.Range(0, 3).Select(i => spec.SeedOf(configuration, i).Seed));
+        Assert.Equal(dataSeeds, Enumerable.Range(0, 3).Select(i => spec.SeedOf(configuration, i).ProblemOptions.DataSeed));
+    }
+
+    [Fact]
+    public void EachSeedOfTheBatchedEnsembleMatchesItsSingleRun()
+    {
+        // Different data draws (noise 1, data seed per seed) and optimizers in one computation: every row gathers its own data.
+        var configurations = new[] { "polyak-sgd", "sgd", "adam", "sps-max" }.Select(o => new RunRequest
+        {
+            Problem = "noisy-linear", ProblemOptions = new() { Noise = 1.0 }, Optimizer = o, BatchSize = 50, Epochs = 2,
+        }).ToArray();
+        var spec = new EnsembleSpec(3);
+        var result = Ensemble.Run(configurations, spec);
+        for (int c = 0; c < configurations.Length; c++)
+            for (int i = 0; i < spec.Seeds; i++)
+            {
+                var single = Trainer.Run(spec.SeedOf(configurations[c], i));
+                var batched = result.Configurations[c].Runs[i];
+                Assert.Equal(single.Status, batched.Status);
+                // Up to summation order, which Polyak steps amplify over a few hundred steps.
+                Assert.Equal(single.FinalLoss, batched.FinalLoss, 1e-5 * (1 + single.FinalLoss));
+                Assert.Equal(single.OptimalLoss!.Value, batched.OptimalLoss!.Value, 1e-12);
+                Assert.Equal(single.Parameters, batched.Parameters, new Tolerance(1e-4));
+            }
+        // The seeds' data draws differ, so their floors do.
+        Assert.Equal(3, result.Configurations[0].Runs.Select(r => r.OptimalLoss).Distinct().Count());
+    }
+
+    [Fact]
+    public void QuantileCurvesAreTheSeedsRecordsAndADivergedSeedCountsAsInfinity()
+    {
+        var ok = new RunRequest { Problem = "noisy-linear", Optimizer = "sgd", BatchSize = 100, Epochs = 3, OptimizerOptions = new() { Lr = 0.1 } };
+        var result = Ensemble.Run([ok, ok with { OptimizerOptions = new() { Lr = 50 } }], new EnsembleSpec(5, SeedVariation.Order));
+        var stable = result.Configurations[0];
+        Assert.Equal(30, stable.Loss.Length);
+        Assert.Equal(4, stable.EpochLoss.Length);                 // epoch 0 to 3
+        Assert.Equal(0, stable.Diverged);
+        Assert.Equal(Spread.Of([.. stable.Runs.Select(r => r.FinalLoss)]).Median, stable.FinalLoss.Median);
+        var diverging = result.Configurations[1];
+        Assert.Equal(5, diverging.Diverged);
+        Assert.Equal(double.PositiveInfinity, diverging.FinalLoss.Median);
+        Assert.Equal(30, diverging.Loss.Length);                  // the planned steps: +∞ after each seed diverged
+        Assert.Equal(double.PositiveInfinity, diverging.Loss.Median[^1]);
+        Assert.Equal(double.PositiveInfinity, diverging.EpochLoss.Median[^1]);
+        Assert.True(double.IsNaN(diverging.StepSize.Median[^1]));   // step sizes only over the seeds still running
+    }
+
+    [Fact]
+    public void TwoWellEnsemblesCountTheWellsEachSeedEndsIn()
+    {
+        var request = new RunRequest { Problem = "two-well", Optimizer = "sgd", BatchSize = 25, Epochs = 20, OptimizerOptions = new() { Lr = 0.04 } };
+        var c = Ensemble.Run([request], new EnsembleSpec(4, SeedVariation.Data)).Configurations[0];
+        Assert.Equal(4, c.Wells!.Values.Sum());
+        using var problem = TwoWellProblem.Create();
+        Assert.Equal(problem.WellOf(Trainer.Run(request).Parameters) == "local" ? 1 : 0, c.Runs.Take(1).Count(_ => c.CountInWell("local") >= 1));
+    }
+
+    [Fact]
+    public void BadSeedCountsAreRefused()
+    {
+        var request = new RunRequest { Problem = "quadratic", Epochs = 1 };
+        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(0)));
+        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(EnsembleSpec.MaxSeeds + 1)));
+    }
+}

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using PolyakCore.Optimization;
 using PolyakCore.Optimization.Directions;
 using PolyakCore.Problems;
@@ -78,6 +79,8 @@ public static class TrajectoryBatch
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
         private (Tensor Inputs, Tensor Targets)? _everyRow;
+        private long[] _index = [];
+        private readonly Dictionary<int, Tensor> _indexTensors = [];
         private readonly int _k, _p, _n, _features;
 
         public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock)
@@ -108,6 +111,7 @@ public static class TrajectoryBatch
             for (int i = 0; i < _k; i++) Array.Copy(_rows[i].Last, 0, start, i * _p, _p);
             using var theta = tensor(start, [_k, _p], float64);
             var alphas = new double[_k];
+            using var alphaTensor = zeros(_k, 1, float64);
             var values = new double[_k * _p];
 
             if (recordEpochs) EndEpoch(theta, 0, withParameters);
@@ -127,7 +131,6 @@ public static class TrajectoryBatch
                 var gg = g.square().sum(1, false);
                 var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
                     .data<double>().ToArray();                                                          // one read
-
                 for (int i = 0; i < _k; i++)
                 {
                     alphas[i] = 0;
@@ -143,9 +146,10 @@ public static class TrajectoryBatch
                     alphas[i] = choice.StepSize;
                     row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
                 }
-                theta.sub_(tensor(alphas, float64).unsqueeze(1) * d);     // stopped rows: α = 0 (their θ is not read again)
+                alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
+                theta.sub_(alphaTensor * d);                                  // stopped rows: α = 0 (their θ is not read again)
 
-                theta.data<double>().CopyTo(values, 0);
+                MemoryMarshal.Cast<byte, double>(theta.bytes).CopyTo(values);
                 double seconds = _clock.Elapsed.TotalSeconds;
                 bool epochEnd = false;
                 for (int i = 0; i < _k; i++)
@@ -167,21 +171,23 @@ public static class TrajectoryBatch
             double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
             if (length == _n)
             {
-                // A full batch is every point whatever the order (the sum's order aside): no gather. The rows still
-                // draw their permutations, so their random streams stay those of single runs.
-                for (int i = 0; i < _k; i++) _rows[i].Permutation(b);
+                // A full batch is every point whatever the order (the sum's order aside): no gather, and no shuffle —
+                // with one batch an epoch no permutation is ever read.
                 if (_sharedData) return (_formula.Inputs.unsqueeze(0).expand(_k, _n, _features), _formula.Targets.unsqueeze(0).expand(_k, _n), scale);
                 var (inputs, targets) = EveryRowsData();
                 return (inputs, targets, scale);
             }
-            var index = new long[_k * length];
+            if (_index.Length != _k * length) _index = new long[_k * length];   // the last batch of an epoch may be shorter
+            var index = _index;
             for (int i = 0; i < _k; i++)
             {
                 var permutation = _rows[i].Permutation(b);
                 long offset = _offsets[i];
                 for (int j = 0; j < length; j++) index[i * length + j] = offset + permutation[begin + j];
             }
-            var at = tensor(index);
+            if (!_indexTensors.TryGetValue(length, out var at))
+                _indexTensors[length] = at = empty(_k * length, ScalarType.Int64).DetachFromDisposeScope();
+            at.bytes = MemoryMarshal.AsBytes(index.AsSpan());          // a copy into a kept tensor: far cheaper than a new one
             return (_inputs.index_select(0, at).view(_k, length, _features), _targets.index_select(0, at).view(_k, length), scale);
         }
 
@@ -221,6 +227,7 @@ public static class TrajectoryBatch
             foreach (var row in _rows) row.Direction.Dispose();
             if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); }
             if (_everyRow is var (inputs, targets)) { inputs.Dispose(); targets.Dispose(); }
+            foreach (var index in _indexTensors.Values) index.Dispose();
         }
     }
 
@@ -252,7 +259,8 @@ public static class TrajectoryBatch
         /// <summary>This row's direction: its kind and settings pick the shared instance that computes it.</summary>
         public IDirection Direction { get; }
         public int Total { get; }
-        public double[] Last { get; private set; }
+        /// <summary>θ after the last finite step (updated in place; copied where it leaves the row).</summary>
+        public double[] Last { get; }
         public bool Active { get; private set; } = true;
         public StepRecord Pending { get; set; }
 
@@ -280,7 +288,7 @@ public static class TrajectoryBatch
                 return false;
             }
             _stats.Add(r.StepSize);
-            Last = parameters.ToArray();
+            parameters.CopyTo(Last);
             if (_steps == Total) Active = false;
             return _steps % Schedule.BatchesPerEpoch == 0;
         }
@@ -288,7 +296,7 @@ public static class TrajectoryBatch
         public void EndEpochIfDue(int step, double fullLoss, bool withParameters)
         {
             if (Sink is null || _steps != step || _status != RunStatus.Completed || _steps % Schedule.BatchesPerEpoch != 0) return;
-            Sink.OnEpoch(new EpochRecord(_steps / Schedule.BatchesPerEpoch, fullLoss, withParameters ? Last : null));
+            Sink.OnEpoch(new EpochRecord(_steps / Schedule.BatchesPerEpoch, fullLoss, withParameters ? Last.ToArray() : null));
         }
 
         public void Stop(RunStatus status, string message) => (_status, _message, Active) = (status, message, false);
@@ -302,3 +310,4 @@ public static class TrajectoryBatch
         }
     }
 }
+

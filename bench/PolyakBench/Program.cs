@@ -27,7 +27,12 @@ if (only == "persist")
     Console.WriteLine(PersistLine(p));
     return;
 }
-if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history or persist (or none for all)."); return; }
+if (only == "ensembles")
+{
+    EnsembleBench.Run(repeats);
+    return;
+}
+if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist or ensembles (or none for all)."); return; }
 
 // 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
 using var quadratic = QuadraticProblem.Create();
@@ -94,7 +99,10 @@ Console.WriteLine($"2a line search (3 methods × 40 its + contour): {Time(() => 
     $"2b: {Time(() => PolyakCore.Demos.ChangeOfVariables.Run(new())):F2} ms; " +
     $"2c: {Time(() => PolyakCore.Demos.PenaltyMethod.Run(new())):F2} ms, 2-D: {Time(() => PolyakCore.Demos.PenaltyMethod.Plane(10)):F1} ms");
 
-// 6. Persisting: a 1a run (polyak-sgd, batch 1, 30,000 steps) recorded into a LiveRun as the server does,
+// 6. Ensembles: seeds × configurations as one batched computation.
+EnsembleBench.Run(repeats);
+
+// 7. Persisting: a 1a run (polyak-sgd, batch 1, 30,000 steps) recorded into a LiveRun as the server does,
 //    alone and with the run store writing its records every 0.5 s (SQLite, WAL, one transaction per flush).
 var persisted = await PersistBench.RunAsync(quadratic, oneA with { BatchSize = 1, Epochs = 30 }, repeats);
 Console.WriteLine(PersistLine(persisted));

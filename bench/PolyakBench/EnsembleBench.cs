@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using PolyakCore.Experiments;
+using PolyakCore.Explorer;
+using PolyakCore.Training;
+
+namespace PolyakBench;
+
+/// <summary>Ensembles side by side, interleaved, medians: the 1b grid at 1 and at 20 seeds (the ratio is the cost of
+/// 19 more seeds), the 1c grid at 20 seeds, a 40 × 40 escape map at 1 and 10 seeds, and the 1b grid at 20 seeds run
+/// one seed at a time through the single-run trainer (what the batched engine saves).</summary>
+public static class EnsembleBench
+{
+    public static void Run(int repeats)
+    {
+        var oneB = ExperimentCatalog.Get("1b").Runs;
+        var oneC = ExperimentCatalog.Get("1c").Runs;
+        var template = new RaceSettings().ToRequest("polyak-sgd");
+        var times = new Dictionary<string, List<double>>();
+        void Time(string name, Action work)
+        {
+            var clock = Stopwatch.StartNew(); work(); clock.Stop();
+            (times.TryGetValue(name, out var list) ? list : times[name] = []).Add(clock.Elapsed.TotalSeconds);
+        }
+        for (int r = 0; r < repeats + 1; r++)
+        {
+            if (r == 1) times.Clear();   // the first round warms up
+            Time("1b × 1", () => Ensemble.Run(oneB, new EnsembleSpec(1)));
+            Time("1b × 20", () => Ensemble.Run(oneB, new EnsembleSpec(20)));
+            Time("1c × 20", () => Ensemble.Run(oneC, new EnsembleSpec(20)));
+            Time("map × 1", () => EscapeMap.Compute(template, (-12, 6), (-13, 6), 40, 40));
+            Time("map × 10", () => EscapeMap.Compute(template, (-12, 6), (-13, 6), 40, 40, seeds: 10));
+        }
+        // One at a time is slow: once, after the rest.
+        var single = Stopwatch.StartNew();
+        var spec = new EnsembleSpec(20);
+        foreach (var configuration in oneB) for (int i = 0; i < spec.Seeds; i++) Trainer.Run(spec.SeedOf(configuration, i));
+        single.Stop();
+
+        double M(string name) { var s = times[name].Order().ToArray(); return s[s.Length / 2]; }
+        Console.WriteLine($"ensembles (medians of {repeats}): 1b grid ({oneB.Count} configurations) × 1 seed {M("1b × 1"):F2} s, × 20 seeds {M("1b × 20"):F2} s, " +
+            $"ratio {M("1b × 20") / M("1b × 1"):F2}× (target ≤ 3); the same 480 runs one at a time through the trainer {single.Elapsed.TotalSeconds:F1} s " +
+            $"({single.Elapsed.TotalSeconds / M("1b × 20"):F0}× the batched); 1c grid × 20 seeds {M("1c × 20"):F2} s (target ≤ 1); " +
+            $"40×40 escape map × 1 seed {M("map × 1"):F2} s, × 10 seeds {M("map × 10"):F2} s (target ≤ 10)");
+    }
+}

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 using PolyakCore.Training;
 
 namespace PolyakCore.Explorer;
@@ -44,7 +45,7 @@ public sealed record RaceSettings
         Problem = ProblemCatalog.TwoWell,
         ProblemOptions = new ProblemOptions { Points = Points, A = A, B = B, C = WellC, DataSeed = DataSeed, Start = [StartX, StartY] },
         Optimizer = optimizer,
-        OptimizerOptions = new OptimizerOptions
+        OptimizerOptions = new OptimizerSettings
         {
             Lr = optimizer == OptimizerCatalog.Adam ? AdamLr : OptimizerCatalog.UsesLearningRate(optimizer) ? Lr : null,
             FStar = OptimizerCatalog.UsesPolyak(optimizer) ? FStar : null,

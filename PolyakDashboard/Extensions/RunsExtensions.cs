@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
 using PolyakDashboard.ChildSpeech;

@@ -5,7 +5,7 @@ using MudBlazor;
 using PolyakCore.Demos;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
-using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
 
 namespace PolyakDashboard.Components.Constraints;

@@ -4,7 +4,7 @@ using PolyakCore.Explorer;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
-using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
 using PolyakDashboard.Explorer;
 using PolyakDashboard.Security;

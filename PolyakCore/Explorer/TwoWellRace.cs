@@ -11,7 +11,7 @@ public sealed record RaceSettings
 {
     public double StartX { get; init; } = 3;
     public double StartY { get; init; } = 3;
-    public IReadOnlyList<string> Optimizers { get; init; } = ["sgd", "polyak-sgd", "sps-max", "adam", "polyak-adam", "polyak-adam-corrected"];
+    public IReadOnlyList<string> Optimizers { get; init; } = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.Adam, OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected];
     public int BatchSize { get; init; } = 2;
     public int Epochs { get; init; } = 50;
     public double Lr { get; init; } = 0.05;

@@ -17,7 +17,7 @@ public sealed record RunRequest
     public string Problem { get; init; } = "quadratic";
     public ProblemOptions ProblemOptions { get; init; } = new();
     /// <summary>sgd, polyak-sgd, sps-max, adam, polyak-adam, polyak-adam-corrected, armijo-sgd.</summary>
-    public string Optimizer { get; init; } = "polyak-sgd";
+    public string Optimizer { get; init; } = OptimizerCatalog.PolyakSgd;
     public OptimizerSettings OptimizerOptions { get; init; } = new();
     public int BatchSize { get; init; } = 32;
     public int Epochs { get; init; } = 500;

@@ -214,6 +214,6 @@ public sealed partial class ExperimentView
     {
         public string Title { get; } = title;
         public List<LiveRun> Runs { get; } = runs;
-        public Charts.Landscape? Chart { get; set; }
+        public Landscape? Chart { get; set; }
     }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Hosting;
 using System.Net.Http.Json;
 using System.Text.Json;
-using PolyakCore.Export;
 
 namespace PolyakDashboard.Tests;
 

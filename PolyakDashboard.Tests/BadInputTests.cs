@@ -5,7 +5,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using PolyakCore.Export;
 using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.Tests;

@@ -30,6 +30,7 @@ public class ComponentTests
         ctx.Services.AddSingleton(text);
         ctx.Services.AddSingleton(new RunService(registry, queue, options, text));
         ctx.Services.AddScoped<TrainingHubClient>();
+        ctx.Services.AddSingleton(TimeProvider.System);
         return ctx;
     }
 
@@ -139,6 +140,56 @@ public class ChildSpeechComponentTests
     }
 
     [Fact]
+    public async Task UploadingACorpusKeepsOneProgressTickerAndLeavingThePageStopsIt()
+    {
+        await using var ctx = NewContext();
+        var time = new CountingTimeProvider();
+        ctx.Services.AddSingleton<TimeProvider>(time);
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        int others = time.Live;                                 // MudBlazor's popover service ticks too
+        cut.Find("input[data-testid=epochs]").Input("3");
+        cut.Find("button[data-testid=run]").Click();           // queued runs count as training: the progress ticks
+        cut.WaitForAssertion(() => Assert.Equal(others + 1, time.Live), RoleComponentTests.Wait);
+
+        var name = "kids-" + Guid.NewGuid().ToString("N");
+        cut.FindComponent<Microsoft.AspNetCore.Components.Forms.InputFile>()
+            .UploadFiles(InputFileContent.CreateFromText(string.Concat(Enumerable.Repeat("mummy up\nmore juice please\n", 10)), name + ".txt"));
+        cut.WaitForAssertion(() => Assert.Contains($"Added '{name}'", cut.Find("[data-testid=upload-message]").TextContent), RoleComponentTests.Wait);
+        Assert.Equal(others + 1, time.Live);
+
+        await ctx.DisposeComponentsAsync();                    // leaving the page: nothing of it may keep ticking
+        cut.WaitForAssertion(() => Assert.Equal(others, time.Live), RoleComponentTests.Wait);
+    }
+
+    /// <summary>The system's time, counting the periodic timers made through it that are not disposed yet (the page's
+    /// progress ticker; MudBlazor's one-shot debounce timers come through here too and are not counted).</summary>
+    private sealed class CountingTimeProvider : TimeProvider
+    {
+        private int _live;
+        public int Live => Volatile.Read(ref _live);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = System.CreateTimer(callback, state, dueTime, period);
+            if (period <= TimeSpan.Zero || period == Timeout.InfiniteTimeSpan) return timer;
+            Interlocked.Increment(ref _live);
+            return new Counted(timer, this);
+        }
+
+        private sealed class Counted(ITimer inner, CountingTimeProvider owner) : ITimer
+        {
+            private int _disposed;
+            public bool Change(TimeSpan dueTime, TimeSpan period) => inner.Change(dueTime, period);
+            public void Dispose()
+            {
+                if (Interlocked.Exchange(ref _disposed, 1) == 0) Interlocked.Decrement(ref owner._live);
+                inner.Dispose();
+            }
+            public ValueTask DisposeAsync() { Dispose(); return ValueTask.CompletedTask; }
+        }
+    }
+
+    [Fact]
     public async Task TuningTableMarksTheBestOfEachFinishedGrid()
     {
         await using var ctx = NewContext();
@@ -224,6 +275,7 @@ public class RoleComponentTests
         ctx.Services.AddSingleton(queue);
         ctx.Services.AddSingleton(runs);
         ctx.Services.AddScoped<TrainingHubClient>();
+        ctx.Services.AddSingleton(TimeProvider.System);
         return (ctx, runs, presence);
     }
 

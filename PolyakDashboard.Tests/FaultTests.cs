@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
 using static TorchSharp.torch;

@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using PolyakCore.Export;
 using PolyakDashboard.History;
 using PolyakDashboard.Storage;
 using static PolyakDashboard.Tests.StoreTestKit;

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using PolyakCore.Export;
 using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.Tests;

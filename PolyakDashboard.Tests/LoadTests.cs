@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
 using Xunit.Abstractions;

@@ -148,7 +148,7 @@ public sealed class RunsPageTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("bad.json: not a run export", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
 
         var document = RunDocument.Of(_ctx.Services.GetRequiredService<RunService>().Get("sgd-run")!);
-        string text(RunDocument d) => System.Text.Json.JsonSerializer.Serialize(d, PolyakCore.Export.PolyakJson.Options);
+        string text(RunDocument d) => System.Text.Json.JsonSerializer.Serialize(d, PolyakJson.Options);
         upload.UploadFiles(InputFileContent.CreateFromText(text(document with { Version = 9 }), "future.json"));
         page.WaitForAssertion(() => Assert.Contains("future.json: version: Version 9 is not one this server reads", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
 

@@ -8,7 +8,6 @@ using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using PolyakCore.Export;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Security;
 

@@ -7,7 +7,6 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Storage;

@@ -84,7 +84,7 @@ public class ClosedFormGradientTests
     [MemberData(nameof(Problems))]
     public void WrittenOutGradientEqualsAutograd(string name)
     {
-        using var problem = ProblemCatalog.Create(name, new PolyakCore.Training.ProblemOptions { Points = 25, Noise = 0.5 });
+        using var problem = ProblemCatalog.Create(name, new ProblemOptions { Points = 25, Noise = 0.5 });
         var generator = new Generator(3);
         int k = 7;
         var theta = (randn(k, problem.ParameterCount, float64, generator: generator) * 3).requires_grad_();

@@ -71,7 +71,7 @@ public class CharGptTests
     public void AFewStepsLowerTheLoss(string optimizerName)
     {
         using var model = TextFixtures.SmallModel(vocab: 5);
-        var options = optimizerName switch { "adam" => new PolyakCore.Training.OptimizerOptions { Lr = 3e-3 }, "sgd" => new() { Lr = 0.5 }, _ => new() };
+        var options = optimizerName switch { "adam" => new OptimizerSettings { Lr = 3e-3 }, "sgd" => new() { Lr = 0.5 }, _ => new() };
         using var optimizer = OptimizerCatalog.Create(optimizerName, options, model.parameters());
         // A periodic sequence: learnable in a few dozen steps.
         var ids = Enumerable.Range(0, 17 * 8).Select(i => (long)(i % 5)).ToArray();

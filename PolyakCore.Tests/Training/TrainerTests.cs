@@ -108,7 +108,7 @@ public class TrainerTests
     [Fact]
     public void EveryNamedOptimizerRunsOnEveryProblem()
     {
-        foreach (var problem in ProblemCatalog.Names.Where(ProblemCatalog.IsSmall))
+        foreach (var problem in ProblemCatalog.Names.Where(p => p != ProblemCatalog.ChildSpeech))
             foreach (var optimizer in OptimizerCatalog.Names)
             {
                 var s = Trainer.Run(new RunRequest { Problem = problem, Optimizer = optimizer, BatchSize = 5, Epochs = 1, ProblemOptions = new() { Points = 25 } });

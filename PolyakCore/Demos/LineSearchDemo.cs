@@ -103,6 +103,6 @@ public static class LineSearchDemo
         var (mx, my) = TestFunctions.Minimum(s.Function);
         var xs = methods.SelectMany(m => m.Steps.Select(p => p.X)).Append(mx).Append(s.X0).Where(v => Math.Abs(v) < 10);
         var ys = methods.SelectMany(m => m.Steps.Select(p => p.Y)).Append(my).Append(s.Y0).Where(v => Math.Abs(v) < 10);
-        return FunctionGrid.Evaluate(rows => TestFunctions.Evaluate(s.Function, rows), Landscape.Around(xs, 0.1, 1), Landscape.Around(ys, 0.1, 1), "x", "y");
+        return FunctionGrid.Evaluate(rows => TestFunctions.Evaluate(s.Function, rows), LandscapeGrid.Around(xs, 0.1, 1), LandscapeGrid.Around(ys, 0.1, 1), "x", "y");
     }
 }

@@ -1,5 +1,6 @@
 using PolyakCore.Problems;
 using PolyakCore.Training;
+using PolyakCore.Optimization;
 
 namespace PolyakCore.Demos;
 
@@ -14,7 +15,7 @@ public sealed record EvaluationTrace(string Method, double[] Evaluations, double
 /// <summary>Armijo line search, Polyak and constant steps on 1a/1b, with or without mini-batches.</summary>
 public static class StochasticLineSearch
 {
-    public static IReadOnlyList<string> Methods { get; } = ["armijo-sgd", "polyak-sgd", "sgd"];
+    public static IReadOnlyList<string> Methods { get; } = [OptimizerCatalog.ArmijoSgd, OptimizerCatalog.PolyakSgd, OptimizerCatalog.Sgd];
 
     /// <param name="batchSize">The mini-batch; the problem's whole data set (1000) is plain line search.</param>
     public static IReadOnlyList<EvaluationTrace> Run(string problem, int batchSize, int epochs, double noise = 1.0, int seed = 0, double lr = 0.1)
@@ -27,7 +28,7 @@ public static class StochasticLineSearch
             var request = new RunRequest
             {
                 Problem = problem, ProblemOptions = options, Optimizer = method, BatchSize = batchSize, Epochs = epochs, Seed = seed,
-                OptimizerOptions = method == "sgd" ? new() { Lr = lr } : new(),
+                OptimizerOptions = method == OptimizerCatalog.Sgd ? new() { Lr = lr } : new(),
             };
             RunValidation.EnsureValid(request);
             var recorder = new RunRecorder();

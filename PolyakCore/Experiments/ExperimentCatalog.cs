@@ -101,7 +101,7 @@ public static class ExperimentCatalog
     public const int ChildSpeechBatch = 32, ChildSpeechEpochs = 40;
 
     private static RunRequest ChildSpeechRun(string optimizer, ExperimentOverrides o, int batch = ChildSpeechBatch,
-        OptimizerOptions? options = null, int epochs = ChildSpeechEpochs, string? label = null) => new()
+        OptimizerSettings? options = null, int epochs = ChildSpeechEpochs, string? label = null) => new()
     {
         Problem = "child-speech",
         ProblemOptions = new() { Text = new() { Preset = o.Preset ?? "tiny" } },

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 using PolyakCore.Training;
 
 namespace PolyakCore.Explorer;
@@ -10,7 +11,7 @@ public sealed record RaceSettings
 {
     public double StartX { get; init; } = 3;
     public double StartY { get; init; } = 3;
-    public IReadOnlyList<string> Optimizers { get; init; } = ["sgd", "polyak-sgd", "sps-max", "adam", "polyak-adam", "polyak-adam-corrected"];
+    public IReadOnlyList<string> Optimizers { get; init; } = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.Adam, OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected];
     public int BatchSize { get; init; } = 2;
     public int Epochs { get; init; } = 50;
     public double Lr { get; init; } = 0.05;
@@ -44,7 +45,7 @@ public sealed record RaceSettings
         Problem = ProblemCatalog.TwoWell,
         ProblemOptions = new ProblemOptions { Points = Points, A = A, B = B, C = WellC, DataSeed = DataSeed, Start = [StartX, StartY] },
         Optimizer = optimizer,
-        OptimizerOptions = new OptimizerOptions
+        OptimizerOptions = new OptimizerSettings
         {
             Lr = optimizer == OptimizerCatalog.Adam ? AdamLr : OptimizerCatalog.UsesLearningRate(optimizer) ? Lr : null,
             FStar = OptimizerCatalog.UsesPolyak(optimizer) ? FStar : null,

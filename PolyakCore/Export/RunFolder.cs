@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PolyakCore.Shared;
 using PolyakCore.Training;
 
 namespace PolyakCore.Export;

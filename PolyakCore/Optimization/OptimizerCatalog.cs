@@ -1,6 +1,5 @@
 using PolyakCore.Optimization.Directions;
 using PolyakCore.Optimization.StepRules;
-using PolyakCore.Training;
 
 namespace PolyakCore.Optimization;
 
@@ -36,11 +35,11 @@ public static class OptimizerCatalog
 
     public static double DefaultLearningRate(string name) => name switch { Adam => 0.01, ArmijoSgd => 1.0, _ => 0.1 };
 
-    public static IDirection CreateDirection(string name, OptimizerOptions o) => UsesAdam(name)
+    public static IDirection CreateDirection(string name, OptimizerSettings o) => UsesAdam(name)
         ? new AdamDirection(new AdamSettings(o.Beta1 ?? 0.9, o.Beta2 ?? 0.999, o.AdamEps ?? 1e-8))
         : new GradientDirection();
 
-    public static IStepRule CreateStepRule(string name, OptimizerOptions o) => name switch
+    public static IStepRule CreateStepRule(string name, OptimizerSettings o) => name switch
     {
         Sgd or Adam => new ConstantStep(o.Lr ?? DefaultLearningRate(name)),
         ArmijoSgd => new ArmijoStep(new ArmijoSettings(o.Lr ?? 1.0, o.Shrink ?? 0.5, o.C ?? 1e-4, o.MaxBacktracks ?? 30)),
@@ -49,7 +48,7 @@ public static class OptimizerCatalog
     };
 
     /// <summary>The Polyak settings a named optimizer uses, with the user's overrides applied.</summary>
-    public static PolyakSettings PolyakSettingsFor(string name, OptimizerOptions o)
+    public static PolyakSettings PolyakSettingsFor(string name, OptimizerSettings o)
     {
         bool sps = name == SpsMax, adam = name is PolyakAdam or PolyakAdamCorrected;
         return new PolyakSettings(
@@ -64,6 +63,6 @@ public static class OptimizerCatalog
             Corrected: o.Corrected ?? (name == PolyakAdamCorrected));
     }
 
-    public static Optimizer Create(string name, OptimizerOptions options, IEnumerable<TorchSharp.Modules.Parameter> parameters, int batchesPerEpoch = 1) =>
+    public static Optimizer Create(string name, OptimizerSettings options, IEnumerable<TorchSharp.Modules.Parameter> parameters, int batchesPerEpoch = 1) =>
         new(parameters, CreateDirection(name, options), CreateStepRule(name, options), batchesPerEpoch);
 }

@@ -1,5 +1,3 @@
-using PolyakCore.Training;
-
 namespace PolyakCore.Problems;
 
 /// <summary>The named problems and how a request's options build one.</summary>
@@ -9,9 +7,6 @@ public static class ProblemCatalog
         ChildSpeech = "child-speech";
 
     public static IReadOnlyList<string> Names { get; } = [Quadratic, NoisyLinear, TwoWell, MultiLinear, ChildSpeech];
-
-    /// <summary>True for the problems with a flat θ of a few numbers (all but the character model).</summary>
-    public static bool IsSmall(string? name) => IsKnown(name) && name != ChildSpeech;
 
     public static IReadOnlyDictionary<string, string> Descriptions { get; } = new Dictionary<string, string>
     {
@@ -39,11 +34,11 @@ public static class ProblemCatalog
         _ => throw new ArgumentException($"Unknown problem '{name}'.", nameof(name)),
     };
 
-    /// <summary>Steps a valid request will take: epochs × ⌈points / batch⌉.</summary>
-    public static int TotalSteps(RunRequest r)
+    /// <summary>Steps a valid run of a small problem takes: epochs × ⌈points / batch⌉.</summary>
+    public static int TotalSteps(string name, ProblemOptions o, int batchSize, int epochs)
     {
-        int points = r.ProblemOptions.Points ?? DefaultPoints(r.Problem);
-        return r.Epochs * ((points + r.BatchSize - 1) / r.BatchSize);
+        int points = o.Points ?? DefaultPoints(name);
+        return epochs * ((points + batchSize - 1) / batchSize);
     }
 
     public static SmallProblem Create(string name, ProblemOptions o)

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using PolyakCore.Export;
-using PolyakCore.Training;
+using PolyakCore.Optimization;
+using PolyakCore.Shared;
 
 namespace PolyakCore.Text;
 
@@ -14,7 +14,7 @@ public sealed record CheckpointMetadata
     public required string Vocabulary { get; init; }
     public string? Preset { get; init; }
     public required string Optimizer { get; init; }
-    public OptimizerOptions OptimizerOptions { get; init; } = new();
+    public OptimizerSettings OptimizerOptions { get; init; } = new();
     public int BatchSize { get; init; }
     public int Seed { get; init; }
     public int Epoch { get; init; }

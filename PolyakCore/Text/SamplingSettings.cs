@@ -1,4 +1,4 @@
-using PolyakCore.Training;
+using PolyakCore.Shared;
 
 namespace PolyakCore.Text;
 

@@ -16,5 +16,5 @@ public static class RunEngine
     public static int TotalSteps(RunRequest request, CorpusLibrary? corpora = null) =>
         request.Problem == ProblemCatalog.ChildSpeech
             ? TextTrainer.Plan(request, corpora ?? TextEnvironment.Default.Corpora).TotalSteps
-            : ProblemCatalog.TotalSteps(request);
+            : ProblemCatalog.TotalSteps(request.Problem, request.ProblemOptions, request.BatchSize, request.Epochs);
 }

@@ -1,11 +1,9 @@
 using PolyakCore.Optimization;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 using PolyakCore.Text;
 
 namespace PolyakCore.Training;
-
-/// <summary>A bad field of a request, named by its JSON path (e.g. "optimizerOptions.lr").</summary>
-public sealed record FieldError(string Field, string Message);
 
 /// <summary>Thrown when a request is not valid; carries every bad field.</summary>
 public sealed class RunValidationException(IReadOnlyList<FieldError> errors)
@@ -52,7 +50,7 @@ public static class RunValidation
         if (problemKnown && request.Problem == ProblemCatalog.ChildSpeech)
         {
             TextValidation.Validate(request, limits, Error);
-            ValidateOptimizer(request.OptimizerOptions ?? new OptimizerOptions(), Error);
+            ValidateOptimizer(request.OptimizerOptions ?? new OptimizerSettings(), Error);
             return errors;
         }
         if (p.Text is not null)
@@ -95,7 +93,7 @@ public static class RunValidation
         if (!Enum.IsDefined(request.Reduction))
             Error("reduction", "Reduction must be 'mean' or 'sum'.");
 
-        ValidateOptimizer(request.OptimizerOptions ?? new OptimizerOptions(), Error);
+        ValidateOptimizer(request.OptimizerOptions ?? new OptimizerSettings(), Error);
         return errors;
     }
 
@@ -106,7 +104,7 @@ public static class RunValidation
         if (errors.Count > 0) throw new RunValidationException(errors);
     }
 
-    private static void ValidateOptimizer(OptimizerOptions o, Action<string, string> error)
+    private static void ValidateOptimizer(OptimizerSettings o, Action<string, string> error)
     {
         CheckFinite(o.Lr, "optimizerOptions.lr", allowZero: false, error);
         CheckReal(o.FStar, "optimizerOptions.fStar", error);

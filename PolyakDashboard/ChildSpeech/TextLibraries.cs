@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using PolyakCore.Text;
+using PolyakCore.Training;
 
 namespace PolyakDashboard.ChildSpeech;
 

@@ -6,6 +6,7 @@ using PolyakCore.Problems;
 using PolyakCore.Text;
 using PolyakCore.Training;
 using PolyakDashboard.Figures;
+using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.Cli;
 

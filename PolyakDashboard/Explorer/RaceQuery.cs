@@ -91,8 +91,8 @@ public static class RaceQuery
     [
         ("Report: start (3, 3), batch 2", new RaceSettings()),
         ("Report: start (3, 3), batch 25 (full batch)", new RaceSettings { BatchSize = 25 }),
-        ("Full batch below the stability edge (lr 0.04)", new RaceSettings { BatchSize = 25, Lr = 0.04, Optimizers = ["sgd", "polyak-sgd"] }),
+        ("Full batch below the stability edge (lr 0.04)", new RaceSettings { BatchSize = 25, Lr = 0.04, Optimizers = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd] }),
         ("Start in the wide well's basin (−4, −6)", new RaceSettings { StartX = -4, StartY = -6 }),
-        ("Polyak–Adam, report vs corrected", new RaceSettings { Optimizers = ["adam", "polyak-adam", "polyak-adam-corrected"] }),
+        ("Polyak–Adam, report vs corrected", new RaceSettings { Optimizers = [OptimizerCatalog.Adam, OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected] }),
     ];
 }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Api;
 using PolyakDashboard.ChildSpeech;
@@ -21,6 +20,7 @@ public static class RunsExtensions
         builder.Services.AddProblemDetails();
         // The store ("ConnectionStrings:Runs") and the history that fills it: registered before the queue,
         // so history is loaded before the first run starts and written after the last one is cancelled.
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RunStore>();
         builder.Services.AddSingleton<IRunArchive>(sp => sp.GetRequiredService<RunStore>());
         builder.Services.AddSingleton<RunRegistry>();

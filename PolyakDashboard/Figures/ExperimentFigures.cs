@@ -7,7 +7,6 @@ using OxyPlot.Series;
 using PolyakCore.Experiments;
 using PolyakCore.Export;
 using PolyakCore.Training;
-using PolyakDashboard.Components.Experiments;
 using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.Figures;

@@ -28,7 +28,7 @@ public sealed class RunRegistry(IOptions<RunOptions> options, IRunArchive? archi
     /// <summary>A fresh id, taken neither here nor in the store (ids must stay unique across restarts).</summary>
     public string NewId(string? hint = null)
     {
-        string stem = hint is null ? "run" : Cli.RunIds.Slug(hint);
+        string stem = hint is null ? "run" : RunIds.Slug(hint);
         while (true)
         {
             int n = Interlocked.Increment(ref _counter);

@@ -50,9 +50,9 @@ public static class TrajectoryViews
             // often lies at the end of the range, and its marker and label need room inside the plot.
             var xs = paths.SelectMany(p => p.X).Concat(minima.Select(m => m.Item2)).Where(v => Math.Abs(v) < 1e4);
             var ys = paths.SelectMany(p => p.Y).Concat(minima.Select(m => m.Item3)).Where(v => Math.Abs(v) < 1e4);
-            (xRange, yRange) = (Landscape.Around(xs, margin: 0.25), Landscape.Around(ys, margin: 0.25));
+            (xRange, yRange) = (LandscapeGrid.Around(xs, margin: 0.25), LandscapeGrid.Around(ys, margin: 0.25));
         }
-        var grid = Landscape.Evaluate(problem, held, i, j, xRange, yRange, 90, 70);
+        var grid = LandscapeGrid.Evaluate(problem, held, i, j, xRange, yRange, 90, 70);
         return new ContourView(grid, paths, minima);
     }
 
@@ -63,6 +63,6 @@ public static class TrajectoryViews
         double shift = axis == 0 ? r.B ?? 9 : r.C ?? 10;
         double start = r.Start?[axis] ?? 3;
         var values = new[] { 1.0 - shift, 1.0, start }.Concat(paths.SelectMany(p => axis == 0 ? p.X : p.Y)).Where(v => Math.Abs(v) < 50);
-        return Landscape.Around(values, margin: 0.1, minWidth: 4);
+        return LandscapeGrid.Around(values, margin: 0.1, minWidth: 4);
     }
 }

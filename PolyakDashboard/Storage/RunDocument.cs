@@ -45,7 +45,7 @@ public sealed record RunDocument
         if (Version != CurrentVersion) Error("version", $"Version {Version} is not one this server reads (it reads {CurrentVersion}).");
         if (Run is not { } run) { Error("run", "The run is missing."); return errors; }
 
-        if (string.IsNullOrEmpty(run.Id) || run.Id.Length > MaxIdLength || Cli.RunIds.Slug(run.Id) != run.Id)
+        if (string.IsNullOrEmpty(run.Id) || run.Id.Length > MaxIdLength || RunIds.Slug(run.Id) != run.Id)
             Error("run.id", $"A run id is required: lower-case letters, digits, '-' and '.', at most {MaxIdLength} characters.");
         else if (ReservedIds.Contains(run.Id))
             Error("run.id", $"'{run.Id}' names an endpoint (/api/runs/{run.Id}); give the run another id.");

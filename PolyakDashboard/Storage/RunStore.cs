@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
 

@@ -40,7 +40,7 @@ public static class PersistBench
             using var history = new RunHistory(store, registry, options, NullLogger<RunHistory>.Instance);
             await history.StartAsync(CancellationToken.None);
 
-            int steps = ProblemCatalog.TotalSteps(request);
+            int steps = ProblemCatalog.TotalSteps(request.Problem, request.ProblemOptions, request.BatchSize, request.Epochs);
             var names = ProblemCatalog.ParameterNames(request.Problem);
             var plainTimes = new List<double>(); var storedTimes = new List<double>(); var flushTimes = new List<double>();
             var plainCpu = new List<double>(); var storedCpu = new List<double>();     // process CPU: includes the writer's thread

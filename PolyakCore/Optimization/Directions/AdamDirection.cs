@@ -29,9 +29,6 @@ public sealed class AdamDirection : IDirection
 
     public bool IsGradient => false;
 
-    /// <summary>Steps taken so far (t of the bias correction).</summary>
-    public int StepCount => _t;
-
     public void BeginStep() => _t++;
 
     public Tensor Compute(int index, Tensor grad)

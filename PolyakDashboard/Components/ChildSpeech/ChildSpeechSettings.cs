@@ -1,17 +1,18 @@
 using PolyakCore.Experiments;
 using PolyakCore.Text;
 using PolyakCore.Training;
+using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.ChildSpeech;
 
 /// <summary>The 1d page's form: one run per selected optimizer, all on the same corpus and model.</summary>
 public sealed class ChildSpeechSettings
 {
-    public static IReadOnlyList<string> OptimizerChoices { get; } = ["sgd", "adam", "polyak-sgd", "sps-max", "polyak-adam"];
+    public static IReadOnlyList<string> OptimizerChoices { get; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.PolyakAdam];
 
     public string Preset { get; set; } = GptPreset.Tiny;
     public string Corpus { get; set; } = ChildSpeechCorpus.Name;
-    public IReadOnlyCollection<string> Optimizers { get; set; } = ["sgd", "adam", "polyak-sgd"];
+    public IReadOnlyCollection<string> Optimizers { get; set; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd];
     public double? SgdLr { get; set; } = ExperimentCatalog.ChildSpeechSgdLr;
     public double? AdamLr { get; set; } = ExperimentCatalog.ChildSpeechAdamLr;
     public int? BatchSize { get; set; } = ExperimentCatalog.ChildSpeechBatch;
@@ -33,7 +34,7 @@ public sealed class ChildSpeechSettings
             Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
         },
         Optimizer = optimizer,
-        OptimizerOptions = optimizer switch { "sgd" => new() { Lr = SgdLr ?? double.NaN }, "adam" => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
+        OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
         BatchSize = BatchSize ?? 0,
         Epochs = Epochs ?? 0,
         Seed = Seed ?? 0,

@@ -5,8 +5,9 @@ using MudBlazor;
 using PolyakCore.Demos;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
-using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
+using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.Constraints;
 
@@ -41,7 +42,7 @@ public sealed partial class LineSearchPanel : IDisposable
     private bool _miniComputing;
     private int _miniGeneration;
 
-    private Charts.Landscape? _landscape;
+    private Landscape? _landscape;
     private LiveChart? _lossChart, _costChart, _miniChart;
     private bool _drawPending, _miniDrawPending, _disposed;
 
@@ -218,9 +219,9 @@ public sealed partial class LineSearchPanel : IDisposable
 
     private static string MethodColor(string method) => method switch
     {
-        LineSearchDemo.Armijo => SeriesColors.Optimizer("armijo-sgd"),
-        LineSearchDemo.Polyak => SeriesColors.Optimizer("polyak-sgd"),
-        _ => SeriesColors.Optimizer("sgd"),
+        LineSearchDemo.Armijo => SeriesColors.Optimizer(OptimizerCatalog.ArmijoSgd),
+        LineSearchDemo.Polyak => SeriesColors.Optimizer(OptimizerCatalog.PolyakSgd),
+        _ => SeriesColors.Optimizer(OptimizerCatalog.Sgd),
     };
 
     private string Name(string method) => method switch

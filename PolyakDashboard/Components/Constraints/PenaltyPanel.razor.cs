@@ -27,7 +27,7 @@ public sealed partial class PenaltyPanel
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private LiveChart? _curveChart, _pathChart, _lambdaChart;
-    private Charts.Landscape? _plane;
+    private Landscape? _plane;
     private bool _drawPending;
 
     /// <summary>The tab's settings; the page keeps them across tab switches. Default: the record's defaults.</summary>

@@ -1,5 +1,6 @@
 using PolyakCore.Experiments;
 using PolyakCore.Training;
+using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.Experiments;
 
@@ -36,8 +37,8 @@ public sealed class ExperimentSettings
         return new ExperimentSettings
         {
             Epochs = first.Epochs,
-            Lr = Lr("sgd", 0.1),
-            AdamLr = Lr("adam", 0.01),
+            Lr = Lr(OptimizerCatalog.Sgd, 0.1),
+            AdamLr = Lr(OptimizerCatalog.Adam, 0.01),
             Noises = [.. runs.Select(r => r.ProblemOptions.Noise).OfType<double>().Distinct()],
             BatchSizes = [.. runs.Select(r => r.BatchSize).Distinct()],
             Optimizers = [.. runs.Select(r => r.Optimizer).Distinct()],

@@ -15,27 +15,16 @@ namespace PolyakDashboard.Components.Experiments;
 /// panel of runs, contours with the trajectories, and a results table.</summary>
 /// <remarks>Runs live in the server's queue, not in the page: leaving and coming back shows the newest
 /// launch again, and a second browser sees the same points. Chart data flows hub → browser directly.</remarks>
-public sealed partial class ExperimentView : IAsyncDisposable
+public sealed partial class ExperimentView
 {
-    private readonly LaunchBindings _bindings = new();
     private readonly Dictionary<string, string> _contourErrors = [];
     private List<Panel> _panels = [];
     private List<ContourGroup> _contours = [];
-    private IReadOnlyList<LiveRun> _runs = [];
-    private IReadOnlyList<FieldError> _errors = [];
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private ExperimentSettings _settings = null!;
     private Experiment _experiment = null!;
-    private bool _bindPending, _resultsPending, _disposed;
-    private ProgressTicker _ticker = null!;
-
-    [Inject] private RunService Runs { get; set; } = null!;
-    [Inject] private RunRegistry Registry { get; set; } = null!;
-    [Inject] private TrainingHubClient Hub { get; set; } = null!;
-    [Inject] private ViewerSession Session { get; set; } = null!;
-    [Inject] private PresenterPresence Presence { get; set; } = null!;
-    [Inject] private NavigationManager Navigation { get; set; } = null!;
+    private bool _resultsPending;
 
     /// <summary>1a, 1b, 1c or 1e.</summary>
     [Parameter, EditorRequired] public string ExperimentId { get; set; } = "";
@@ -67,45 +56,30 @@ public sealed partial class ExperimentView : IAsyncDisposable
     /// <summary>The parameters a run should reach, for the results table. Default: none.</summary>
     [Parameter] public Func<RunRequest, double[]?> Target { get; set; } = _ => null;
 
+    protected override string LaunchExperimentId => ExperimentId;
+    protected override TimeSpan TickInterval => TimeSpan.FromMilliseconds(400);
+
     private bool IsTwoWell => _experiment.Runs[0].Problem == ProblemCatalog.TwoWell;
-    private bool IsRunning => _runs.Any(r => !r.IsFinished);
-    private long StepsDone => _runs.Sum(r => (long)r.Step);
-    private long StepsTotal => Math.Max(1, _runs.Sum(r => (long)r.TotalSteps));
 
     protected override void OnInitialized()
     {
-        _ticker = new ProgressTicker(() => InvokeAsync(StateHasChanged), () => IsRunning, TimeSpan.FromMilliseconds(400));
+        base.OnInitialized();
         _experiment = ExperimentCatalog.Get(ExperimentId);
         _settings = InitialSettings();
-        Registry.Changed += HandleRegistryChanged;
-        Presence.Moved += HandlePresenterMoved;
         Show(Runs.LatestLaunch(ExperimentId));
-    }
-
-    // A follower shows the launch the presenter shows, as soon as it starts.
-    private void HandlePresenterMoved(PresenterLocation where)
-    {
-        if (_disposed || FollowedLaunch.Find(where, Session, Registry, ExperimentId, _runs) is not { } runs) return;
-        _ = InvokeAsync(async () =>
-        {
-            if (_disposed) return;
-            await _bindings.UnbindAsync();
-            Show(runs);
-            StateHasChanged();
-        });
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        await _formErrors.UpdateAsync(_form, _errors);
+        await _formErrors.UpdateAsync(_form, Errors);
         try
         {
-            if (_bindPending)
+            if (BindPending)
             {
-                _bindPending = false;
+                BindPending = false;
                 await BindChartsAsync();
             }
-            if (_resultsPending && _runs.Count > 0 && !IsRunning)
+            if (_resultsPending && Shown.Count > 0 && !IsRunning)
             {
                 _resultsPending = false;
                 await DrawResultsAsync();
@@ -117,22 +91,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
         }
     }
 
-    private async Task HandleRunAsync()
-    {
-        if (!Session.IsPresenter) { _errors = [new FieldError("role", ViewerSession.PresenterOnly)]; return; }   // the button is disabled; this is the guard
-        var result = Runs.StartExperiment(ExperimentId, _settings.ToOverrides(IsTwoWell));
-        _errors = result.Errors;
-        if (!result.Started) return;
-        await _bindings.UnbindAsync();
-        Show(result.Runs);
-        Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
-    }
-
-    private void HandleStop()
-    {
-        if (!Session.IsPresenter) return;
-        if (_runs.Count > 0) Runs.CancelLaunch(_runs[0].LaunchId);
-    }
+    private Task HandleRunAsync() => StartAsync(() => Runs.StartExperiment(ExperimentId, _settings.ToOverrides(IsTwoWell)));
 
     private ExperimentSettings InitialSettings()
     {
@@ -144,19 +103,15 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private void HandleReset()
     {
         _settings = InitialSettings();
-        _errors = [];
+        Errors = [];
     }
 
-    private void Show(IReadOnlyList<LiveRun> runs)
+    protected override void OnShow(IReadOnlyList<LiveRun> runs)
     {
-        _bindings.Next();
-        _runs = runs;
         _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
         _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
         _contourErrors.Clear();
-        _bindPending = runs.Count > 0;
         _resultsPending = runs.Count > 0;
-        if (IsRunning) _ticker.Start();
     }
 
     // The least-squares loss: the floor a noisy regression cannot go below (none to draw when it is ~0).
@@ -164,18 +119,18 @@ public sealed partial class ExperimentView : IAsyncDisposable
 
     private async Task BindChartsAsync()
     {
-        int generation = _bindings.Generation;
-        Task Keep(ValueTask<IAsyncDisposable> binding) => _bindings.KeepAsync(binding, generation);
+        int generation = Bindings.Generation;
+        Task Keep(ValueTask<IAsyncDisposable> binding) => Bindings.KeepAsync(binding, generation);
         foreach (var panel in _panels.ToArray())
         {
-            if (panel.Step is null || panel.Epoch is null || !_bindings.IsCurrent(generation)) continue;
+            if (panel.Step is null || panel.Epoch is null || !Bindings.IsCurrent(generation)) continue;
             var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
             if (panel.Loss is not null) await panel.Loss.SetSeriesAsync(series);
             await panel.Step.SetSeriesAsync(series);
             await panel.Epoch.SetSeriesAsync(series);
             foreach (var run in panel.Runs)
             {
-                if (!_bindings.IsCurrent(generation)) return;
+                if (!Bindings.IsCurrent(generation)) return;
                 if (panel.Loss is not null) await Keep(Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
                 await Keep(Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
                 await Keep(Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
@@ -195,10 +150,10 @@ public sealed partial class ExperimentView : IAsyncDisposable
     /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
     private async Task DrawResultsAsync()
     {
-        int generation = _bindings.Generation;
+        int generation = Bindings.Generation;
         foreach (var group in _contours)
         {
-            if (group.Chart is null || !_bindings.IsCurrent(generation)) continue;
+            if (group.Chart is null || !Bindings.IsCurrent(generation)) continue;
             try
             {
                 var view = TrajectoryViews.Build(group.Runs, ContourAxes.I, ContourAxes.J);
@@ -215,7 +170,7 @@ public sealed partial class ExperimentView : IAsyncDisposable
                 _contourErrors[group.Title] = e.Message;
             }
         }
-        if (ShowSecondParameter && _bindings.IsCurrent(generation))
+        if (ShowSecondParameter && Bindings.IsCurrent(generation))
             foreach (var panel in _panels.Where(p => p.Second is not null))
                 await panel.Second!.SetSeriesAsync(panel.Runs.Select(r =>
                 {
@@ -228,20 +183,14 @@ public sealed partial class ExperimentView : IAsyncDisposable
     private static string ContourColor(ContourGroup group, LiveRun run) =>
         SeriesColors.InGroup([.. group.Runs.Select(r => r.Request.Optimizer)], group.Runs.IndexOf(run));
 
-    private void HandleRegistryChanged(LiveRun run)
+    protected override void OnShownRunChanged()
     {
-        if (_disposed || !_runs.Contains(run)) return;
-        _ = InvokeAsync(() =>
-        {
-            if (!IsRunning) _resultsPending = true;
-            StateHasChanged();
-        });
+        if (!IsRunning) _resultsPending = true;
     }
 
-    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
+    private string? ErrorFor(string field) => Errors.FirstOrDefault(e => e.Field == field)?.Message;
 
-    // "optimizerOptions.lr: Must be positive" reads better as "SGD learning rate: Must be positive".
-    private static string Describe(FieldError e) => (Labels.GetValueOrDefault(e.Field, e.Field)) + ": " + e.Message;
+    protected override IReadOnlyDictionary<string, string> FieldLabels => Labels;
 
     private static readonly Dictionary<string, string> Labels = new()
     {
@@ -249,15 +198,6 @@ public sealed partial class ExperimentView : IAsyncDisposable
         ["optimizerOptions.eps"] = "Polyak ε", ["optimizerOptions.maxStep"] = "Polyak cap", ["optimizerOptions.c"] = "Polyak scale c",
         ["problemOptions.a"] = "a", ["problemOptions.start"] = "Start", ["batchSize"] = "Batch size", ["queue"] = "Queue", ["role"] = "Role",
     };
-
-    public async ValueTask DisposeAsync()
-    {
-        _disposed = true;
-        Registry.Changed -= HandleRegistryChanged;
-        Presence.Moved -= HandlePresenterMoved;
-        _ticker.Dispose();
-        await _bindings.DisposeAsync();
-    }
 
     private sealed class Panel(string title, List<LiveRun> runs, double? floor)
     {
@@ -274,6 +214,6 @@ public sealed partial class ExperimentView : IAsyncDisposable
     {
         public string Title { get; } = title;
         public List<LiveRun> Runs { get; } = runs;
-        public Charts.Landscape? Chart { get; set; }
+        public Landscape? Chart { get; set; }
     }
 }

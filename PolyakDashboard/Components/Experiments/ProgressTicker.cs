@@ -2,7 +2,7 @@ namespace PolyakDashboard.Components.Experiments;
 
 /// <summary>Re-renders a page a few times a second while something it shows is training (progress text only:
 /// chart data never goes through renders).</summary>
-public sealed class ProgressTicker(Func<Task> render, Func<bool> busy, TimeSpan interval) : IDisposable
+public sealed class ProgressTicker(Func<Task> render, Func<bool> busy, TimeSpan interval, TimeProvider time) : IDisposable
 {
     private CancellationTokenSource? _cancel;
 
@@ -15,7 +15,7 @@ public sealed class ProgressTicker(Func<Task> render, Func<bool> busy, TimeSpan 
 
     private async Task TickAsync(CancellationToken cancel)
     {
-        using var timer = new PeriodicTimer(interval);
+        using var timer = new PeriodicTimer(interval, time);
         try
         {
             while (await timer.WaitForNextTickAsync(cancel))

@@ -4,10 +4,11 @@ using PolyakCore.Explorer;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
-using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
 using PolyakDashboard.Explorer;
 using PolyakDashboard.Security;
+using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.Pages;
 
@@ -26,7 +27,7 @@ public sealed partial class Explorer : IAsyncDisposable
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private IReadOnlyList<string> _urlProblems = [];
-    private Charts.Landscape? _landscape;
+    private Landscape? _landscape;
     private LiveChart? _lossChart, _stepChart;
     private (double Min, double Max) _xRange, _yRange;
     private string _gridKey = "";
@@ -34,7 +35,7 @@ public sealed partial class Explorer : IAsyncDisposable
     private int _index, _maxIndex;
     private double _speed = 60;          // steps per second while playing
     private CancellationTokenSource? _play;
-    private string _mapOptimizer = "sgd";
+    private string _mapOptimizer = OptimizerCatalog.Sgd;
     private int _mapSize = 40;
     private EscapeMapResult? _map;
     private string? _mapError;
@@ -110,7 +111,7 @@ public sealed partial class Explorer : IAsyncDisposable
             _map = null;
             await _landscape.ClearOverlayAsync();
             using var problem = TwoWellProblem.Create(_settings.Points, _settings.A, _settings.B, _settings.WellC, _settings.DataSeed);
-            var grid = PolyakCore.Problems.Landscape.Evaluate(problem, [0, 0], 0, 1, _xRange, _yRange, 120, 120);
+            var grid = LandscapeGrid.Evaluate(problem, [0, 0], 0, 1, _xRange, _yRange, 120, 120);
             await _landscape.SetGridAsync(grid.Xs, grid.Ys, grid.Values);
             await _landscape.SetMarkersAsync(problem.Minima.Select(m =>
                 new LandscapeMarker($"{m.Name} · {problem.FullLoss(m.Theta):0.##}", m.Theta[0], m.Theta[1])));

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.Options;
 using MudBlazor;
-using PolyakCore.Export;
 using PolyakCore.Training;
 using PolyakDashboard.History;
 using PolyakDashboard.Runs;

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using PolyakDashboard.Components.Charts;
-using PolyakDashboard.Components.Experiments;
+using PolyakDashboard.Runs;
 using PolyakDashboard.History;
 
 namespace PolyakDashboard.Components.Runs;

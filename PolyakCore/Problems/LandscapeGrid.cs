@@ -2,11 +2,10 @@ using static TorchSharp.torch;
 
 namespace PolyakCore.Problems;
 
-/// <summary>Full-data loss on a grid over two parameters (the others held fixed), row-major ny × nx.</summary>
-public sealed record LandscapeGrid(string XName, string YName, double[] Xs, double[] Ys, double[] Values);
-
-/// <summary>Evaluates a problem's full-data loss over a plane of parameter space, as one tensor computation.</summary>
-public static class Landscape
+/// <summary>Full-data loss on a grid over two parameters (the others held fixed), row-major ny × nx;
+/// <see cref="Evaluate"/> computes one over a plane of parameter space, as one tensor computation.</summary>
+/// <remarks>The dashboard's contour chart that draws it is Components/Charts/Landscape.</remarks>
+public sealed record LandscapeGrid(string XName, string YName, double[] Xs, double[] Ys, double[] Values)
 {
     public const int MaxCells = 250_000;
 

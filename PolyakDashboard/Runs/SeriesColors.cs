@@ -1,12 +1,16 @@
-namespace PolyakDashboard.Components.Experiments;
+using PolyakCore.Optimization;
 
-/// <summary>One colour per optimizer everywhere, and a categorical palette for many paths.</summary>
+namespace PolyakDashboard.Runs;
+
+/// <summary>One colour per optimizer everywhere (pages, live charts and the CLI's SVG figures), and a categorical
+/// palette for many paths.</summary>
 public static class SeriesColors
 {
     private static readonly Dictionary<string, string> ByOptimizer = new()
     {
-        ["sgd"] = "#1f77b4", ["polyak-sgd"] = "#d62728", ["sps-max"] = "#2ca02c", ["adam"] = "#9467bd",
-        ["polyak-adam"] = "#ff7f0e", ["polyak-adam-corrected"] = "#e377c2", ["armijo-sgd"] = "#7f7f7f",
+        [OptimizerCatalog.Sgd] = "#1f77b4", [OptimizerCatalog.PolyakSgd] = "#d62728", [OptimizerCatalog.SpsMax] = "#2ca02c",
+        [OptimizerCatalog.Adam] = "#9467bd", [OptimizerCatalog.PolyakAdam] = "#ff7f0e", [OptimizerCatalog.PolyakAdamCorrected] = "#e377c2",
+        [OptimizerCatalog.ArmijoSgd] = "#7f7f7f",
     };
 
     private static readonly string[] Category = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

@@ -1,11 +1,13 @@
+using PolyakCore.Optimization;
+using PolyakCore.Tests.Text;
 using PolyakCore.Text;
 using PolyakCore.Training;
 
-namespace PolyakCore.Tests.Text;
+namespace PolyakCore.Tests.Training;
 
 public class TextTrainerTests
 {
-    private static RunRequest Request(string optimizer = "adam", int epochs = 2, OptimizerOptions? options = null) => new()
+    private static RunRequest Request(string optimizer = "adam", int epochs = 2, OptimizerSettings? options = null) => new()
     {
         Problem = "child-speech",
         ProblemOptions = new() { Text = new() { Corpus = "kids", NEmbd = 32, NHead = 4, NLayer = 1, Block = 32, EvalBatches = 2 } },

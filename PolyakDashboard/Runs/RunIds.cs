@@ -1,7 +1,7 @@
 using System.Text;
 using PolyakCore.Training;
 
-namespace PolyakDashboard.Cli;
+namespace PolyakDashboard.Runs;
 
 /// <summary>Readable, file-safe run ids.</summary>
 public static class RunIds

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace PolyakCore.Export;
+namespace PolyakCore.Shared;
 
 /// <summary>The one JSON shape of requests, summaries and records: camelCase, enums as lowercase
 /// strings, NaN and ±Infinity as strings (a diverged run has them, and plain JSON cannot).</summary>

@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using PolyakCore.Optimization;
-using PolyakCore.Problems;
-using PolyakCore.Training;
+using PolyakCore.Text;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace PolyakCore.Text;
+namespace PolyakCore.Training;
 
 /// <summary>Where a text run finds corpora and puts checkpoints (named CheckpointStem, else RunId, + "-best"/"-last").</summary>
 public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFolder = null, string? RunId = null, string? CheckpointStem = null)

@@ -1,6 +1,6 @@
-using PolyakCore.Training;
+using PolyakCore.Text;
 
-namespace PolyakCore.Text;
+namespace PolyakCore.Training;
 
 /// <summary>Keeps a run's best-validation and last checkpoints up to date.</summary>
 internal sealed class CheckpointWriter(TextEnvironment environment, RunRequest request, TextPlan plan)

@@ -1,6 +1,6 @@
-using PolyakCore.Training;
+using PolyakCore.Text;
 
-namespace PolyakCore.Text;
+namespace PolyakCore.Training;
 
 /// <summary>The child-speech part of <see cref="RunValidation"/>: sizes, corpus names, evaluation.</summary>
 internal static class TextValidation

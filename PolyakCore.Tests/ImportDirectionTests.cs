@@ -15,7 +15,8 @@ public partial class ImportDirectionTests
         ["Text"],                                          // the character model, corpora, checkpoints, sampling
         ["Problems"],                                      // the small problems; child speech's settings are Text's
         ["Training"],                                      // a run: request in, records out, on any problem
-        ["Experiments", "Explorer", "Export", "Demos"],    // built on runs
+        ["Export"],                                        // records and summaries as files
+        ["Experiments", "Explorer", "Demos"],              // built on runs (ensembles write their files through Export)
     ];
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 
 namespace PolyakCore.Training;
 

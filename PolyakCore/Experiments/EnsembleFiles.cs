@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
-using PolyakCore.Experiments;
+using PolyakCore.Export;
+using PolyakCore.Shared;
 using PolyakCore.Training;
 
-namespace PolyakCore.Export;
+namespace PolyakCore.Experiments;
 
 /// <summary>An ensemble as files: ensemble.csv (per configuration and step: the 10/50/90 % quantiles of the mini-batch
 /// loss and the step size), epochs.csv (per configuration and epoch: those of the full-data loss) and ensemble.json

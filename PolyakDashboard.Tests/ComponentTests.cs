@@ -251,6 +251,7 @@ internal static class ViewerServices
         ctx.Services.AddSingleton<HeavyComputationGate>();
         ctx.Services.AddSingleton<RaceCache>();
         ctx.Services.AddSingleton(new FindingsService(NullLogger<FindingsService>.Instance));
+        ctx.Services.AddSingleton<EnsembleService>();
         return presence;
     }
 }

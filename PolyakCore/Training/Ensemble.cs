@@ -60,6 +60,29 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
 {
     public int Length => Median.Length;
 
+    /// <summary>At most <paramref name="maxPoints"/> points for a chart: per bucket of indices the band's envelope (lowest
+    /// 10 %, highest 90 % quantile, so spikes stay) and the median at the bucket's middle; x = index + <paramref name="firstX"/>.
+    /// Infinite or NaN values are left out of the envelope (NaN where a bucket has none).</summary>
+    public (double[] X, double[] P10, double[] Median, double[] P90) Decimate(int maxPoints, int firstX = 1)
+    {
+        int n = Length, buckets = Math.Max(1, Math.Min(n, maxPoints));
+        var (x, lo, mid, hi) = (new double[buckets], new double[buckets], new double[buckets], new double[buckets]);
+        for (int b = 0; b < buckets; b++)
+        {
+            int from = (int)((long)b * n / buckets), to = (int)((long)(b + 1) * n / buckets);
+            double min = double.PositiveInfinity, max = double.NegativeInfinity;
+            for (int t = from; t < to; t++)
+            {
+                if (double.IsFinite(P10[t])) min = Math.Min(min, P10[t]);
+                if (double.IsFinite(P90[t])) max = Math.Max(max, P90[t]);
+            }
+            int middle = (from + to - 1) / 2;
+            (x[b], lo[b], mid[b], hi[b]) = (middle + firstX, double.IsFinite(min) ? min : double.NaN,
+                double.IsFinite(Median[middle]) ? Median[middle] : double.NaN, double.IsFinite(max) ? max : double.NaN);
+        }
+        return (x, lo, mid, hi);
+    }
+
     /// <summary>Per index up to <paramref name="length"/> (the planned steps or epochs), the quantiles over the seeds'
     /// values; a seed that stopped early counts as <paramref name="afterEnd"/> past its end (+∞ for a diverged run's
     /// loss; NaN leaves it out).</summary>
@@ -99,10 +122,14 @@ public sealed record ConfigurationEnsemble
     public int Diverged => Runs.Count(r => r.Status == RunStatus.Diverged);
     /// <summary>Final full-data loss (+∞ for a diverged seed).</summary>
     public Spread FinalLoss => Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss)]);
-    /// <summary>Final loss over each seed's own least-squares floor (its data draw's), where the problem has one.</summary>
-    public Spread? FloorRatio => Runs.All(r => r.OptimalLoss is > 0)
+    /// <summary>Final loss over each seed's own least-squares floor (its data draw's), where the problem has a floor above
+    /// rounding (noise-free data interpolates: its floor is ~1e-30 and a ratio to it means nothing).</summary>
+    public Spread? FloorRatio => HasFloor
         ? Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss / r.OptimalLoss!.Value)])
         : null;
+    /// <summary>True when every seed's problem has a least-squares floor above rounding (1e-12).</summary>
+    public bool HasFloor => Runs.Count > 0 && Runs.All(r => r.OptimalLoss is > 1e-12);
+
     /// <summary>Distance of the final parameters to each seed's optimum, where the problem has one.</summary>
     public Spread? Distance => Runs.All(r => r.Optimum is not null)
         ? Spread.Of([.. Runs.Select(r => r.Status == RunStatus.Diverged ? double.PositiveInfinity

@@ -40,6 +40,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
         builder.Services.AddSingleton<Experiments.FindingsService>();
+        builder.Services.AddSingleton<Experiments.EnsembleService>();
         builder.Services.AddSingleton<Explorer.RaceCache>();       // the explorer page and the presenter's race endpoint
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());

@@ -10,6 +10,21 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     private readonly HttpClient _client = factory.CreateClient();
 
     [Fact]
+    public async Task FindingsAreTheEnsemblesStatementsAndUnknownExperimentsGet404()
+    {
+        using var json = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments/1c/findings"));
+        var root = json.RootElement;
+        Assert.Equal(20, root.GetProperty("seeds").GetInt32());
+        var findings = root.GetProperty("findings").EnumerateArray().ToArray();
+        Assert.Equal(3, findings.Length);
+        Assert.All(findings, f => Assert.True(f.GetProperty("holds").GetBoolean(), f.GetProperty("text").GetString()));
+        Assert.Contains(findings, f => f.GetProperty("id").GetString() == "1c-sgd-escapes" && f.GetProperty("text").GetString()!.Contains("of 20 seeds"));
+        var missing = await _client.GetAsync("/api/experiments/1d/findings");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
     public async Task QuadraticRunCompletesWithOneMetricsRowPerStep()
     {
         var id = await StartAsync(new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 });

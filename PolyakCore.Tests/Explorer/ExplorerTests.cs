@@ -58,4 +58,38 @@ public class ExplorerTests
         Assert.Contains(TwoWellRace.Validate(new RaceSettings { StartX = 50 }), e => e.Field == "start");
         Assert.Contains(TwoWellRace.Validate(new RaceSettings { Optimizers = [] }), e => e.Field == "optimizers");
     }
+
+    [Fact]
+    public void RaceWithSeedsCountsEscapesOverMiniBatchOrdersAndKeepsTheFirstSeedsLane()
+    {
+        var one = TwoWellRace.Run(new RaceSettings { Optimizers = ["sgd", "polyak-sgd"], Epochs = 20 });
+        var many = TwoWellRace.Run(new RaceSettings { Optimizers = ["sgd", "polyak-sgd"], Epochs = 20, Seeds = 6 });
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(one.Lanes[i].X0, many.Lanes[i].X0);                 // seed 0 is the single race's lane
+            Assert.Equal(6, many.Lanes[i].Seeds);
+            Assert.Equal(5, many.Lanes[i].OtherPaths.Count);
+            int expected = Enumerable.Range(0, 6).Count(seed =>
+                TwoWellRace.Run(new RaceSettings { Optimizers = [many.Lanes[i].Optimizer], Epochs = 20, Seed = seed }).Lanes[0].Well == "global");
+            Assert.Equal(expected, many.Lanes[i].Escaped);
+        }
+        Assert.Contains(TwoWellRace.Validate(new RaceSettings { Seeds = 0 }), e => e.Field == "seeds");
+    }
+
+    [Fact]
+    public void EscapeMapWithSeedsCountsEachCellsEscapes()
+    {
+        var template = new RaceSettings { Epochs = 15 }.ToRequest("polyak-sgd");
+        var map = EscapeMap.Compute(template, (-10, 6), (-12, 6), nx: 4, ny: 3, seeds: 3);
+        Assert.Equal(3, map.Seeds);
+        Assert.Equal(36, map.Runs);
+        for (int seed = 0; seed < 3; seed++)
+        {
+            var single = EscapeMap.Compute(template with { Seed = seed }, (-10, 6), (-12, 6), nx: 4, ny: 3);
+            if (seed == 0) Assert.Equal(single.Wells, map.Wells);
+        }
+        var counts = Enumerable.Range(0, 3).Select(seed => EscapeMap.Compute(template with { Seed = seed }, (-10, 6), (-12, 6), nx: 4, ny: 3).Wells).ToArray();
+        Assert.Equal(Enumerable.Range(0, 12).Select(c => counts.Count(w => w[c] == "global")), map.Escaped!);
+        Assert.All(map.EscapeFraction, f => Assert.InRange(f, 0, 1));
+    }
 }

@@ -26,6 +26,10 @@ public sealed record RaceSettings
     public int Points { get; init; } = TwoWellProblem.DefaultPoints;
     public int DataSeed { get; init; }
     public int Seed { get; init; }
+    /// <summary>Mini-batch orders run from the start (Seed, Seed + 1, …): each optimizer's escape count is over them.</summary>
+    public int Seeds { get; init; } = 1;
+
+    public const int MaxSeeds = 50;
 
     /// <summary>The plotted square of the explorer: both wells and the default start with a margin, whatever the constants.</summary>
     public ((double Min, double Max) X, (double Min, double Max) Y) PlotRange
@@ -59,9 +63,17 @@ public sealed record RaceSettings
     };
 }
 
-/// <summary>One optimizer's run in the race: its path, its per-step loss and step size, and where it ended.</summary>
+/// <summary>One optimizer's run in the race: its path, its per-step loss and step size, and where it ended (the first
+/// seed's); with more seeds, the other mini-batch orders' paths and how many of all seeds end in the global well.</summary>
 public sealed record RaceLane(string Optimizer, double[] X0, double[] X1, double[] Loss, double[] StepSize,
-    string Well, double FinalLoss, RunStatus Status, string? Message);
+    string Well, double FinalLoss, RunStatus Status, string? Message)
+{
+    /// <summary>The paths of seeds 2…N (x0, x1 per step, the start first).</summary>
+    public IReadOnlyList<(double[] X0, double[] X1)> OtherPaths { get; init; } = [];
+    public int Seeds { get; init; } = 1;
+    /// <summary>Seeds (of <see cref="Seeds"/>) ending in the global well.</summary>
+    public int Escaped { get; init; }
+}
 
 /// <summary>The race: every lane, and what it cost.</summary>
 public sealed record RaceResult(IReadOnlyList<RaceLane> Lanes, double Milliseconds);
@@ -74,6 +86,7 @@ public static class TwoWellRace
     {
         var errors = new List<FieldError>();
         if (s.Optimizers.Count == 0) errors.Add(new("optimizers", "Pick at least one optimizer."));
+        if (s.Seeds is < 1 or > RaceSettings.MaxSeeds) errors.Add(new("seeds", $"Seeds must be 1 to {RaceSettings.MaxSeeds}; got {s.Seeds}."));
         var (x, y) = s.PlotRange;
         if (!(s.StartX >= x.Min && s.StartX <= x.Max && s.StartY >= y.Min && s.StartY <= y.Max))
             errors.Add(new("start", $"Pick a start inside the plot: x0 in [{x.Min:0.#}, {x.Max:0.#}], x1 in [{y.Min:0.#}, {y.Max:0.#}]."));
@@ -90,17 +103,29 @@ public static class TwoWellRace
         if (errors.Count > 0) throw new RunValidationException(errors);
         var clock = Stopwatch.StartNew();
         var requests = settings.ToRequests();
-        var recorders = requests.Select(_ => new RunRecorder()).ToArray();
+        int seeds = settings.Seeds, k = requests.Count;
+        var rows = Enumerable.Range(0, seeds).SelectMany(seed => requests.Select(r => r with { Seed = r.Seed + seed })).ToArray();   // seed-major
+        var recorders = rows.Select(_ => new RunRecorder()).ToArray();
         using var problem = (TwoWellProblem)ProblemCatalog.Create(ProblemCatalog.TwoWell, requests[0].ProblemOptions);
-        var summaries = TrajectoryBatch.Run(problem, requests, i => recorders[i], cancel, epochLosses: false);
+        var summaries = TrajectoryBatch.Run(problem, rows, i => recorders[i], cancel, epochLosses: false);
+        (double[], double[]) Path(int row)
+        {
+            var path = new[] { new[] { settings.StartX, settings.StartY } }.Concat(recorders[row].Batches.Select(b => b.Parameters!)).ToArray();
+            return ([.. path.Select(p => p[0])], [.. path.Select(p => p[1])]);
+        }
+        string WellOf(RunSummary s) => s.Status == RunStatus.Diverged ? "diverged" : problem.WellOf(s.Parameters);
         var lanes = requests.Select((r, i) =>
         {
             var batches = recorders[i].Batches;
-            var path = new[] { new[] { settings.StartX, settings.StartY } }.Concat(batches.Select(b => b.Parameters!)).ToArray();
+            var (x0, x1) = Path(i);
             var s = summaries[i];
-            return new RaceLane(r.Optimizer, [.. path.Select(p => p[0])], [.. path.Select(p => p[1])],
-                [.. batches.Select(b => b.Loss)], [.. batches.Select(b => b.StepSize)],
-                s.Status == RunStatus.Diverged ? "diverged" : problem.WellOf(s.Parameters), s.FinalLoss, s.Status, s.Message);
+            return new RaceLane(r.Optimizer, x0, x1, [.. batches.Select(b => b.Loss)], [.. batches.Select(b => b.StepSize)],
+                WellOf(s), s.FinalLoss, s.Status, s.Message)
+            {
+                Seeds = seeds,
+                Escaped = Enumerable.Range(0, seeds).Count(seed => WellOf(summaries[seed * k + i]) == "global"),
+                OtherPaths = [.. Enumerable.Range(1, seeds - 1).Select(seed => Path(seed * k + i))],
+            };
         }).ToArray();
         return new RaceResult(lanes, clock.Elapsed.TotalMilliseconds);
     }

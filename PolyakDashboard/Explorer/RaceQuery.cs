@@ -33,6 +33,7 @@ public static class RaceQuery
         AddInt("n", s.Points, Defaults.Points);
         AddInt("dataSeed", s.DataSeed, Defaults.DataSeed);
         AddInt("seed", s.Seed, Defaults.Seed);
+        AddInt("seeds", s.Seeds, Defaults.Seeds);
         return QueryString.Create(q).ToString();
     }
 
@@ -81,6 +82,7 @@ public static class RaceQuery
             Points = GetInt("n", Defaults.Points),
             DataSeed = GetInt("dataSeed", Defaults.DataSeed),
             Seed = GetInt("seed", Defaults.Seed),
+            Seeds = GetInt("seeds", Defaults.Seeds),
         };
         if (settings.MaxStep is double.NaN) settings = settings with { MaxStep = null };
         return (settings, problems);
@@ -93,6 +95,7 @@ public static class RaceQuery
         ("Report: start (3, 3), batch 25 (full batch)", new RaceSettings { BatchSize = 25 }),
         ("Full batch below the stability edge (lr 0.04)", new RaceSettings { BatchSize = 25, Lr = 0.04, Optimizers = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd] }),
         ("Start in the wide well's basin (−4, −6)", new RaceSettings { StartX = -4, StartY = -6 }),
+        ("Report: start (3, 3), batch 2, over 20 mini-batch orders", new RaceSettings { Seeds = 20, Optimizers = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd] }),
         ("Polyak–Adam, report vs corrected", new RaceSettings { Optimizers = [OptimizerCatalog.Adam, OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected] }),
     ];
 }

@@ -101,6 +101,13 @@ public class CliTests : IDisposable
         Assert.Equal(5, configuration.GetProperty("runs").GetArrayLength());
         Assert.Equal(3, json.RootElement.GetProperty("findings").GetArrayLength());
         Assert.Contains("of 5 seeds", output);
+
+        // The figures: per panel the bands (a filled polygon per configuration), and the escape fraction.
+        var figures = Path.Combine(ensemble, "figures");
+        Assert.True(File.Exists(Path.Combine(figures, "escape-fraction.svg")));
+        var band = File.ReadAllText(Path.Combine(figures, "batch-2-epochs-band.svg"));
+        Assert.True(System.Text.RegularExpressions.Regex.Matches(band, "<polygon").Count >= 2, "two bands (sgd, polyak-sgd) on batch 2's epoch figure");
+        Assert.Contains("over 5 seeds", band);
     }
 
     [Fact]

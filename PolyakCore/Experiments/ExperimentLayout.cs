@@ -23,11 +23,14 @@ public sealed record ExperimentLayout(
     private static string Noise(RunRequest r) => $"σ = {r.ProblemOptions.Noise:0.##}";
 
     /// <summary>The layout of the experiment whose problem a single run has (1a for quadratic, …).</summary>
-    public static ExperimentLayout ForProblem(string problem) => For(problem switch
+    public static ExperimentLayout ForProblem(string problem) => For(ForProblemId(problem));
+
+    /// <summary>The experiment a problem belongs to (quadratic → 1a, …).</summary>
+    public static string ForProblemId(string problem) => problem switch
     {
         ProblemCatalog.Quadratic => "1a", ProblemCatalog.NoisyLinear => "1b", ProblemCatalog.TwoWell => "1c",
         ProblemCatalog.MultiLinear => "1e", _ => "1d",
-    });
+    };
 
     public static ExperimentLayout For(string experimentId) => experimentId switch
     {

@@ -48,7 +48,7 @@ public static class CommandLine
                 Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
             };
             return parse.GetValue(seeds) is { } n
-                ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), output, errors)
+                ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), !parse.GetValue(experimentNoFigures), output, errors)
                 : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors);
         });
 
@@ -82,7 +82,7 @@ public static class CommandLine
             return 2;
         }
         string runId = RunIds.ForRequest(request!);
-        if (ensemble is not null) return EnsembleCommand.RunOne(request!, runId, ensemble, outDir, output, errors);
+        if (ensemble is not null) return EnsembleCommand.RunOne(request!, runId, ensemble, outDir, figures, output, errors);
         var run = Execute(request!, runId, outDir.FullName, checkpoints, figures, output);
         if (figures) WriteFigures(ExperimentLayout.ForProblem(request!.Problem), [run], Path.Combine(outDir.FullName, runId, "figures"), output);
         return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;

@@ -24,23 +24,26 @@ public static class EnsembleCommand
 
     private const int FindingsSeeds = 20;
 
-    public static int RunOne(RunRequest request, string runId, EnsembleSpec spec, DirectoryInfo outDir, TextWriter output, TextWriter errors)
+    public static int RunOne(RunRequest request, string runId, EnsembleSpec spec, DirectoryInfo outDir, bool figures, TextWriter output, TextWriter errors)
     {
         if (request.Problem == ProblemCatalog.ChildSpeech) { errors.WriteLine("seeds: ensembles run on the small problems (not child-speech)."); return 2; }
-        return Write([request], [runId], spec, Path.Combine(outDir.FullName, $"{runId}-ensemble"), outDir, findings: null, output, errors);
+        return Write([request], [runId], spec, Path.Combine(outDir.FullName, $"{runId}-ensemble"), outDir, findings: null, output, errors,
+            figures ? e => Figures.EnsembleFigures.Write(PolyakCore.Experiments.ExperimentLayout.ForProblemId(request.Problem), e, Path.Combine(outDir.FullName, $"{runId}-ensemble", "figures")) : null);
     }
 
-    public static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, EnsembleSpec spec, TextWriter output, TextWriter errors)
+    public static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, EnsembleSpec spec, bool figures, TextWriter output, TextWriter errors)
     {
         if (!ExperimentCatalog.IsKnown(id)) { errors.WriteLine($"Unknown experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}."); return 2; }
         if (id.StartsWith("1d", StringComparison.Ordinal)) { errors.WriteLine("--seeds: ensembles run on the small experiments (1a, 1b, 1c, 1e)."); return 2; }
         var experiment = ExperimentCatalog.Get(id, overrides);
         return Write(experiment.Runs, [.. experiment.Runs.Select(r => ExperimentCatalog.RunId(id, r))], spec,
-            Path.Combine(outDir.FullName, $"{id}-ensemble"), outDir, findings: e => PolyakCore.Experiments.Findings.For(id, e), output, errors);
+            Path.Combine(outDir.FullName, $"{id}-ensemble"), outDir, findings: e => PolyakCore.Experiments.Findings.For(id, e), output, errors,
+            figures ? e => Figures.EnsembleFigures.Write(id, e, Path.Combine(outDir.FullName, $"{id}-ensemble", "figures")) : null);
     }
 
     private static int Write(IReadOnlyList<RunRequest> configurations, IReadOnlyList<string> names, EnsembleSpec spec, string folder,
-        DirectoryInfo outDir, Func<EnsembleResult, IReadOnlyList<Finding>>? findings, TextWriter output, TextWriter errors)
+        DirectoryInfo outDir, Func<EnsembleResult, IReadOnlyList<Finding>>? findings, TextWriter output, TextWriter errors,
+        Func<EnsembleResult, IReadOnlyList<string>>? figures = null)
     {
         foreach (var problem in configurations.Select(r => RunValidation.Validate(r)).Where(p => p.Count > 0))
         {
@@ -72,6 +75,7 @@ public static class EnsembleCommand
             output.WriteLine($"{name}: final loss median {f.Median:G4} (10–90 % {f.P10:G4}–{f.P90:G4}), diverged {c.Diverged}/{c.Seeds}{extra}");
         }
         foreach (var finding in found ?? []) output.WriteLine($"{(finding.Holds ? "holds" : "DOES NOT HOLD")}: {finding.Text}");
+        if (figures?.Invoke(ensemble) is { } drawn) output.WriteLine($"{drawn.Count} figures (SVG) → {Path.Combine(folder, "figures")}");
         output.WriteLine($"{configurations.Count * spec.Seeds} runs in {ensemble.Seconds:F2} s → {folder}");
         return 0;
     }

@@ -119,6 +119,162 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/experiments")).StatusCode);
     }
 
+    private const string Evil = "Origin: http://evil.example";
+    private const string Json = "application/json", Text = "text/plain", Form = "application/x-www-form-urlencoded", Bytes = "application/octet-stream";
+    private const string AnyRun = """{ "problem": "quadratic", "batchSize": 100, "epochs": 1 }""";
+
+    /// <summary>(case, method, path, headers "Name: value|…", content type, body, status, text the answer must contain).
+    /// This app has no presenter key and is "on localhost": each of these was obeyed as the local presenter's before.</summary>
+    public static TheoryData<string, string, string, string, string?, string?, int, string> HostileCases => new()
+    {
+        // DNS rebinding: another name pointed at 127.0.0.1 reaches the server with its own Host.
+        { "rebinding: who am I", "GET", "/api/presenter", "Host: evil.example:5000", null, null, 400, "Unknown host" },
+        { "rebinding: purge a run", "DELETE", "/api/runs/{known}?purge=true", "Host: evil.example:5000", null, null, 400, "Unknown host" },
+        { "rebinding: start a run", "POST", Run, "Host: evil.example", Json, AnyRun, 400, "evil.example" },
+        { "rebinding: a page", "GET", "/", "Host: rebind.attacker.test", null, null, 400, "Security:Hosts" },
+        // Another site's page in the local user's browser.
+        { "cross-site simple POST (text/plain)", "POST", Run, Evil, Text, AnyRun, 403, "Cross-site request refused" },
+        { "cross-site JSON POST", "POST", Run, Evil, Json, AnyRun, 403, "Origin: http://evil.example" },
+        { "cross-site: Origin null (sandboxed page)", "POST", Run, "Origin: null", Json, AnyRun, 403, "Cross-site" },
+        { "cross-site: another port on localhost", "POST", Run, "Origin: http://localhost:8080", Json, AnyRun, 403, "Cross-site" },
+        { "cross-site: https origin for an http server", "POST", Run, "Origin: https://localhost", Json, AnyRun, 403, "Cross-site" },
+        { "cross-site: only a Referer", "POST", Run, "Referer: http://evil.example/page.html", Json, AnyRun, 403, "Referer" },
+        { "cross-site: Sec-Fetch-Site", "POST", Run, "Sec-Fetch-Site: cross-site", Json, AnyRun, 403, "Sec-Fetch-Site" },
+        { "cross-site: same-site is not same-origin", "POST", Run, "Sec-Fetch-Site: same-site", Json, AnyRun, 403, "Sec-Fetch-Site" },
+        { "cross-site cancel", "DELETE", "/api/runs/{known}", Evil, null, null, 403, "Cross-site" },
+        { "cross-site purge", "DELETE", "/api/runs/{known}?purge=true", Evil, null, null, 403, "Cross-site" },
+        { "cross-site annotation", "PUT", "/api/runs/{known}/annotations", Evil, Json, """{ "tags": ["pwned"] }""", 403, "Cross-site" },
+        { "cross-site experiment grid", "POST", "/api/experiments/1a/runs", Evil, null, null, 403, "Cross-site" },
+        { "cross-site corpus upload", "POST", "/api/corpora?name=evil-corpus", Evil, Text, "Mama up\n", 403, "Cross-site" },
+        { "cross-site checkpoint upload", "POST", "/api/checkpoints?name=evil-model", Evil, Bytes, "POLYAK", 403, "Cross-site" },
+        { "cross-site import", "POST", "/api/runs/import", Evil, Text, "{}", 403, "Cross-site" },
+        { "cross-site sign-out", "DELETE", "/api/presenter/session", Evil, null, null, 403, "Cross-site" },
+        { "cross-site hub negotiate", "POST", TrainingHub.Path + "/negotiate?negotiateVersion=1", Evil, null, null, 403, "live connection" },
+        { "cross-site hub long polling", "GET", TrainingHub.Path + "?id=anything", Evil, null, null, 403, "live connection" },
+        { "cross-site Blazor circuit", "POST", "/_blazor/negotiate?negotiateVersion=1", Evil, null, null, 403, "live connection" },
+        // Bodies of a type the endpoint does not take (what a cross-site form can send, with no Origin in old browsers).
+        { "run as text/plain", "POST", Run, "", Text, AnyRun, 415, "application/json" },
+        { "run as a form", "POST", Run, "", Form, "problem=quadratic", 415, "application/json" },
+        { "run without a content type", "POST", Run, "", null, AnyRun, 415, "no Content-Type" },
+        { "experiment: text/plain without a body", "POST", "/api/experiments/1a/runs", "", Text, null, 415, "application/json" },
+        { "annotation as text/plain", "PUT", "/api/runs/{known}/annotations", "", Text, """{ "tags": ["x"] }""", 415, "application/json" },
+        { "import as text/plain", "POST", "/api/runs/import", "", Text, "{}", 415, "application/json" },
+        { "sign-in as a form", "POST", "/api/presenter/session", "", Form, "key=guess", 415, "application/json" },
+        { "corpus as a form", "POST", "/api/corpora?name=form-corpus", "", Form, "Mama up", 415, "text/plain or application/octet-stream or multipart/form-data" },
+        { "corpus as JSON", "POST", "/api/corpora?name=json-corpus", "", Json, "\"Mama up\"", 415, "text/plain" },
+        { "checkpoint as text/plain", "POST", "/api/checkpoints?name=text-model", "", Text, "POLYAK", 415, "application/octet-stream or multipart/form-data" },
+    };
+
+    [Theory]
+    [MemberData(nameof(HostileCases))]
+    public async Task EachHostileRequestIsRefusedAndChangesNothing(string name, string method, string path, string headers, string? type, string? body, int status, string text)
+    {
+        var client = app.Factory.CreateClient();
+        var before = await client.GetStringAsync("/api/runs");
+        var request = new HttpRequestMessage(new HttpMethod(method), path.Replace("{known}", app.KnownRun));
+        if (body is not null)
+        {
+            request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            if (type is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+        }
+        else if (type is not null)
+        {
+            request.Content = new ByteArrayContent([]);
+            request.Content.Headers.TryAddWithoutValidation("Content-Type", type);
+        }
+        foreach (var header in headers.Split('|', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var (key, value) = (header[..header.IndexOf(':')], header[(header.IndexOf(':') + 1)..].Trim());
+            if (key == "Host") request.Headers.Host = value;
+            else request.Headers.TryAddWithoutValidation(key, value);
+        }
+        var response = await client.SendAsync(request);
+        string answer = await response.Content.ReadAsStringAsync();
+
+        Assert.True(status == (int)response.StatusCode, $"{name}: expected {status}, got {(int)response.StatusCode}: {answer}");
+        Assert.Contains("application/problem+json", response.Content.Headers.ContentType?.ToString() ?? "");
+        Assert.Contains(text, answer);
+        Assert.Equal("nosniff", response.Headers.GetValues("X-Content-Type-Options").Single());
+        Assert.Equal(before, await client.GetStringAsync("/api/runs"));                     // nothing started, cancelled, purged or annotated
+        Assert.DoesNotContain("evil", await client.GetStringAsync("/api/corpora"));
+        Assert.DoesNotContain("-model", await client.GetStringAsync("/api/checkpoints"));
+    }
+
+    /// <summary>The same requests from the dashboard's own pages (same origin) and from scripts (no browser headers) still work.</summary>
+    [Fact]
+    public async Task SameOriginPagesAndScriptsStillDriveTheLocalDashboard()
+    {
+        var client = app.Factory.CreateClient();
+        foreach (var headers in new[] { new string[0], ["Origin: http://localhost"], ["Origin: http://localhost", "Sec-Fetch-Site: same-origin", "Referer: http://localhost/1a"] })
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, Run) { Content = new StringContent(AnyRun, Encoding.UTF8, "application/json") };
+            foreach (var h in headers) request.Headers.TryAddWithoutValidation(h.Split(": ")[0], h.Split(": ")[1]);
+            var response = await client.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{string.Join(", ", headers)}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        }
+        var corpus = new HttpRequestMessage(HttpMethod.Post, "/api/corpora?name=same-origin-corpus") { Content = new StringContent(PolyakCore.Text.ChildSpeechCorpus.Generate(50, seed: 1), Encoding.UTF8, "text/plain") };
+        corpus.Headers.TryAddWithoutValidation("Origin", "http://localhost");
+        Assert.Equal(HttpStatusCode.Created, (await client.SendAsync(corpus)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/presenter")).StatusCode);
+        var asHost = new HttpRequestMessage(HttpMethod.Get, "/api/presenter");
+        asHost.Headers.Host = "127.0.0.1:5000";
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(asHost)).StatusCode);
+        asHost = new HttpRequestMessage(HttpMethod.Get, "/api/presenter");
+        asHost.Headers.Host = "[::1]:5000";
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(asHost)).StatusCode);
+    }
+
+    /// <summary>Another site's request is never the local presenter, even where it changes nothing.</summary>
+    [Fact]
+    public async Task ACrossSiteRequestIsAViewerEvenFromThisMachine()
+    {
+        var client = app.Factory.CreateClient();
+        Assert.Equal("presenter", (await client.GetFromJsonAsync<JsonElement>("/api/presenter")).GetProperty("role").GetString());
+        var foreign = new HttpRequestMessage(HttpMethod.Get, "/api/presenter");
+        foreign.Headers.TryAddWithoutValidation("Origin", "http://evil.example");
+        var answer = await (await client.SendAsync(foreign)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("viewer", answer.GetProperty("role").GetString());
+    }
+
+    /// <summary>A WebSocket to the hub from another site's page is refused at the handshake (it could call Cancel and ShowPage before).</summary>
+    [Fact]
+    public async Task AHubWebSocketFromAnotherSiteIsRefused()
+    {
+        var sockets = app.Factory.Server.CreateWebSocketClient();
+        sockets.ConfigureRequest = r => r.Headers.Origin = "http://evil.example";
+        var refused = await Assert.ThrowsAnyAsync<Exception>(() => sockets.ConnectAsync(new Uri(app.Factory.Server.BaseAddress, TrainingHub.Path.TrimStart('/')), default));
+        Assert.Contains("403", refused.Message);
+
+        await using var foreign = new HubConnectionBuilder()
+            .WithUrl(new Uri(app.Factory.Server.BaseAddress, TrainingHub.Path), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => app.Factory.Server.CreateHandler();
+                o.Headers["Origin"] = "http://evil.example";
+            })
+            .Build();
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => foreign.StartAsync());
+        Assert.Contains("403", error.Message);
+    }
+
+    /// <summary>Pages carry a policy that allows this server's scripts and the one inline import map (by nonce), and nothing else.</summary>
+    [Fact]
+    public async Task PagesCarryAContentSecurityPolicyWithTheImportMapsNonce()
+    {
+        var page = await app.Factory.CreateClient().GetAsync("/");
+        string html = await page.Content.ReadAsStringAsync();
+        string policy = page.Headers.GetValues("Content-Security-Policy").Single();
+        var nonce = System.Text.RegularExpressions.Regex.Match(policy, "'nonce-([^']+)'").Groups[1].Value;
+        Assert.NotEmpty(nonce);
+        Assert.Contains($"<script type=\"importmap\" nonce=\"{nonce}\"", html);
+        Assert.Contains("script-src 'self' 'nonce-", policy);
+        Assert.DoesNotContain("unsafe-eval", policy);
+        Assert.Contains("frame-ancestors 'none'", policy);
+        Assert.Contains("connect-src 'self' ws://localhost", policy);
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        var second = await app.Factory.CreateClient().GetAsync("/");
+        Assert.DoesNotContain(nonce, second.Headers.GetValues("Content-Security-Policy").Single());    // a fresh nonce per page
+    }
+
     /// <summary>Bad hub calls fail that call only: the connection stays up and the next good call works.</summary>
     public static TheoryData<string, string, object?[]> HubCases => new()
     {

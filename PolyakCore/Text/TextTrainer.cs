@@ -43,6 +43,7 @@ public static class TextTrainer
         var options = request.ProblemOptions.Text ?? new TextOptions();
         var tokenizer = plan.Corpus.Tokenizer;
         int evalBatches = options.EvalBatches ?? 10, evalSize = Math.Min(request.BatchSize, 64);
+        int rowsPerPass = RowsPerPass(plan.Config, request.BatchSize), evaluationRows = RowsPerPass(plan.Config, 64, forwardOnly: true);
 
         using var model = new CharGpt(plan.Config, request.Seed);
         var trainIds = tokenizer.Encode(plan.Corpus.Train);
@@ -61,7 +62,7 @@ public static class TextTrainer
         try
         {
             evaluation = new EvaluationWindows(trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
-            last = evaluation.Evaluate(model);
+            last = evaluation.Evaluate(model, evaluationRows, cancel);
             sink?.OnEpoch(new EpochRecord(0, last.Train, null) { ValLoss = last.Val });
             for (int epoch = 1; epoch <= request.Epochs && status == RunStatus.Completed; epoch++)
             {
@@ -69,7 +70,7 @@ public static class TextTrainer
                 for (int i = 0; i < plan.IterationsPerEpoch; i++)
                 {
                     if (cancel.IsCancellationRequested) { status = RunStatus.Cancelled; message = "Cancelled."; break; }
-                    var record = TrainStep(model, optimizer, train);
+                    var record = TrainStep(model, optimizer, train, rowsPerPass, evaluationRows, cancel);
                     step++;
                     sink?.OnBatch(new BatchRecord(step, epoch, record.Loss, record.StepSize, record.GradNormSq,
                         record.EffectiveStep, record.Evaluations, null) { Seconds = clock.Elapsed.TotalSeconds });
@@ -82,7 +83,7 @@ public static class TextTrainer
                     stats.Add(record.StepSize);
                 }
                 if (status != RunStatus.Completed) break;
-                last = evaluation.Evaluate(model);
+                last = evaluation.Evaluate(model, evaluationRows, cancel);
                 if (!double.IsFinite(last.Train) || !double.IsFinite(last.Val))
                 {
                     status = RunStatus.Diverged;
@@ -92,8 +93,11 @@ public static class TextTrainer
                 sink?.OnEpoch(new EpochRecord(epoch, last.Train, null) { ValLoss = last.Val });
                 checkpoints.AfterEpoch(model, epoch, step, last.Train, last.Val);
             }
-            if (status is RunStatus.Completed or RunStatus.Cancelled && step > 0 && double.IsFinite(last.Val))
-                checkpoints.Last(model, step, last.Train, last.Val);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            status = RunStatus.Cancelled;       // inside a step or an evaluation: that one is dropped
+            message = "Cancelled.";
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -103,6 +107,16 @@ public static class TextTrainer
         finally
         {
             evaluation?.Dispose();
+        }
+        try
+        {
+            if (status is RunStatus.Completed or RunStatus.Cancelled && step > 0 && double.IsFinite(last.Val))
+                checkpoints.Last(model, step, last.Train, last.Val);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            status = RunStatus.Failed;
+            message = $"The last checkpoint could not be written: {e.Message}";
         }
 
         return new RunSummary
@@ -126,15 +140,59 @@ public static class TextTrainer
         };
     }
 
-    private static StepRecord TrainStep(CharGpt model, Optimizer optimizer, TextBatches batches)
+    /// <summary>Floating-point operations one forward-and-backward pass may take (about a third of a second on a
+    /// 2-core laptop): a batch larger than that is trained in passes of fewer rows, its gradients summed, and a cancel
+    /// is checked between passes, so it lands within a second at any legal size.</summary>
+    internal const double PassFlops = 3e10;
+
+    /// <summary>The most one row (one sequence) may cost, forward and backward: a pass cannot be smaller than a row,
+    /// so a model and context above this could not be cancelled within a second (the validation refuses them).</summary>
+    public const double MaxRowFlops = 4.5e10;
+
+    /// <summary>Forward-and-backward FLOPs of one row: 6 per parameter per token, plus attention's 12·layers·block·width per token.</summary>
+    public static double RowFlops(GptConfig config) =>
+        config.Block * (6.0 * config.ParameterCount + 12.0 * config.NLayer * config.Block * config.NEmbd);
+
+    /// <summary>Rows (sequences) per pass: the whole batch when it fits <see cref="PassFlops"/> (the usual sizes:
+    /// tiny and small at batch 32 train exactly as in one pass), else fewer, at least one. Forward only (evaluation)
+    /// costs a third as much per row.</summary>
+    public static int RowsPerPass(GptConfig config, int batch, bool forwardOnly = false)
+    {
+        double perRow = RowFlops(config) / (forwardOnly ? 3 : 1);
+        return (int)Math.Clamp(Math.Floor(PassFlops / perRow), 1, Math.Max(1, batch));
+    }
+
+    private static StepRecord TrainStep(CharGpt model, Optimizer optimizer, TextBatches batches, int rowsPerPass, int evaluationRows,
+        CancellationToken cancel)
     {
         using var scope = NewDisposeScope();
         var (x, y) = batches.Next();
         model.zero_grad();
-        var loss = model.Loss(x, y);
-        loss.backward();
+        Tensor loss;
+        long rows = x.shape[0];
+        if (rowsPerPass >= rows)
+        {
+            loss = model.Loss(x, y);
+            loss.backward();
+        }
+        else
+        {
+            // The batch's mean loss is the row-weighted mean of the passes' means; so are the summed gradients.
+            double total = 0;
+            for (long start = 0; start < rows; start += rowsPerPass)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var pass = NewDisposeScope();
+                long n = Math.Min(rowsPerPass, rows - start);
+                var part = model.Loss(x.narrow(0, start, n), y.narrow(0, start, n)) * ((double)n / rows);
+                part.backward();
+                total += part.ToDouble();
+            }
+            loss = tensor(total);
+        }
+        cancel.ThrowIfCancellationRequested();
         Func<double>? evaluate = optimizer.StepRule.NeedsTrialLoss
-            ? () => { using var noGrad = no_grad(); return model.Loss(x, y).ToDouble(); }
+            ? () => { using var noGrad = no_grad(); return EvaluationWindows.MeanLoss(model, x, y, evaluationRows, cancel); }
             : null;
         return optimizer.Step(loss, evaluate);
     }

@@ -37,6 +37,14 @@ internal static class TextValidation
             var size = new GptConfig(100, embd, heads, o.NLayer ?? preset.NLayer, o.Block ?? preset.Block, 0).ParameterCount;
             if (size > limits.MaxModelParameters)
                 error(prefix + "nEmbd", $"This model has about {size:N0} parameters; the limit is {limits.MaxModelParameters:N0}.");
+            else
+            {
+                // One sequence is the smallest pass there is: it must stay short enough for a cancel to land within a second.
+                var model = new GptConfig(100, embd, heads, o.NLayer ?? preset.NLayer, o.Block ?? preset.Block, 0);
+                if (TextTrainer.RowFlops(model) > TextTrainer.MaxRowFlops)
+                    error(prefix + "block", $"One {model.Block:N0}-character sequence through this model is about {TextTrainer.RowFlops(model) / 1e9:N0} GFLOP, " +
+                        $"more than one pass may take ({TextTrainer.MaxRowFlops / 1e9:N0}); use a shorter block or a smaller model.");
+            }
         }
         if (request.BatchSize < 1 || request.BatchSize > limits.MaxTextBatch)
             error("batchSize", $"Batch size must be between 1 and {limits.MaxTextBatch}; got {request.BatchSize}.");

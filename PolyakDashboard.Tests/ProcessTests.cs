@@ -44,6 +44,52 @@ public class ProcessTests
         finally { DeleteFolder(folder); }
     }
 
+    /// <summary>The CLI stopped by SIGTERM (as by Ctrl-C) ends its run as cancelled and writes what it has: metrics.csv,
+    /// epochs.csv (left empty before: the process died with them in its buffers) and summary.json.</summary>
+    [Fact]
+    public async Task TheCliStoppedBySigtermWritesWhatItHasAndSaysCancelled()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string config = Path.Combine(folder, "request.json");
+            await File.WriteAllTextAsync(config, """{ "problem": "noisy-linear", "optimizer": "sgd", "batchSize": 1, "epochs": 2000, "seed": 3 }""");
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "PolyakDashboard.dll"), "run", "--config", config, "--out", folder, "--no-figures" })
+                start.ArgumentList.Add(a);
+            using var cli = Process.Start(start)!;
+            var output = cli.StandardOutput.ReadToEndAsync();
+            _ = cli.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            string? runFolder = null;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                runFolder = Directory.GetDirectories(folder).FirstOrDefault(d => File.Exists(Path.Combine(d, "metrics.csv")));
+                if (runFolder is not null && new FileInfo(Path.Combine(runFolder, "metrics.csv")).Length > 100_000) break;  // a few thousand steps
+                await Task.Delay(50);
+            }
+            Assert.NotNull(runFolder);
+            using (var kill = Process.Start("kill", ["-TERM", cli.Id.ToString()])) await kill.WaitForExitAsync();
+            clock.Restart();
+            Assert.True(cli.WaitForExit(TimeSpan.FromSeconds(10)), "the CLI did not stop within 10 s of SIGTERM");
+
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(runFolder!, "summary.json")));
+            Assert.Equal("cancelled", summary.RootElement.GetProperty("status").GetString());
+            int steps = summary.RootElement.GetProperty("steps").GetInt32();
+            Assert.True(steps > 1000, $"only {steps} steps");
+            var metricRows = await File.ReadAllLinesAsync(Path.Combine(runFolder!, "metrics.csv"));
+            Assert.Equal(steps, metricRows.Length - 1);                                     // every step it took, and its header
+            var epochRows = await File.ReadAllLinesAsync(Path.Combine(runFolder!, "epochs.csv"));
+            Assert.Equal(steps / 1000 + 1, epochRows.Length - 1);                           // epoch 0 and every finished epoch
+            Assert.Contains("cancelled", await output);
+            Assert.Equal(PolyakDashboard.Cli.CommandLine.CancelledExitCode, cli.ExitCode);
+        }
+        finally { DeleteFolder(folder); }
+    }
+
     [Fact]
     public async Task AGarbageStoreStopsTheServerWithOneClearMessage()
     {

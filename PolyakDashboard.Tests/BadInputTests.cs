@@ -276,6 +276,34 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         Assert.DoesNotContain(nonce, second.Headers.GetValues("Content-Security-Policy").Single());    // a fresh nonce per page
     }
 
+    /// <summary>A name with a trailing newline ("$" in the name pattern let it through) is refused, and no file is
+    /// stored under it (before: a 500, with evil\n.ckpt and nl\n.txt on disk).</summary>
+    [Theory]
+    [InlineData("%0A")]
+    [InlineData("%0D%0A")]
+    [InlineData("%00")]
+    public async Task NamesWithATrailingControlCharacterAreRefusedAndNothingIsStored(string tail)
+    {
+        var client = app.Factory.CreateClient();
+        using var model = new PolyakCore.Text.CharGpt(new PolyakCore.Text.GptConfig(12, 16, 2, 1, 16, 0), seed: 3);
+        var path = Path.Combine(Path.GetTempPath(), $"nl-{Guid.NewGuid():N}.ckpt");
+        PolyakCore.Text.Checkpoint.Save(path, model, new PolyakCore.Text.CheckpointMetadata { Model = model.Config, Vocabulary = "\n abcdefghij", Optimizer = "sgd", Corpus = "test" });
+        var bytes = await File.ReadAllBytesAsync(path);
+        File.Delete(path);
+
+        var checkpoint = await client.PostAsync($"/api/checkpoints?name=evil{tail}", new ByteArrayContent(bytes));
+        Assert.Equal(HttpStatusCode.BadRequest, checkpoint.StatusCode);
+        Assert.Contains("not a usable checkpoint name", await checkpoint.Content.ReadAsStringAsync());
+        var corpus = await client.PostAsync($"/api/corpora?name=nl{tail}", new StringContent(PolyakCore.Text.ChildSpeechCorpus.Generate(50, seed: 2), Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.BadRequest, corpus.StatusCode);
+        Assert.Contains("name", await corpus.Content.ReadAsStringAsync());
+
+        foreach (var folder in new[] { app.Factory.CheckpointFolder, Path.Combine(Path.GetDirectoryName(app.Factory.DatabasePath)!, "corpora") })
+            if (Directory.Exists(folder))
+                Assert.DoesNotContain(Directory.GetFiles(folder), f => Path.GetFileName(f).Any(char.IsControl));
+        Assert.DoesNotContain("evil", await client.GetStringAsync("/api/checkpoints"));
+    }
+
     /// <summary>A cancel lands within a second at the worst legal sizes: in the first evaluation (the report's model
     /// with the longest context it may have, 512, and 200 evaluation batches) and inside a training step (batch 512 ×
     /// 1,024 characters: about 40 s of CPU in one step before passes were split). Before, both took minutes.</summary>

@@ -276,6 +276,47 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         Assert.DoesNotContain(nonce, second.Headers.GetValues("Content-Security-Policy").Single());    // a fresh nonce per page
     }
 
+    /// <summary>"problemOptions": null (and "optimizerOptions": null) mean the defaults, in a new run and in an imported
+    /// one, whose figures then export (before: 500 in ProblemCatalog and TextTrainer, and an SVG export that failed for good).</summary>
+    [Fact]
+    public async Task NullOptionsMeanTheDefaultsEverywhere()
+    {
+        var client = app.Factory.CreateClient();
+        var quadratic = await client.PostAsync(Run, new StringContent("""{ "problem": "quadratic", "problemOptions": null, "optimizerOptions": null, "batchSize": 100, "epochs": 1 }""", Encoding.UTF8, "application/json"));
+        Assert.True(quadratic.StatusCode == HttpStatusCode.Accepted, await quadratic.Content.ReadAsStringAsync());
+        string id = (await quadratic.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var text = await client.PostAsync(Run, new StringContent("""{ "problem": "child-speech", "problemOptions": null, "batchSize": 32, "epochs": 1 }""", Encoding.UTF8, "application/json"));
+        Assert.True(text.StatusCode == HttpStatusCode.Accepted, await text.Content.ReadAsStringAsync());
+        await client.DeleteAsync($"{Run}/{(await text.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()}");
+        JsonElement info;
+        while ((info = await client.GetFromJsonAsync<JsonElement>($"{Run}/{id}")).GetProperty("status").GetString() is "queued" or "running") await Task.Delay(20);
+        Assert.Equal("completed", info.GetProperty("status").GetString());
+
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync($"{Run}/{app.KnownRun}/export"))!;
+        document["run"]!["id"] = "imported-null-options";
+        document["run"]!["request"]!["problemOptions"] = null;
+        var imported = await client.PostAsync($"{Run}/import", new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.True(imported.StatusCode == HttpStatusCode.Created, await imported.Content.ReadAsStringAsync());
+        var figures = await client.GetAsync($"{Run}/export?ids=imported-null-options&format=svg");
+        Assert.True(figures.StatusCode == HttpStatusCode.OK, await figures.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>An imported run document is data: a corpusPath in its request is refused, never a file to read.</summary>
+    [Fact]
+    public async Task AnImportedRunNamingAFileOnThisServerIsRefused()
+    {
+        var client = app.Factory.CreateClient();
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await client.GetStringAsync($"{Run}/{app.KnownRun}/export"))!;
+        document["run"]!["id"] = "imported-corpus-path";
+        document["run"]!["request"]!["problem"] = "child-speech";
+        document["run"]!["request"]!["problemOptions"] = System.Text.Json.Nodes.JsonNode.Parse("""{ "text": { "corpusPath": "/etc/passwd" } }""");
+        var imported = await client.PostAsync($"{Run}/import", new StringContent(document.ToJsonString(), Encoding.UTF8, "application/json"));
+        string answer = await imported.Content.ReadAsStringAsync();
+        Assert.True(imported.StatusCode == HttpStatusCode.BadRequest, answer);
+        Assert.Contains("run.request.problemOptions.text.corpusPath", answer);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"{Run}/imported-corpus-path")).StatusCode);
+    }
+
     /// <summary>A name with a trailing newline ("$" in the name pattern let it through) is refused, and no file is
     /// stored under it (before: a 500, with evil\n.ckpt and nl\n.txt on disk).</summary>
     [Theory]

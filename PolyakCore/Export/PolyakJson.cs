@@ -1,5 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using PolyakCore.Training;
 
 namespace PolyakCore.Export;
 
@@ -17,6 +19,20 @@ public static class PolyakJson
         options.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower, allowIntegerValues: false));
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.TypeInfoResolver = (options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver()).WithAddedModifier(NullMeansDefault);
         return options;
+    }
+
+    /// <summary><c>"problemOptions": null</c> (or optimizerOptions) means the defaults, as leaving it out does: the
+    /// code behind a request never sees a null options record, wherever the request came from (API, import, store, CLI).</summary>
+    private static void NullMeansDefault(JsonTypeInfo type)
+    {
+        if (type.Kind != JsonTypeInfoKind.Object) return;
+        foreach (var property in type.Properties)
+        {
+            if (property.Set is not { } set) continue;
+            if (property.PropertyType == typeof(ProblemOptions)) property.Set = (o, v) => set(o, v ?? new ProblemOptions());
+            else if (property.PropertyType == typeof(OptimizerOptions)) property.Set = (o, v) => set(o, v ?? new OptimizerOptions());
+        }
     }
 }

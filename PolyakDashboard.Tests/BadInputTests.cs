@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using PolyakCore.Export;
 using PolyakDashboard.Runs;
@@ -76,6 +78,8 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         { "nested 5000 deep", "POST", Run, Deep, 400, "body" },
         { "oversized body", "POST", Run, Huge, 413, "limited to 64 KB" },
         { "child speech: a sequence too long to cancel", "POST", Run, """{ "problem": "child-speech", "problemOptions": { "text": { "preset": "report", "block": 1024 } } }""", 400, "problemOptions.text.block" },
+        { "unknown API path", "GET", "/api/nothing-here", null, 404, "There is no API call /api/nothing-here" },
+        { "a method the path does not take", "PATCH", "/api/runs", """{ }""", 405, "PATCH is not one of the methods" },
         // Experiments.
         { "unknown experiment", "POST", "/api/experiments/9z/runs", null, 404, "Unknown experiment" },
         { "experiment: negative epochs", "POST", "/api/experiments/1a/runs", """{ "epochs": -1 }""", 400, "epochs" },
@@ -342,6 +346,34 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{name}: {(int)response.StatusCode} {answer}");
         Assert.Contains(message, answer);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{name}: {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    /// <summary>A call that fails inside the server is a 500 ProblemDetails that names no internals, not the pages' HTML
+    /// (here: the run store throws when asked for an unknown id).</summary>
+    [Fact]
+    public async Task AFailureInsideTheServerIsA500ProblemDetailsForApiCalls()
+    {
+        await using var broken = new DashboardFactory
+        {
+            Configure = b => b.ConfigureServices(s => s.AddSingleton<IRunArchive, BrokenArchive>()),
+        };
+        foreach (var environment in new[] { "Development", "Production" })
+        {
+            var client = broken.WithWebHostBuilder(b => b.UseEnvironment(environment)).CreateClient();
+            var response = await client.GetAsync("/api/runs/not-in-memory");
+            string answer = await response.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Internal server error", answer);
+            Assert.DoesNotContain("disk on fire", answer);                       // the exception's text stays in the log
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/runs")).StatusCode);
+        }
+    }
+
+    private sealed class BrokenArchive : IRunArchive
+    {
+        public LiveRun? Find(string id) => throw new IOException("disk on fire");
+        public bool Contains(string id) => false;
     }
 
     /// <summary>A name with a trailing newline ("$" in the name pattern let it through) is refused, and no file is

@@ -348,6 +348,43 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"{name}: {clock.Elapsed.TotalSeconds:F1} s");
     }
 
+    /// <summary>An override grid too large for the queue is refused before its requests are built (before: 300 noises ×
+    /// 300 batch sizes, a 3.7 KB body, built 180,000 requests, 1.6 s and 130 MB, before the 429).</summary>
+    [Fact]
+    public async Task AnOverrideGridTooLargeForTheQueueIsRefusedBeforeItIsBuilt()
+    {
+        string body = JsonSerializer.Serialize(new
+        {
+            noises = Enumerable.Range(0, 300).Select(i => i / 100.0), batchSizes = Enumerable.Range(1, 300), optimizers = new[] { "sgd", "polyak-sgd" },
+        });
+        var response = await app.Factory.CreateClient().PostAsync("/api/experiments/1b/runs", new StringContent(body, Encoding.UTF8, "application/json"));
+        string answer = await response.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+        Assert.Contains("This grid is 180,000 runs or more", answer);        // said by the check that comes before the grid is built
+    }
+
+    /// <summary>Runs cancelled while queued leave the queue's count at once: they do not hold places a new run needs.</summary>
+    [Fact]
+    public async Task CancelledQueuedRunsDoNotCountTowardTheQueueLimit()
+    {
+        await using var small = new DashboardFactory { Settings = new Dictionary<string, string> { ["Runs:MaxQueueLength"] = "3", ["Runs:MaxConcurrentRuns"] = "1" } };
+        var client = small.CreateClient();
+        async Task<(HttpStatusCode Status, string? Id)> Start(int epochs)
+        {
+            var response = await client.PostAsJsonAsync(Run, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs });
+            return (response.StatusCode, response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString() : null);
+        }
+        var (_, busy) = await Start(2000);                                   // holds the one worker
+        while ((await client.GetFromJsonAsync<JsonElement>($"{Run}/{busy}")).GetProperty("status").GetString() == "queued") await Task.Delay(20);
+        var queued = new List<string>();
+        for (int i = 0; i < 3; i++) queued.Add((await Start(1)).Id!);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Start(1)).Status);   // full
+        foreach (var id in queued) Assert.Equal(HttpStatusCode.Accepted, (await client.DeleteAsync($"{Run}/{id}")).StatusCode);
+        for (int i = 0; i < 3; i++) Assert.Equal(HttpStatusCode.Accepted, (await Start(1)).Status);
+        Assert.Equal(HttpStatusCode.TooManyRequests, (await Start(1)).Status);   // and full again with live ones
+        await client.DeleteAsync($"{Run}/{busy}");
+    }
+
     /// <summary>A call that fails inside the server is a 500 ProblemDetails that names no internals, not the pages' HTML
     /// (here: the run store throws when asked for an unknown id).</summary>
     [Fact]

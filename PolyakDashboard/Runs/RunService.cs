@@ -30,6 +30,11 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
     {
         if (!ExperimentCatalog.IsKnown(experimentId))
             return new([], StartFailure.Invalid, [new FieldError("id", $"Unknown experiment '{experimentId}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.")]);
+        // The grid is noises × batch sizes × optimizers at least: refused before its requests are built, when it could not fit.
+        long atLeast = (long)Math.Max(1, overrides?.Noises?.Length ?? 1) * Math.Max(1, overrides?.BatchSizes?.Length ?? 1) * Math.Max(1, overrides?.Optimizers?.Length ?? 1);
+        if (queue.Waiting + atLeast > options.Value.MaxQueueLength)
+            return new([], StartFailure.QueueFull, [new FieldError("queue",
+                $"This grid is {atLeast:N0} runs or more; the run queue takes {Math.Max(0, options.Value.MaxQueueLength - queue.Waiting):N0} more now (at most {options.Value.MaxQueueLength:N0} waiting).")]);
         return StartAll(ExperimentCatalog.Get(experimentId, overrides).Runs, experimentId);
     }
 

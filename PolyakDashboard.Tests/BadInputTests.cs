@@ -80,6 +80,8 @@ public class BadInputTests(BadInputFactory app) : IClassFixture<BadInputFactory>
         { "child speech: a sequence too long to cancel", "POST", Run, """{ "problem": "child-speech", "problemOptions": { "text": { "preset": "report", "block": 1024 } } }""", 400, "problemOptions.text.block" },
         { "unknown API path", "GET", "/api/nothing-here", null, 404, "There is no API call /api/nothing-here" },
         { "a method the path does not take", "PATCH", "/api/runs", """{ }""", 405, "PATCH is not one of the methods" },
+        { "child speech: the report's model for days", "POST", Run, """{ "problem": "child-speech", "batchSize": 512, "epochs": 1000, "problemOptions": { "text": { "preset": "report" } } }""", 400, "parameter-characters of work" },
+        { "child speech: more steps than the limit", "POST", Run, """{ "problem": "child-speech", "batchSize": 1, "epochs": 1000, "problemOptions": { "text": { "preset": "tiny", "block": 8 } } }""", 400, "the limit is 5,000,000" },
         // Experiments.
         { "unknown experiment", "POST", "/api/experiments/9z/runs", null, 404, "Unknown experiment" },
         { "experiment: negative epochs", "POST", "/api/experiments/1a/runs", """{ "epochs": -1 }""", 400, "epochs" },

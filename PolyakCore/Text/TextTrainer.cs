@@ -155,21 +155,21 @@ public static class TextTrainer
         };
     }
 
-    /// <summary>Floating-point operations one forward-and-backward pass may take (about a third of a second on a
-    /// 2-core laptop): a batch larger than that is trained in passes of fewer rows, its gradients summed, and a cancel
-    /// is checked between passes, so it lands within a second at any legal size.</summary>
-    internal const double PassFlops = 3e10;
+    /// <summary>Floating-point operations one forward-and-backward pass may take (about 0.2 s on a 2-core laptop, so
+    /// under load from other work still well under a second): a batch larger than that is trained in passes of fewer
+    /// rows, its gradients summed, and a cancel is checked between passes, so it lands within a second at any legal size.</summary>
+    internal const double PassFlops = 1.5e10;
 
     /// <summary>The most one row (one sequence) may cost, forward and backward: a pass cannot be smaller than a row,
     /// so a model and context above this could not be cancelled within a second (the validation refuses them).</summary>
-    public const double MaxRowFlops = 4.5e10;
+    public const double MaxRowFlops = 3e10;
 
     /// <summary>Forward-and-backward FLOPs of one row: 6 per parameter per token, plus attention's 12·layers·block·width per token.</summary>
     public static double RowFlops(GptConfig config) =>
         config.Block * (6.0 * config.ParameterCount + 12.0 * config.NLayer * config.Block * config.NEmbd);
 
-    /// <summary>Rows (sequences) per pass: the whole batch when it fits <see cref="PassFlops"/> (the usual sizes:
-    /// tiny and small at batch 32 train exactly as in one pass), else fewer, at least one. Forward only (evaluation)
+    /// <summary>Rows (sequences) per pass: the whole batch when it fits <see cref="PassFlops"/> (tiny at batch 32, the
+    /// shipped checkpoints' size, trains exactly as in one pass), else fewer, at least one. Forward only (evaluation)
     /// costs a third as much per row.</summary>
     public static int RowsPerPass(GptConfig config, int batch, bool forwardOnly = false)
     {

@@ -44,6 +44,84 @@ public class ProcessTests
         finally { DeleteFolder(folder); }
     }
 
+    /// <summary>SIGTERM to the server in the slowest phase a run has (a child-speech run's first evaluation at a
+    /// 1,024-character context and 200 evaluation batches): the run is cancelled and stored as "cancelled", and the
+    /// server is gone well inside the host's shutdown timeout (before: the evaluation ignored the cancel, the host gave
+    /// up after its timeout and the run came back "interrupted").</summary>
+    [Fact]
+    public async Task SigtermCancelsTheServersRunsAndStoresThemCancelled()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string database = Path.Combine(folder, "runs.db");
+            string id;
+            await using (var server = await ServerProcess.StartAsync(folder, database))
+            {
+                id = await StartAsync(server.Client, new
+                {
+                    problem = "child-speech", optimizer = "sgd", batchSize = 64, epochs = 1,
+                    problemOptions = new { text = new { preset = "tiny", block = 1024, evalBatches = 200, saveCheckpoints = false } },
+                });
+                await WaitAsync(server.Client, id, r => r.GetProperty("status").GetString() == "running");
+                await Task.Delay(1000);
+                    using (var kill = Process.Start("kill", ["-TERM", server.Process.Id.ToString()])) await kill.WaitForExitAsync();
+                // Well inside the host's 30-s shutdown timeout (the process exit itself takes a few seconds on a busy machine).
+                Assert.True(server.Process.WaitForExit(TimeSpan.FromSeconds(15)), $"the server did not stop within 15 s of SIGTERM");
+            }
+            await using var second = await ServerProcess.StartAsync(folder, database);
+            var run = JsonDocument.Parse(await second.Client.GetStringAsync($"/api/runs/{id}")).RootElement;
+            Assert.Equal("cancelled", run.GetProperty("status").GetString());
+        }
+        finally { DeleteFolder(folder); }
+    }
+
+    /// <summary>The CLI stopped by SIGTERM (as by Ctrl-C) ends its run as cancelled and writes what it has: metrics.csv,
+    /// epochs.csv (left empty before: the process died with them in its buffers) and summary.json.</summary>
+    [Fact]
+    public async Task TheCliStoppedBySigtermWritesWhatItHasAndSaysCancelled()
+    {
+        string folder = TempFolder();
+        try
+        {
+            string config = Path.Combine(folder, "request.json");
+            await File.WriteAllTextAsync(config, """{ "problem": "noisy-linear", "optimizer": "sgd", "batchSize": 1, "epochs": 2000, "seed": 3 }""");
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "PolyakDashboard.dll"), "run", "--config", config, "--out", folder, "--no-figures" })
+                start.ArgumentList.Add(a);
+            using var cli = Process.Start(start)!;
+            var output = cli.StandardOutput.ReadToEndAsync();
+            _ = cli.StandardError.ReadToEndAsync();
+            var clock = Stopwatch.StartNew();
+            string? runFolder = null;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                runFolder = Directory.GetDirectories(folder).FirstOrDefault(d => File.Exists(Path.Combine(d, "metrics.csv")));
+                if (runFolder is not null && new FileInfo(Path.Combine(runFolder, "metrics.csv")).Length > 100_000) break;  // a few thousand steps
+                await Task.Delay(50);
+            }
+            Assert.NotNull(runFolder);
+            using (var kill = Process.Start("kill", ["-TERM", cli.Id.ToString()])) await kill.WaitForExitAsync();
+            clock.Restart();
+            Assert.True(cli.WaitForExit(TimeSpan.FromSeconds(10)), "the CLI did not stop within 10 s of SIGTERM");
+
+            using var summary = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(runFolder!, "summary.json")));
+            Assert.Equal("cancelled", summary.RootElement.GetProperty("status").GetString());
+            int steps = summary.RootElement.GetProperty("steps").GetInt32();
+            Assert.True(steps > 1000, $"only {steps} steps");
+            var metricRows = await File.ReadAllLinesAsync(Path.Combine(runFolder!, "metrics.csv"));
+            Assert.Equal(steps, metricRows.Length - 1);                                     // every step it took, and its header
+            var epochRows = await File.ReadAllLinesAsync(Path.Combine(runFolder!, "epochs.csv"));
+            Assert.Equal(steps / 1000 + 1, epochRows.Length - 1);                           // epoch 0 and every finished epoch
+            Assert.Contains("cancelled", await output);
+            Assert.Equal(PolyakDashboard.Cli.CommandLine.CancelledExitCode, cli.ExitCode);
+        }
+        finally { DeleteFolder(folder); }
+    }
+
     [Fact]
     public async Task AGarbageStoreStopsTheServerWithOneClearMessage()
     {

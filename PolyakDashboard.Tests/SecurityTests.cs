@@ -17,7 +17,8 @@ namespace PolyakDashboard.Tests;
 public sealed class KeyedDashboardFactory : IAsyncDisposable
 {
     public const string Key = "lecture-key-42";
-    public DashboardFactory Factory { get; } = new() { Settings = new Dictionary<string, string> { ["Presenter:Key"] = Key } };
+    // Wrong keys are tried on purpose here: a limit of 10 a minute would refuse this class's later tests.
+    public DashboardFactory Factory { get; } = new() { Settings = new Dictionary<string, string> { ["Presenter:Key"] = Key, ["Viewers:FailedKeysPerMinute"] = "1000" } };
 
     public HttpClient Viewer() => Factory.CreateClient();
 
@@ -168,6 +169,82 @@ public class SecurityTests(KeyedDashboardFactory app) : IClassFixture<KeyedDashb
         presenter.DefaultRequestHeaders.Add(Presenter.Header, KeyedDashboardFactory.Key);
         Assert.Equal(HttpStatusCode.OK, (await presenter.GetAsync("/api/explorer/race?x=2.5&epochs=2")).StatusCode);   // the presenter is not limited
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/api/runs")).StatusCode);                             // and reading is not limited
+    }
+
+    /// <summary>The key and the cookie are no way round the origin check: another site's request is refused with them too.</summary>
+    [Fact]
+    public async Task AnotherSitesRequestIsRefusedEvenWithTheKeyOrTheCookie()
+    {
+        var withKey = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = JsonContent.Create(QuickRun) };
+        withKey.Headers.Add(Presenter.Header, KeyedDashboardFactory.Key);
+        withKey.Headers.Add("Origin", "http://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.Viewer().SendAsync(withKey)).StatusCode);
+
+        var browser = app.Factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await browser.PostAsJsonAsync("/api/presenter/session", new { key = KeyedDashboardFactory.Key })).StatusCode);
+        var withCookie = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = JsonContent.Create(QuickRun) };
+        withCookie.Headers.Add("Sec-Fetch-Site", "cross-site");
+        Assert.Equal(HttpStatusCode.Forbidden, (await browser.SendAsync(withCookie)).StatusCode);
+        var plain = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = new StringContent("""{ "problem": "quadratic", "epochs": 1 }""") };
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, (await browser.SendAsync(plain)).StatusCode);   // text/plain: a cross-site form's type
+        var own = new HttpRequestMessage(HttpMethod.Post, "/api/runs") { Content = JsonContent.Create(QuickRun) };
+        own.Headers.Add("Origin", "http://localhost");
+        own.Headers.Add("Sec-Fetch-Site", "same-origin");
+        Assert.Equal(HttpStatusCode.Accepted, (await browser.SendAsync(own)).StatusCode);
+        await browser.DeleteAsync("/api/presenter/session");
+    }
+
+    /// <summary>Behind a proxy on this machine that terminates TLS, the cookie is Secure (the proxy's X-Forwarded-Proto says https).</summary>
+    [Fact]
+    public async Task TheCookieIsSecureOverHttpsAndBehindAnHttpsProxy()
+    {
+        var plain = await app.Viewer().PostAsJsonAsync("/api/presenter/session", new { key = KeyedDashboardFactory.Key });
+        Assert.DoesNotContain("secure", plain.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+
+        var proxied = new HttpRequestMessage(HttpMethod.Post, "/api/presenter/session") { Content = JsonContent.Create(new { key = KeyedDashboardFactory.Key }) };
+        proxied.Headers.Add("X-Forwarded-Proto", "https");
+        proxied.Headers.Add("Origin", "https://localhost");     // the page is https://, as the browser sees it
+        var answer = await app.Viewer().SendAsync(proxied);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        Assert.Contains("secure", answer.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+
+        var https = app.Factory.CreateClient(new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactoryClientOptions { BaseAddress = new Uri("https://localhost") });
+        var direct = await https.PostAsJsonAsync("/api/presenter/session", new { key = KeyedDashboardFactory.Key });
+        Assert.Contains("secure", direct.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>Wrong keys in the header count against the address on every path (GET /api/presenter says whether the key
+    /// was right), with the sign-in's: past the limit every try is 429, the right key too, until the minute is over.</summary>
+    [Fact]
+    public async Task WrongKeysAreLimitedPerAddressOnEveryPath()
+    {
+        await using var small = new DashboardFactory { Settings = new Dictionary<string, string>
+        {
+            ["Presenter:Key"] = KeyedDashboardFactory.Key, ["Viewers:FailedKeysPerMinute"] = "4",
+        } };
+        async Task<int> Try(string path, string key)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Add(Presenter.Header, key);
+            return (int)(await small.CreateClient().SendAsync(request)).StatusCode;
+        }
+        Assert.Equal(200, await Try("/api/presenter", "guess-1"));           // a viewer: that says the key was wrong
+        Assert.Equal(200, await Try("/api/runs", "guess-2"));
+        Assert.Equal(200, await Try("/api/experiments", "guess-3"));
+        Assert.Equal(401, (int)(await small.CreateClient().PostAsJsonAsync("/api/presenter/session", new { key = "guess-4" })).StatusCode);
+        Assert.Equal(429, await Try("/api/presenter", "guess-5"));
+        Assert.Equal(429, await Try("/api/runs", KeyedDashboardFactory.Key));   // the right key learns nothing now
+        var signIn = await small.CreateClient().PostAsJsonAsync("/api/presenter/session", new { key = KeyedDashboardFactory.Key });
+        Assert.Equal(HttpStatusCode.TooManyRequests, signIn.StatusCode);
+        Assert.Contains("wrong presenter keys", await signIn.Content.ReadAsStringAsync());
+        var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(small.Server.BaseAddress, TrainingHub.Path), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => small.Server.CreateHandler();
+                o.Headers[Presenter.Header] = "guess-6";
+            }).Build();
+        Assert.Contains("429", (await Assert.ThrowsAnyAsync<Exception>(() => hub.StartAsync())).Message);
+        Assert.Equal(HttpStatusCode.OK, (await small.CreateClient().GetAsync("/api/runs")).StatusCode);   // reading without a key is not limited
     }
 
     [Theory]

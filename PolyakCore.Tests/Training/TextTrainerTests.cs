@@ -57,6 +57,30 @@ public class TextTrainerTests
         Assert.Equal(plan.Config, loaded.Model.Config);
     }
 
+    /// <summary>Steps are counted in 64 bits: a tiny model at batch 1 with an 8-character context over a 20-million
+    /// character corpus for 1,000 epochs is 2.25 billion steps (it wrapped round to a negative int), and the limits refuse it.</summary>
+    [Fact]
+    public void TotalStepsAre64BitAndTheLimitsRefuseAHugeRun()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var corpora = System.IO.Path.Combine(folder.Path, "corpora");
+        Directory.CreateDirectory(corpora);
+        var line = "mama up more milk\n";
+        File.WriteAllText(System.IO.Path.Combine(corpora, "big.txt"), string.Concat(Enumerable.Repeat(line, 20_000_000 / line.Length + 1)));
+        var request = new RunRequest
+        {
+            Problem = "child-speech", Optimizer = "sgd", BatchSize = 1, Epochs = 1000,
+            ProblemOptions = new() { Text = new() { Corpus = "big", Preset = "tiny", Block = 8 } },
+        };
+        var plan = TextTrainer.Plan(request, new CorpusLibrary(corpora));
+        Assert.Equal((long)plan.IterationsPerEpoch * 1000, plan.TotalSteps);
+        Assert.True(plan.TotalSteps > int.MaxValue, $"{plan.TotalSteps}");
+        var error = Assert.Single(TextTrainer.CheckSize(request, plan, RunLimits.Default));
+        Assert.Equal("epochs", error.Field);
+        Assert.Contains($"{plan.TotalSteps:N0} steps", error.Message);
+        Assert.Throws<RunValidationException>(() => TextTrainer.Run(request, new TextEnvironment(new CorpusLibrary(corpora)), limits: RunLimits.Default));
+    }
+
     [Fact]
     public void SameSeedGivesTheSameNumbers()
     {

@@ -1,6 +1,8 @@
+using PolyakCore.Shared;
 namespace PolyakCore.Optimization;
 
 /// <summary>Optimizer settings; null means the named optimizer's default.</summary>
+[DefaultWhenNull]
 public sealed record OptimizerSettings
 {
     /// <summary>Constant learning rate (sgd 0.1, adam 0.01) or Armijo's initial step (1).</summary>

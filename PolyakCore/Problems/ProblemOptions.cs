@@ -1,8 +1,10 @@
+using PolyakCore.Shared;
 using PolyakCore.Text;
 
 namespace PolyakCore.Problems;
 
 /// <summary>Problem settings; null means the problem's default (see EXPERIMENTS.md).</summary>
+[DefaultWhenNull]
 public sealed record ProblemOptions
 {
     /// <summary>Number of data points (1000 for the regressions, 25 for the two-well).</summary>

@@ -50,6 +50,9 @@ public static class Checkpoint
     public const string Extension = ".ckpt";
     private static readonly byte[] Magic = "POLYAK-GPT-CHECKPOINT\n"u8.ToArray();
     private const int MaxHeaderBytes = 1 << 20;
+    private const int WeightBytes = sizeof(float);
+    /// <summary>The largest model a checkpoint may describe.</summary>
+    public const long MaxParameters = 200_000_000;
 
     public static void Save(string path, CharGpt model, CheckpointMetadata metadata)
     {
@@ -82,6 +85,12 @@ public static class Checkpoint
         using var stream = Open(path);
         using var reader = new BinaryReader(stream, Encoding.UTF8);
         var metadata = ReadHeader(reader, path);
+        // Before a byte of the model is allocated: the file must hold at least the weights its header declares
+        // (4 bytes a parameter), so a small file cannot make the server build a huge model to find out.
+        long declared = metadata.Model.ParameterCount * WeightBytes, left = stream.Length - stream.Position;
+        if (left < declared)
+            throw new CheckpointException($"{Name(path)} is truncated: its header declares {metadata.Model.ParameterCount:N0} parameters " +
+                $"({declared / 1024.0 / 1024.0:F1} MB of weights) but only {left:N0} bytes follow it.");
         var model = new CharGpt(metadata.Model, seed: 0);   // its own generator: the weights are overwritten, and other threads share the global one
         try
         {
@@ -144,7 +153,7 @@ public static class Checkpoint
             throw new CheckpointException($"{name} is format version {m.FormatVersion}; this app reads version {FormatVersion}.");
         var c = m.Model;
         if (c is null || c.VocabSize < 1 || c.NEmbd < 1 || c.NHead < 1 || c.NLayer < 1 || c.Block < 1 || c.NEmbd % c.NHead != 0
-            || c.ParameterCount > 200_000_000 || c.Block > 4096 || !(c.Dropout >= 0 && c.Dropout < 1))
+            || c.ParameterCount > MaxParameters || c.Block > 4096 || !(c.Dropout >= 0 && c.Dropout < 1))
             throw new CheckpointException($"{name} describes an impossible model ({c}).");
         if (m.Vocabulary is null || m.Vocabulary.Length != c.VocabSize || !m.Vocabulary.SequenceEqual(m.Vocabulary.Distinct().Order()))
             throw new CheckpointException($"{name}'s vocabulary ({m.Vocabulary?.Length ?? 0} characters) does not match its model's ({c.VocabSize}).");

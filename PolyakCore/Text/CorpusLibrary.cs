@@ -17,7 +17,7 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
     public string? Folder { get; } = folder;
     public long MaxBytes { get; } = maxBytes;
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\z")]   // \z: "$" would let a final newline through
     private static partial Regex SafeName();
 
     /// <summary>Corpus names are plain file names (no folders, no "..") so nobody reads outside the folder.</summary>

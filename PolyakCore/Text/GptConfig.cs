@@ -5,13 +5,16 @@ namespace PolyakCore.Text;
 public sealed record GptConfig(int VocabSize, int NEmbd, int NHead, int NLayer, int Block, double Dropout)
 {
     /// <summary>Trainable parameters: embeddings, per block 2 LayerNorms + attention (qkv, proj) + 4× MLP, final LayerNorm, head.</summary>
+    /// <remarks>Computed in 128 bits and capped at <see cref="long.MaxValue"/>: sizes read from a file can be anything,
+    /// and a count that wrapped round to a small number would pass every limit.</remarks>
     public long ParameterCount
     {
         get
         {
-            long e = NEmbd, v = VocabSize;
-            long block = 2 * 2 * e + (3 * e * e + 3 * e) + (e * e + e) + (4 * e * e + 4 * e) + (4 * e * e + e);
-            return v * e + (long)Block * e + NLayer * block + 2 * e + (e * v + v);
+            Int128 e = NEmbd, v = VocabSize;
+            Int128 block = 2 * 2 * e + (3 * e * e + 3 * e) + (e * e + e) + (4 * e * e + 4 * e) + (4 * e * e + e);
+            Int128 count = v * e + (Int128)Block * e + NLayer * block + 2 * e + (e * v + v);
+            return count > long.MaxValue ? long.MaxValue : count < long.MinValue ? long.MinValue : (long)count;
         }
     }
 }

@@ -15,6 +15,6 @@ public static class RunEngine
     /// <summary>Steps a valid request will take (child speech reads its corpus to know).</summary>
     public static int TotalSteps(RunRequest request, CorpusLibrary? corpora = null) =>
         request.Problem == ProblemCatalog.ChildSpeech
-            ? TextTrainer.Plan(request, corpora ?? TextEnvironment.Default.Corpora).TotalSteps
+            ? (int)Math.Min(TextTrainer.Plan(request, corpora ?? TextEnvironment.Default.Corpora).TotalSteps, int.MaxValue)
             : ProblemCatalog.TotalSteps(request.Problem, request.ProblemOptions, request.BatchSize, request.Epochs);
 }

@@ -24,6 +24,10 @@ public sealed record RunLimits
     public long MaxModelParameters { get; init; } = 12_000_000;
     public int MaxTextEpochs { get; init; } = 1_000;
     public int MaxTextBatch { get; init; } = 512;
+    /// <summary>A character model's compute: parameters × characters trained on (steps × batch × block), about a sixth
+    /// of its floating-point operations. Default 2·10¹⁴: the report's model for ~40 epochs of the child-speech corpus,
+    /// some four hours of a 2-core laptop.</summary>
+    public double MaxTextCompute { get; init; } = 2e14;
     /// <summary>False on the server: a request may not name a file on the server's disk (uploads instead).</summary>
     public bool AllowCorpusPaths { get; init; } = true;
     public static RunLimits Default { get; } = new();

@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using PolyakCore.Text;
 
 namespace PolyakCore.Training;
@@ -37,6 +38,14 @@ internal static class TextValidation
             var size = new GptConfig(100, embd, heads, o.NLayer ?? preset.NLayer, o.Block ?? preset.Block, 0).ParameterCount;
             if (size > limits.MaxModelParameters)
                 error(prefix + "nEmbd", $"This model has about {size:N0} parameters; the limit is {limits.MaxModelParameters:N0}.");
+            else
+            {
+                // One sequence is the smallest pass there is: it must stay short enough for a cancel to land within a second.
+                var model = new GptConfig(100, embd, heads, o.NLayer ?? preset.NLayer, o.Block ?? preset.Block, 0);
+                if (TextTrainer.RowFlops(model) > TextTrainer.MaxRowFlops)
+                    error(prefix + "block", $"One {model.Block:N0}-character sequence through this model is about {TextTrainer.RowFlops(model) / 1e9:N0} GFLOP, " +
+                        $"more than one pass may take ({TextTrainer.MaxRowFlops / 1e9:N0}); use a shorter block or a smaller model.");
+            }
         }
         if (request.BatchSize < 1 || request.BatchSize > limits.MaxTextBatch)
             error("batchSize", $"Batch size must be between 1 and {limits.MaxTextBatch}; got {request.BatchSize}.");
@@ -46,5 +55,21 @@ internal static class TextValidation
             error("problemOptions", "points and start do not apply to the child-speech problem.");
         if (request.Reduction != Reduction.Mean)
             error("reduction", "The character model's loss is the mean cross-entropy per character.");
+    }
+
+    /// <summary>Runs:Limits as for the small problems (steps; samples, here sequences), plus the compute budget. The
+    /// steps never exceed what an int counts, whatever MaxSteps says.</summary>
+    public static IReadOnlyList<FieldError> ValidateSize(RunRequest request, TextPlan plan, RunLimits limits)
+    {
+        var errors = new List<FieldError>();
+        long maxSteps = Math.Min(limits.MaxSteps, int.MaxValue);
+        if (plan.TotalSteps > maxSteps)
+            errors.Add(new("epochs", $"This run would take {plan.TotalSteps:N0} steps ({plan.IterationsPerEpoch:N0} an epoch); the limit is {maxSteps:N0}: use fewer epochs or a larger batch."));
+        else if (plan.Samples(request.BatchSize) > limits.MaxSamples)
+            errors.Add(new("epochs", $"This run would train on {plan.Samples(request.BatchSize):N0} sequences; the limit is {limits.MaxSamples:N0}: use fewer epochs."));
+        else if (plan.Compute(request.BatchSize) > limits.MaxTextCompute)
+            errors.Add(new("epochs", $"This run is {plan.Compute(request.BatchSize):G3} parameter-characters of work ({plan.Config.ParameterCount:N0} parameters × " +
+                $"{plan.TotalSteps * request.BatchSize * (double)plan.Config.Block:G3} characters); the limit is {limits.MaxTextCompute:G3}: use fewer epochs or a smaller model."));
+        return errors;
     }
 }

@@ -34,8 +34,14 @@ public static class PresenterApi
     }
 
     /// <summary>Checks the key (JSON body <c>{ "key": … }</c>) and sets the sign-in cookie; 401 for a wrong key.</summary>
-    private static async Task<IResult> SignInAsync(HttpContext http, PresenterKey key, IOptions<PresenterOptions> options)
+    private static async Task<IResult> SignInAsync(HttpContext http, PresenterKey key, IOptions<PresenterOptions> options, KeyGuessLimiter guesses)
     {
+        string client = RateLimits.ClientOf(http);
+        if (guesses.IsBlocked(client))
+        {
+            http.Response.Headers.RetryAfter = "60";
+            return Results.Problem(statusCode: 429, title: "Too many wrong keys", detail: KeyGuessLimiter.Detail);
+        }
         SignIn? body;
         try
         {
@@ -46,7 +52,10 @@ public static class PresenterApi
             return RunsApi.Invalid([new FieldError("key", "Send { \"key\": \"…\" } as JSON.")]);
         }
         if (!key.Matches(body?.Key))
+        {
+            guesses.RecordFailure(client);
             return Results.Problem(statusCode: 401, title: "Invalid presenter key", detail: "That is not the presenter key (it is set in Presenter:Key or printed when the server starts).");
+        }
         http.Response.Cookies.Append(Presenter.Cookie, key.CookieToken, new CookieOptions
         {
             HttpOnly = true, SameSite = SameSiteMode.Strict, Secure = http.Request.IsHttps, IsEssential = true,

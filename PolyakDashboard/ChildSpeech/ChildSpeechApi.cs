@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
 using PolyakCore.Text;
+using PolyakDashboard.Security;
 
 namespace PolyakDashboard.ChildSpeech;
 
@@ -20,8 +21,9 @@ public static class ChildSpeechApi
 
         // Mutating endpoints, grouped so an authorization policy can be applied to them in one place.
         var uploads = app.MapGroup("/api");
-        uploads.MapPost("/corpora", UploadCorpusAsync);
-        uploads.MapPost("/checkpoints", UploadCheckpointAsync);
+        // The body types each upload takes (RequestGuard refuses others with 415; JSON is not among them).
+        uploads.MapPost("/corpora", UploadCorpusAsync).WithMetadata(new UploadTypes("text/plain", "application/octet-stream", "multipart/form-data"));
+        uploads.MapPost("/checkpoints", UploadCheckpointAsync).WithMetadata(new UploadTypes("application/octet-stream", "multipart/form-data"));
         return uploads;
     }
 

@@ -26,7 +26,10 @@ public static class CommandLine
         var runCheckpoints = CheckpointsOption();
         var runNoFigures = NoFiguresOption();
         var run = new Command("run", "Run one request and write metrics.csv, epochs.csv, summary.json and its figures (SVG).") { config, runOut, runCheckpoints, runNoFigures };
-        run.SetAction(parse => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, parse.GetValue(runCheckpoints), !parse.GetValue(runNoFigures), output, errors));
+        // SIGTERM and Ctrl-C cancel the token: the run ends as "cancelled" within a second and writes what it has.
+        // (The work runs off the invoking thread: System.CommandLine's signal handler waits on the action's task.)
+        run.SetAction((parse, cancel) => Task.Run(() => RunOne(parse.GetValue(config)!, parse.GetValue(runOut)!, parse.GetValue(runCheckpoints),
+            !parse.GetValue(runNoFigures), output, errors, cancel), CancellationToken.None));
 
         var id = new Argument<string>("id") { Description = $"One of: {string.Join(", ", ExperimentCatalog.Ids)}." };
         var experimentOut = new Option<DirectoryInfo>("--out") { Description = "Output folder; each run writes DIR/<run-id>/.", DefaultValueFactory = _ => new DirectoryInfo("out") };
@@ -40,7 +43,7 @@ public static class CommandLine
         var vary = new Option<SeedVariation>("--vary") { Description = "Which randomness the seeds change: both (default), order (mini-batch order and initial parameters) or data (the data draw).", DefaultValueFactory = _ => SeedVariation.Both };
         var experiment = new Command("experiment", "Run an experiment's whole grid and draw its figures (SVG, in DIR/<id>-figures/).")
             { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures, seeds, vary };
-        experiment.SetAction(parse =>
+        experiment.SetAction((parse, cancel) => Task.Run(() =>
         {
             var overrides = new ExperimentOverrides
             {
@@ -48,13 +51,14 @@ public static class CommandLine
                 Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
             };
             return parse.GetValue(seeds) is { } n
-                ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), !parse.GetValue(experimentNoFigures), output, errors)
-                : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors);
-        });
+                ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), !parse.GetValue(experimentNoFigures), output, errors, cancel)
+                : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors, cancel);
+        }, CancellationToken.None));
 
         var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
         var result = root.Parse(args);
-        return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors });
+        // Time for the cancelled run to write its files before System.CommandLine gives up on it.
+        return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors, ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
     }
 
     private static Option<bool> NoFiguresOption() => new("--no-figures") { Description = "Write the numbers only, no SVG figures." };
@@ -62,7 +66,11 @@ public static class CommandLine
     private static Option<DirectoryInfo?> CheckpointsOption() =>
         new("--checkpoints") { Description = "Child speech: where checkpoints go (default: each run's output folder)." };
 
-    private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, bool figures, TextWriter output, TextWriter errors)
+    /// <summary>Exit code of a run or experiment stopped by SIGTERM or Ctrl-C (128 + SIGINT, as shells report it).</summary>
+    public const int CancelledExitCode = 130;
+
+    private static int RunOne(FileInfo file, DirectoryInfo outDir, DirectoryInfo? checkpoints, bool figures, TextWriter output, TextWriter errors,
+        CancellationToken cancel)
     {
         RunRequest? request;
         EnsembleSpec? ensemble;
@@ -82,14 +90,14 @@ public static class CommandLine
             return 2;
         }
         string runId = RunIds.ForRequest(request!);
-        if (ensemble is not null) return EnsembleCommand.RunOne(request!, runId, ensemble, outDir, figures, output, errors);
-        var run = Execute(request!, runId, outDir.FullName, checkpoints, figures, output);
+        if (ensemble is not null) return EnsembleCommand.RunOne(request!, runId, ensemble, outDir, figures, output, errors, cancel);
+        var run = Execute(request!, runId, outDir.FullName, checkpoints, figures, output, cancel);
         if (figures) WriteFigures(ExperimentLayout.ForProblem(request!.Problem), [run], Path.Combine(outDir.FullName, runId, "figures"), output);
-        return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : 1;
+        return run.Summary.Status is RunStatus.Completed or RunStatus.Diverged ? 0 : run.Summary.Status == RunStatus.Cancelled ? CancelledExitCode : 1;
     }
 
     private static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, DirectoryInfo? checkpoints,
-        bool figures, TextWriter output, TextWriter errors)
+        bool figures, TextWriter output, TextWriter errors, CancellationToken cancel)
     {
         if (!ExperimentCatalog.IsKnown(id))
         {
@@ -108,13 +116,14 @@ public static class CommandLine
         var runs = new List<FigureRun>();
         foreach (var request in experiment.Runs)
         {
+            if (cancel.IsCancellationRequested) break;          // the rest of the grid is not started
             errors.WriteLine($"[{++index}/{experiment.Runs.Count}] {request.Label}");
-            var run = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, figures, output);
+            var run = Execute(request, ExperimentCatalog.RunId(id, request), outDir.FullName, checkpoints, figures, output, cancel);
             if (run.Summary.Status is not (RunStatus.Completed or RunStatus.Diverged)) failed++;
             if (figures) runs.Add(run);
         }
         if (figures) WriteFigures(ExperimentLayout.For(id), runs, Path.Combine(outDir.FullName, $"{id}-figures"), output);
-        return failed == 0 ? 0 : 1;
+        return cancel.IsCancellationRequested ? CancelledExitCode : failed == 0 ? 0 : 1;
     }
 
     private static void WriteFigures(ExperimentLayout layout, IReadOnlyList<FigureRun> runs, string folder, TextWriter output)
@@ -124,13 +133,14 @@ public static class CommandLine
     }
 
     // With figures, the records stay in memory too (a 30,000-step run is a few MB).
-    private static FigureRun Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, bool keepRecords, TextWriter output)
+    private static FigureRun Execute(RunRequest request, string runId, string outDir, DirectoryInfo? checkpoints, bool keepRecords, TextWriter output,
+        CancellationToken cancel)
     {
         bool text = request.Problem == ProblemCatalog.ChildSpeech;
         using var folder = new RunFolder(outDir, runId, ProblemCatalog.ParameterNames(request.Problem));
         var records = new RunRecorder();
         var environment = new TextEnvironment(new CorpusLibrary(null), checkpoints?.FullName ?? folder.Directory, runId);
-        var summary = RunEngine.Run(request, keepRecords ? new TeeSink(folder, records) : folder, text: environment);
+        var summary = RunEngine.Run(request, keepRecords ? new TeeSink(folder, records) : folder, cancel, text: environment);
         folder.WriteSummary(summary);
         var loss = text ? $"train {summary.FinalLoss:F4}, validation {summary.ValLoss:F4} nats/char" : $"final loss {summary.FinalLoss:G6}";
         output.WriteLine($"{runId}: {summary.Status.ToString().ToLowerInvariant()} after {summary.Steps} steps, {loss} ({summary.Seconds:F2} s) → {folder.Directory}");

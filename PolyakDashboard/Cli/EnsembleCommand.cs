@@ -24,26 +24,26 @@ public static class EnsembleCommand
 
     private const int FindingsSeeds = 20;
 
-    public static int RunOne(RunRequest request, string runId, EnsembleSpec spec, DirectoryInfo outDir, bool figures, TextWriter output, TextWriter errors)
+    public static int RunOne(RunRequest request, string runId, EnsembleSpec spec, DirectoryInfo outDir, bool figures, TextWriter output, TextWriter errors, CancellationToken cancel = default)
     {
         if (request.Problem == ProblemCatalog.ChildSpeech) { errors.WriteLine("seeds: ensembles run on the small problems (not child-speech)."); return 2; }
-        return Write([request], [runId], spec, Path.Combine(outDir.FullName, $"{runId}-ensemble"), outDir, findings: null, output, errors,
+        return Write([request], [runId], spec, Path.Combine(outDir.FullName, $"{runId}-ensemble"), outDir, findings: null, output, errors, cancel,
             figures ? e => Figures.EnsembleFigures.Write(PolyakCore.Experiments.ExperimentLayout.ForProblemId(request.Problem), e, Path.Combine(outDir.FullName, $"{runId}-ensemble", "figures")) : null);
     }
 
-    public static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, EnsembleSpec spec, bool figures, TextWriter output, TextWriter errors)
+    public static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, EnsembleSpec spec, bool figures, TextWriter output, TextWriter errors, CancellationToken cancel = default)
     {
         if (!ExperimentCatalog.IsKnown(id)) { errors.WriteLine($"Unknown experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}."); return 2; }
         if (id.StartsWith("1d", StringComparison.Ordinal)) { errors.WriteLine("--seeds: ensembles run on the small experiments (1a, 1b, 1c, 1e)."); return 2; }
         var experiment = ExperimentCatalog.Get(id, overrides);
         return Write(experiment.Runs, [.. experiment.Runs.Select(r => ExperimentCatalog.RunId(id, r))], spec,
-            Path.Combine(outDir.FullName, $"{id}-ensemble"), outDir, findings: e => PolyakCore.Experiments.Findings.For(id, e), output, errors,
+            Path.Combine(outDir.FullName, $"{id}-ensemble"), outDir, findings: e => PolyakCore.Experiments.Findings.For(id, e), output, errors, cancel,
             figures ? e => Figures.EnsembleFigures.Write(id, e, Path.Combine(outDir.FullName, $"{id}-ensemble", "figures")) : null);
     }
 
     private static int Write(IReadOnlyList<RunRequest> configurations, IReadOnlyList<string> names, EnsembleSpec spec, string folder,
         DirectoryInfo outDir, Func<EnsembleResult, IReadOnlyList<Finding>>? findings, TextWriter output, TextWriter errors,
-        Func<EnsembleResult, IReadOnlyList<string>>? figures = null)
+        CancellationToken cancel, Func<EnsembleResult, IReadOnlyList<string>>? figures = null)
     {
         foreach (var problem in configurations.Select(r => RunValidation.Validate(r)).Where(p => p.Count > 0))
         {
@@ -53,7 +53,7 @@ public static class EnsembleCommand
         if (spec.Seeds < 1 || spec.Seeds > EnsembleSpec.MaxSeeds) { errors.WriteLine($"seeds: must be 1 to {EnsembleSpec.MaxSeeds}."); return 2; }
         errors.WriteLine($"{configurations.Count} configurations × {spec.Seeds} seeds (varying {spec.Vary.ToString().ToLowerInvariant()}) as one batched computation…");
         var recorders = configurations.Select(_ => Enumerable.Range(0, spec.Seeds).Select(_ => new RunRecorder()).ToArray()).ToArray();
-        var ensemble = Ensemble.Run(configurations, spec, (c, i) => recorders[c][i]);
+        var ensemble = Ensemble.Run(configurations, spec, (c, i) => recorders[c][i], cancel);
 
         // Each seed's run as a single run's folder (written after the computation: hundreds of runs stream at once).
         for (int c = 0; c < configurations.Count; c++)

@@ -26,6 +26,7 @@ public static class UiExtensions
         if (!app.Environment.IsDevelopment())
             app.UseExceptionHandler("/not-found", createScopeForErrors: true);
         app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        app.UseMiddleware<Api.ApiErrors>();          // API calls: errors as ProblemDetails, before the pages' handlers see them
         app.UseAntiforgery();
         app.MapStaticAssets();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
 using PolyakDashboard.ChildSpeech;
@@ -27,29 +28,37 @@ public sealed class RunQueue : BackgroundService
     private readonly RunOptions _options;
     private readonly ILogger<RunQueue> _logger;
     private readonly IRunEngine _engine;
-    private int _waiting;
+    // Runs waiting to start, as counted against MaxQueueLength: a run cancelled while queued leaves at once, though
+    // the channel hands it to a worker (who skips it) only in its turn.
+    private readonly ConcurrentDictionary<LiveRun, byte> _waiting = new();
 
     public RunQueue(IOptions<RunOptions> options, ILogger<RunQueue> logger, IRunEngine? engine = null)
     {
         _options = options.Value;
         _logger = logger;
         _engine = engine ?? new TrainerEngine();
-        _channel = Channel.CreateBounded<LiveRun>(new BoundedChannelOptions(Math.Max(1, _options.MaxQueueLength))
-        {
-            FullMode = BoundedChannelFullMode.Wait,
-            SingleReader = false,
-        });
+        _channel = Channel.CreateUnbounded<LiveRun>(new UnboundedChannelOptions { SingleReader = false });
     }
 
     /// <summary>Runs waiting to start.</summary>
-    public int Waiting => Volatile.Read(ref _waiting);
+    public int Waiting => _waiting.Count;
 
     /// <summary>False when the queue is full (the caller says so; nothing is dropped silently).</summary>
     public bool TryEnqueue(LiveRun run)
     {
-        if (!_channel.Writer.TryWrite(run)) return false;
-        Interlocked.Increment(ref _waiting);
-        return true;
+        if (_waiting.Count >= Math.Max(1, _options.MaxQueueLength) || !_waiting.TryAdd(run, 0)) return false;
+        run.StatusChanged += LeftQueue;
+        if (run.IsFinished) LeftQueue(run);                    // cancelled before the handler was there
+        if (_channel.Writer.TryWrite(run)) return true;
+        _waiting.TryRemove(run, out _);
+        return false;
+    }
+
+    private void LeftQueue(LiveRun run)
+    {
+        if (run.Status == RunStatus.Queued) return;
+        run.StatusChanged -= LeftQueue;
+        _waiting.TryRemove(run, out _);
     }
 
     protected override Task ExecuteAsync(CancellationToken stopping) =>
@@ -61,7 +70,8 @@ public sealed class RunQueue : BackgroundService
         {
             await foreach (var run in _channel.Reader.ReadAllAsync(stopping))
             {
-                Interlocked.Decrement(ref _waiting);
+                run.StatusChanged -= LeftQueue;
+                _waiting.TryRemove(run, out _);
                 if (run.IsFinished) continue;                          // cancelled while queued
                 using var link = CancellationTokenSource.CreateLinkedTokenSource(run.CancellationToken, stopping);
                 run.MarkRunning();

@@ -30,6 +30,11 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
     {
         if (!ExperimentCatalog.IsKnown(experimentId))
             return new([], StartFailure.Invalid, [new FieldError("id", $"Unknown experiment '{experimentId}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.")]);
+        // The grid is noises × batch sizes × optimizers at least: refused before its requests are built, when it could not fit.
+        long atLeast = (long)Math.Max(1, overrides?.Noises?.Length ?? 1) * Math.Max(1, overrides?.BatchSizes?.Length ?? 1) * Math.Max(1, overrides?.Optimizers?.Length ?? 1);
+        if (queue.Waiting + atLeast > options.Value.MaxQueueLength)
+            return new([], StartFailure.QueueFull, [new FieldError("queue",
+                $"This grid is {atLeast:N0} runs or more; the run queue takes {Math.Max(0, options.Value.MaxQueueLength - queue.Waiting):N0} more now (at most {options.Value.MaxQueueLength:N0} waiting).")]);
         return StartAll(ExperimentCatalog.Get(experimentId, overrides).Runs, experimentId);
     }
 
@@ -41,7 +46,17 @@ public sealed class RunService(RunRegistry registry, RunQueue queue, IOptions<Ru
         var totals = new int[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
-            try { totals[i] = RunEngine.TotalSteps(requests[i], text?.Corpora); }
+            try
+            {
+                if (requests[i].Problem != ProblemCatalog.ChildSpeech) totals[i] = RunEngine.TotalSteps(requests[i]);
+                else
+                {
+                    // The corpus says how long a child-speech run is: its size is checked here, before it is queued.
+                    var plan = TextTrainer.Plan(requests[i], text?.Corpora ?? TextEnvironment.Default.Corpora);
+                    errors.AddRange(TextTrainer.CheckSize(requests[i], plan, Limits));
+                    totals[i] = (int)Math.Min(plan.TotalSteps, int.MaxValue);
+                }
+            }
             catch (CorpusException e) { errors.Add(new FieldError("problemOptions.text.corpus", e.Message)); }
         }
         if (errors.Count > 0) return new([], StartFailure.Invalid, [.. errors.Distinct()]);

@@ -36,16 +36,23 @@ public static class Presenter
 /// <remarks>A wrong key in the header fails authentication (401 on protected endpoints); a stale cookie, e.g.
 /// after the key changed, just makes a viewer.</remarks>
 public sealed class PresenterAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PresenterKey key)
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, PresenterKey key,
+    KeyGuessLimiter guesses)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (Request.Headers.TryGetValue(Presenter.Header, out var header))
-            return Task.FromResult(key.Matches(header.ToString()) ? Success("key") : AuthenticateResult.Fail("The presenter key is not valid."));
+        {
+            if (key.Matches(header.ToString())) return Task.FromResult(Success("key"));
+            guesses.RecordFailure(RateLimits.ClientOf(Context));      // past the limit, RequestGuard refuses the header (429)
+            return Task.FromResult(AuthenticateResult.Fail("The presenter key is not valid."));
+        }
         if (Request.Cookies.TryGetValue(Presenter.Cookie, out var token) && key.MatchesCookie(token))
             return Task.FromResult(Success("cookie"));
-        if (key.LocalUserIsPresenter && PresenterKey.IsLocal(Context))
+        // The local convenience is for this machine's own pages and scripts: never for a request another site made
+        // in the local user's browser (RequestGuard refuses those where they change anything; here they stay viewers).
+        if (key.LocalUserIsPresenter && PresenterKey.IsLocal(Context) && !SameOrigin.IsCrossSite(Request, referer: false))
             return Task.FromResult(Success("local"));
         return Task.FromResult(AuthenticateResult.NoResult());
     }

@@ -28,4 +28,15 @@ public sealed class ViewerLimitOptions
 
     /// <summary>Sign-in attempts per client address per minute. Default 10.</summary>
     public int SignInsPerMinute { get; set; } = 10;
+
+    /// <summary>Wrong presenter keys (header or sign-in) per client address per minute before every try is refused. Default 10.</summary>
+    public int FailedKeysPerMinute { get; set; } = 10;
+}
+
+/// <summary>Who may reach the server by which name ("Security" in configuration).</summary>
+public sealed class SiteOptions
+{
+    /// <summary>More host names the server answers to besides localhost, the loopback and this machine's addresses,
+    /// its name and the listening URLs' hosts (e.g. the name a reverse proxy passes on). <c>Security__Hosts__0=…</c>.</summary>
+    public string[] Hosts { get; set; } = [];
 }

@@ -1,4 +1,5 @@
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -26,7 +27,14 @@ public static class SecurityExtensions
         var services = builder.Services;
         services.Configure<PresenterOptions>(builder.Configuration.GetSection("Presenter"));
         services.Configure<ViewerLimitOptions>(builder.Configuration.GetSection("Viewers"));
+        services.Configure<SiteOptions>(builder.Configuration.GetSection("Security"));
         services.AddSingleton<PresenterKey>();
+        services.AddSingleton<HostFilter>();
+        services.AddSingleton<KeyGuessLimiter>();
+        // Behind a proxy on this machine that terminates TLS: its X-Forwarded-Proto makes the request HTTPS (the
+        // cookie Secure, same-origin checks against https://). Only the scheme: the client address stays the
+        // connection's, so nobody can pick their own rate-limit partition with X-Forwarded-For.
+        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedProto);
         services.AddAuthentication(Presenter.Scheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PresenterAuthenticationHandler>(Presenter.Scheme, null);
         services.AddAuthorizationBuilder()
@@ -63,9 +71,12 @@ public static class SecurityExtensions
         return builder;
     }
 
-    /// <summary>Authentication, authorization and rate limiting, in that order; prints the presenter key once the server listens.</summary>
+    /// <summary>The request guard (host, origin, body type, key guessing, security headers), then authentication,
+    /// authorization and rate limiting, in that order; prints the presenter key once the server listens.</summary>
     public static WebApplication UsePresenterSecurity(this WebApplication app)
     {
+        app.UseForwardedHeaders();
+        app.UseMiddleware<RequestGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();

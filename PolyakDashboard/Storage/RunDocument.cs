@@ -68,10 +68,11 @@ public sealed record RunDocument
         return errors;
     }
 
-    // A run that ran elsewhere may have had larger limits; the checks that matter here are names and values.
+    // A run that ran elsewhere may have had larger limits; the checks that matter here are names and values. An
+    // imported document is data: it never names a file on this server's disk (corpusPath).
     private static readonly RunLimits ImportLimits = new()
     {
-        MaxEpochs = int.MaxValue, MaxPoints = int.MaxValue, MaxSamples = long.MaxValue, MaxSteps = long.MaxValue,
+        MaxEpochs = int.MaxValue, MaxPoints = int.MaxValue, MaxSamples = long.MaxValue, MaxSteps = long.MaxValue, AllowCorpusPaths = false,
     };
 
     private static void CheckBatches(IReadOnlyList<BatchRecord> batches, int parameters, List<FieldError> errors)

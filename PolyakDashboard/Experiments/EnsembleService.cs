@@ -14,7 +14,7 @@ public sealed record ExperimentEnsemble(string ExperimentId, EnsembleResult Resu
 public sealed class EnsembleService
 {
     public const int MaxSeeds = 200;
-    private const int Kept = 8;
+    private const int Kept = 4;          // a 20-seed 1b grid keeps ~30 MB (peak +55 MB while it runs)
     private readonly ConcurrentDictionary<string, Lazy<Task<ExperimentEnsemble>>> _cache = new();
     private readonly ConcurrentQueue<string> _order = new();
 

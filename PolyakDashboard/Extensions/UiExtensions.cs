@@ -17,6 +17,8 @@ public static class UiExtensions
         b.Services.AddMudServices();
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();
+        // What the pages ask instead of computing themselves.
+        b.Services.AddScoped<Constraints.ConstraintDemos>();    // charges the circuit's ViewerSession
         return b;
     }
 

@@ -18,7 +18,8 @@ public static class UiExtensions
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();
         // What the pages ask instead of computing themselves.
-        b.Services.AddScoped<Constraints.ConstraintDemos>();    // charges the circuit's ViewerSession
+        b.Services.AddScoped<Constraints.ConstraintDemos>();    // these two charge the circuit's ViewerSession
+        b.Services.AddScoped<Explorer.ExplorerComputations>();
         return b;
     }
 

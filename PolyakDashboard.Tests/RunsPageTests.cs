@@ -38,6 +38,7 @@ public sealed class RunsPageTests : IAsyncLifetime
         _ctx.Services.AddSingleton(service);
         _ctx.Services.AddSingleton(options);
         _ctx.Services.AddSingleton(new RunHistory(_store, registry, options, NullLogger<RunHistory>.Instance));
+        _ctx.Services.AddSingleton<RunImporter>();
         _ctx.Services.AddSingleton(new RunCharts(service, _store));
         _ctx.Services.AddScoped<TrainingHubClient>();
 

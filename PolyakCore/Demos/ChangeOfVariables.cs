@@ -1,3 +1,5 @@
+using PolyakCore.Shared;
+
 namespace PolyakCore.Demos;
 
 /// <summary>Settings of question 2b: minimise f(x) = (x − t)² subject to x ≥ 0 through x = e^z or x = z².</summary>
@@ -22,21 +24,21 @@ public sealed record ChangeOfVariablesResult(double[] Z, double[] X, double[] Lo
 /// vanishes with e^z, so the approach slows to a crawl; x = z² reaches 0 at a finite z but has a saddle there.</remarks>
 public static class ChangeOfVariables
 {
-    public static IReadOnlyList<string> Validate(ChangeOfVariablesSettings s)
+    public static IReadOnlyList<FieldError> Validate(ChangeOfVariablesSettings s)
     {
-        var errors = new List<string>();
-        if (s.Map is not (ChangeOfVariablesSettings.Exp or ChangeOfVariablesSettings.Square)) errors.Add("The map is 'exp' or 'square'.");
-        if (!double.IsFinite(s.Target) || Math.Abs(s.Target) > 100) errors.Add("The target t must lie within ±100.");
-        if (!(s.X0 > 0) || s.X0 > 100) errors.Add("The start x₀ must be positive (and at most 100).");
-        if (!(s.Lr > 0) || s.Lr > 10) errors.Add("The learning rate must be in (0, 10].");
-        if (s.Iterations is < 1 or > 100_000) errors.Add("Iterations must be between 1 and 100,000.");
+        var errors = new List<FieldError>();
+        if (s.Map is not (ChangeOfVariablesSettings.Exp or ChangeOfVariablesSettings.Square)) errors.Add(new("map", "The map is 'exp' or 'square'."));
+        if (!double.IsFinite(s.Target) || Math.Abs(s.Target) > 100) errors.Add(new("target", "The target t must lie within ±100."));
+        if (!(s.X0 > 0) || s.X0 > 100) errors.Add(new("x0", "The start x₀ must be positive (and at most 100)."));
+        if (!(s.Lr > 0) || s.Lr > 10) errors.Add(new("lr", "The learning rate must be in (0, 10]."));
+        if (s.Iterations is < 1 or > 100_000) errors.Add(new("iterations", "Iterations must be between 1 and 100,000."));
         return errors;
     }
 
     public static ChangeOfVariablesResult Run(ChangeOfVariablesSettings s)
     {
         var errors = Validate(s);
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(s));
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors.Select(e => e.Message)), nameof(s));
         bool exp = s.Map == ChangeOfVariablesSettings.Exp;
         double Phi(double z) => exp ? Math.Exp(z) : z * z;
         double DPhi(double z) => exp ? Math.Exp(z) : 2 * z;

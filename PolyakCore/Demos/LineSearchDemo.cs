@@ -3,6 +3,7 @@ using PolyakCore.Optimization;
 using PolyakCore.Optimization.Directions;
 using PolyakCore.Optimization.StepRules;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -41,23 +42,24 @@ public static class LineSearchDemo
 {
     public const string Armijo = "armijo", Polyak = "polyak", Constant = "constant";
 
-    public static IReadOnlyList<string> Validate(LineSearchSettings s)
+    /// <summary>What is wrong with the settings, by field ("start" is the pair x0, y0).</summary>
+    public static IReadOnlyList<FieldError> Validate(LineSearchSettings s)
     {
-        var errors = new List<string>();
-        if (!TestFunctions.Names.Contains(s.Function)) errors.Add($"Unknown function '{s.Function}'.");
-        if (!double.IsFinite(s.X0) || !double.IsFinite(s.Y0) || Math.Abs(s.X0) > 10 || Math.Abs(s.Y0) > 10) errors.Add("The start must lie within ±10.");
-        if (s.Iterations is < 1 or > 2000) errors.Add("Iterations must be between 1 and 2,000.");
-        if (!(s.InitialStep > 0) || s.InitialStep > 1e6) errors.Add("The initial step must be positive.");
-        if (!(s.Shrink > 0 && s.Shrink < 1)) errors.Add("The shrink factor must be in (0, 1).");
-        if (!(s.C > 0 && s.C < 1)) errors.Add("The sufficient-decrease constant c must be in (0, 1).");
-        if (!(s.ConstantLr > 0) || s.ConstantLr > 1e6) errors.Add("The constant step must be positive.");
+        var errors = new List<FieldError>();
+        if (!TestFunctions.Names.Contains(s.Function)) errors.Add(new("function", $"Unknown function '{s.Function}'."));
+        if (!double.IsFinite(s.X0) || !double.IsFinite(s.Y0) || Math.Abs(s.X0) > 10 || Math.Abs(s.Y0) > 10) errors.Add(new("start", "The start must lie within ±10."));
+        if (s.Iterations is < 1 or > 2000) errors.Add(new("iterations", "Iterations must be between 1 and 2,000."));
+        if (!(s.InitialStep > 0) || s.InitialStep > 1e6) errors.Add(new("initialStep", "The initial step must be positive."));
+        if (!(s.Shrink > 0 && s.Shrink < 1)) errors.Add(new("shrink", "The shrink factor must be in (0, 1)."));
+        if (!(s.C > 0 && s.C < 1)) errors.Add(new("c", "The sufficient-decrease constant c must be in (0, 1)."));
+        if (!(s.ConstantLr > 0) || s.ConstantLr > 1e6) errors.Add(new("constantLr", "The constant step must be positive."));
         return errors;
     }
 
     public static LineSearchResult Run(LineSearchSettings s)
     {
         var errors = Validate(s);
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(s));
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors.Select(e => e.Message)), nameof(s));
         var clock = Stopwatch.StartNew();
         var armijo = new ArmijoStep(new ArmijoSettings(s.InitialStep, s.Shrink, s.C, 40));
         var methods = new List<MethodTrace>

@@ -1,6 +1,7 @@
 using PolyakCore.Optimization;
 using PolyakCore.Optimization.StepRules;
 using PolyakCore.Problems;
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Demos;
@@ -25,13 +26,13 @@ public sealed record PenaltyResult(double[] CurveX, double[] CurveF, double[] Cu
 /// boundary only as λ → ∞ (a quadratic penalty is never exact at finite λ).</summary>
 public static class PenaltyMethod
 {
-    public static IReadOnlyList<string> Validate(PenaltySettings s)
+    public static IReadOnlyList<FieldError> Validate(PenaltySettings s)
     {
-        var errors = new List<string>();
-        if (s.Function is not (PenaltySettings.Inactive or PenaltySettings.Active)) errors.Add("The function is 'inactive' or 'active'.");
-        if (!(s.Lambda >= 0) || s.Lambda > 1e6) errors.Add("λ must be between 0 and 1e6.");
-        if (!double.IsFinite(s.X0) || Math.Abs(s.X0) > 100) errors.Add("The start must lie within ±100.");
-        if (s.Iterations is < 1 or > 100_000) errors.Add("Iterations must be between 1 and 100,000.");
+        var errors = new List<FieldError>();
+        if (s.Function is not (PenaltySettings.Inactive or PenaltySettings.Active)) errors.Add(new("function", "The function is 'inactive' or 'active'."));
+        if (!(s.Lambda >= 0) || s.Lambda > 1e6) errors.Add(new("lambda", "λ must be between 0 and 1e6."));
+        if (!double.IsFinite(s.X0) || Math.Abs(s.X0) > 100) errors.Add(new("x0", "The start must lie within ±100."));
+        if (s.Iterations is < 1 or > 100_000) errors.Add(new("iterations", "Iterations must be between 1 and 100,000."));
         return errors;
     }
 
@@ -50,7 +51,7 @@ public static class PenaltyMethod
     public static PenaltyResult Run(PenaltySettings s)
     {
         var errors = Validate(s);
-        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors), nameof(s));
+        if (errors.Count > 0) throw new ArgumentException(string.Join(" ", errors.Select(e => e.Message)), nameof(s));
         // Gradient descent with the Armijo step of 2a: F's curvature jumps from 2 to 2 + 2λ at the boundary, so
         // no fixed step suits every λ (a fixed one would diverge as λ grows — itself a lesson about penalties).
         var search = new ArmijoStep(new ArmijoSettings(InitialStep: 1, Shrink: 0.5, C: 1e-4));

@@ -60,38 +60,38 @@ public static class ExperimentCatalog
 
     private static Experiment Quadratic(ExperimentOverrides o) => new("1a", "Polyak SGD on y = 2x² + 1",
         "With interpolation f* = 0 is exact: Polyak SGD drives the loss towards 0 and (w1, w2, b) to (0, 2, 1). Findings over seeds: GET /api/experiments/1a/findings.",
-        [new RunRequest { Problem = "quadratic", Optimizer = "polyak-sgd", BatchSize = 32, Epochs = 500, Label = "polyak-sgd, batch 32" }]);
+        [new RunRequest { Problem = "quadratic", Optimizer = OptimizerCatalog.PolyakSgd, BatchSize = 32, Epochs = 500, Label = "polyak-sgd, batch 32" }]);
 
     private static Experiment NoisyLinear(ExperimentOverrides o) => new("1b", "Polyak vs constant SGD on y = 3x + 1 + σ·N(0, 1)",
         "With noise f* = 0 is wrong by about σ²: near the optimum the Polyak step blows up and the run ends above the least-squares floor, where constant SGD reaches it. Findings over seeds: GET /api/experiments/1b/findings.",
         [.. from noise in o.Noises ?? [0.0, 1.0, 5.0]
             from batch in o.BatchSizes ?? [16, 64, 256, 1000]
-            from optimizer in o.Optimizers ?? ["polyak-sgd", "sgd"]
+            from optimizer in o.Optimizers ?? [OptimizerCatalog.PolyakSgd, OptimizerCatalog.Sgd]
             select new RunRequest
             {
                 Problem = "noisy-linear", ProblemOptions = new() { Noise = noise }, Optimizer = optimizer,
-                OptimizerOptions = optimizer == "sgd" ? new() { Lr = 0.1 } : new(),
+                OptimizerOptions = optimizer == OptimizerCatalog.Sgd ? new() { Lr = 0.1 } : new(),
                 BatchSize = batch, Epochs = 100, Label = $"σ={noise}, batch {batch}, {optimizer}",
             }]);
 
     private static Experiment TwoWell(ExperimentOverrides o) => new("1c", "Escaping the local well",
         "Which runs leave the sharp local well at (1, 1) for the wide global one: constant SGD on the stability edge, and Polyak SGD, whose f* = 0 is below the sharp well's floor. Findings over seeds: GET /api/experiments/1c/findings.",
         [.. from batch in o.BatchSizes ?? [2, 5, 10, 25]
-            from optimizer in o.Optimizers ?? ["polyak-sgd", "sgd"]
+            from optimizer in o.Optimizers ?? [OptimizerCatalog.PolyakSgd, OptimizerCatalog.Sgd]
             select new RunRequest
             {
-                Problem = "two-well", Optimizer = optimizer, OptimizerOptions = optimizer == "sgd" ? new() { Lr = 0.05 } : new(),
+                Problem = "two-well", Optimizer = optimizer, OptimizerOptions = optimizer == OptimizerCatalog.Sgd ? new() { Lr = 0.05 } : new(),
                 BatchSize = batch, Epochs = 50, Label = $"batch {batch}, {optimizer}",
             }]);
 
     private static Experiment MultiLinear(ExperimentOverrides o) => new("1e", "Polyak–Adam on 5-feature regression",
         "The report's Polyak–Adam (Adam direction, ‖g‖² denominator) against the corrected ⟨g, d⟩ denominator with a cap, Adam, Polyak SGD and SGD. Findings over seeds: GET /api/experiments/1e/findings.",
         [.. from noise in o.Noises ?? [0.1, 1.0]
-            from optimizer in o.Optimizers ?? ["polyak-adam", "polyak-adam-corrected", "adam", "polyak-sgd", "sgd"]
+            from optimizer in o.Optimizers ?? [OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd, OptimizerCatalog.Sgd]
             select new RunRequest
             {
                 Problem = "multi-linear", ProblemOptions = new() { Noise = noise }, Optimizer = optimizer,
-                OptimizerOptions = optimizer is "sgd" or "adam" ? new() { Lr = 0.01 } : new(),
+                OptimizerOptions = optimizer is OptimizerCatalog.Sgd or OptimizerCatalog.Adam ? new() { Lr = 0.01 } : new(),
                 BatchSize = 32, Epochs = 100, Label = $"σ={noise}, {optimizer}",
             }]);
 
@@ -108,8 +108,8 @@ public static class ExperimentCatalog
         Optimizer = optimizer,
         OptimizerOptions = options ?? optimizer switch
         {
-            "sgd" => new() { Lr = ChildSpeechSgdLr },
-            "adam" => new() { Lr = ChildSpeechAdamLr },
+            OptimizerCatalog.Sgd => new() { Lr = ChildSpeechSgdLr },
+            OptimizerCatalog.Adam => new() { Lr = ChildSpeechAdamLr },
             _ => new(),
         },
         BatchSize = batch,
@@ -121,7 +121,7 @@ public static class ExperimentCatalog
         "The report's full model after 200 epochs: validation loss SGD 0.370, Polyak 0.358, Adam 0.341 nats per character. " +
         "On the tiny preset Adam reaches within 0.05 of the entropy floor in about 16 epochs; Polyak SGD with f* = 0 takes steps of 10–50 " +
         "and never settles; SPS_max's cap tames it; constant SGD is slow.",
-        [.. from optimizer in o.Optimizers ?? ["sgd", "adam", "polyak-sgd"]
+        [.. from optimizer in o.Optimizers ?? [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd]
             from batch in o.BatchSizes ?? [ChildSpeechBatch]
             select ChildSpeechRun(optimizer, o, batch)]);
 
@@ -129,14 +129,14 @@ public static class ExperimentCatalog
         "As in the report: SGD's learning rate, Adam's learning rate × β1 × β2, and the batch size (with Adam), each run short.",
         [
             .. from lr in new[] { 0.01, 0.1, 0.5 }
-               select ChildSpeechRun("sgd", o, options: new() { Lr = lr }, epochs: 3, label: $"sgd lr {lr}"),
+               select ChildSpeechRun(OptimizerCatalog.Sgd, o, options: new() { Lr = lr }, epochs: 3, label: $"sgd lr {lr}"),
             .. from lr in new[] { 1e-3, 1e-2 }
                from b1 in new[] { 0.9, 0.95 }
                from b2 in new[] { 0.999, 0.9999 }
-               select ChildSpeechRun("adam", o, options: new() { Lr = lr, Beta1 = b1, Beta2 = b2 }, epochs: 3,
+               select ChildSpeechRun(OptimizerCatalog.Adam, o, options: new() { Lr = lr, Beta1 = b1, Beta2 = b2 }, epochs: 3,
                    label: $"adam lr {lr}, β1 {b1}, β2 {b2}"),
             .. from batch in o.BatchSizes ?? [16, 32, 64, 128]
-               select ChildSpeechRun("adam", o, batch, new() { Lr = ChildSpeechAdamLr }, epochs: 3, label: $"adam batch {batch}"),
+               select ChildSpeechRun(OptimizerCatalog.Adam, o, batch, new() { Lr = ChildSpeechAdamLr }, epochs: 3, label: $"adam batch {batch}"),
         ]);
 
     private static RunRequest Apply(RunRequest r, ExperimentOverrides o)

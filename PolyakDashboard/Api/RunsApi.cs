@@ -8,6 +8,8 @@ using PolyakCore.Optimization;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Net.Http.Headers;
+using PolyakDashboard.History;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Security;
 using PolyakDashboard.Storage;
@@ -106,16 +108,21 @@ public static class RunsApi
         return Results.Json(RunDocument.Of(run), PolyakJson.Options);
     }
 
-    private static async Task<IResult> ImportAsync(HttpRequest http, RunHistory history, IOptions<RunOptions> options)
+    /// <summary>One exported run (application/json) or a zip of them (application/zip), as the Runs page takes them:
+    /// all or nothing, every problem named by field (after its entry's name within a zip).</summary>
+    private static async Task<IResult> ImportAsync(HttpRequest http, RunImporter importer, IOptions<RunOptions> options)
     {
         long limit = options.Value.MaxImportBytes;
         if (http.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limit;
-        var (document, error) = await ReadJsonAsync<RunDocument>(http, limit);
-        if (error is not null) return error;
-        var errors = document!.Validate();
-        if (errors.Count > 0) return Invalid(errors);
-        var run = await history.ImportAsync(document);
-        return Results.Created($"/api/runs/{run.Id}", new { id = run.Id, status = run.Status });
+        var tooLarge = Results.Problem(statusCode: 413, title: "Body too large", detail: $"Request bodies are limited to {Size(limit)}.");
+        if (http.ContentLength > limit) return tooLarge;
+        bool zip = MediaTypeHeaderValue.TryParse(http.ContentType, out var type)
+            && (type.MediaType.Equals("application/zip", StringComparison.OrdinalIgnoreCase) || type.MediaType.Equals("application/x-zip-compressed", StringComparison.OrdinalIgnoreCase));
+        var report = await importer.ImportAsync("", http.Body, zip, allOrNothing: true, http.HttpContext.RequestAborted);
+        if (report.Problems.Any(p => p.Kind == ImportProblemKind.TooLarge && p.Source.Length == 0)) return tooLarge;
+        if (report.Problems.Count > 0) return Invalid(report.Problems.Select(p => p.Error with { Field = p.Key }));
+        if (!zip) return Results.Created($"/api/runs/{report.Imported[0].Run.Id}", new { id = report.Imported[0].Run.Id, status = report.Imported[0].Run.Status });
+        return Results.Created("/api/runs", new { runs = report.Imported.Select(i => new { id = i.Run.Id, status = i.Run.Status, source = i.Source }) });
     }
 
     private static async Task<IResult> AnnotateAsync(string id, HttpRequest http, RunService runs, RunHistory history)

@@ -17,6 +17,9 @@ public static class UiExtensions
         b.Services.AddMudServices();
         b.Services.AddRazorComponents().AddInteractiveServerComponents();
         b.Services.AddScoped<TrainingHubClient>();
+        // What the pages ask instead of computing themselves.
+        b.Services.AddScoped<Constraints.ConstraintDemos>();    // these two charge the circuit's ViewerSession
+        b.Services.AddScoped<Explorer.ExplorerComputations>();
         return b;
     }
 

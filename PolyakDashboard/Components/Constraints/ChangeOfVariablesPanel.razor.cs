@@ -3,14 +3,16 @@ using Microsoft.JSInterop;
 using MudBlazor;
 using PolyakCore.Demos;
 using PolyakDashboard.Components.Charts;
+using PolyakCore.Shared;
 using PolyakDashboard.Components.Shared;
+using PolyakDashboard.Constraints;
 
 namespace PolyakDashboard.Components.Constraints;
 
 /// <summary>Question 2b: x ≥ 0 through x = e^z or x = z², next to projected gradient descent.</summary>
 public sealed partial class ChangeOfVariablesPanel
 {
-    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+    [Inject] private ConstraintDemos Demos { get; set; } = null!;
 
     private const string ReparametrisedColor = "#1f77b4", ProjectedColor = "#ff7f0e", CurveColor = "#7f7f7f";
 
@@ -21,7 +23,7 @@ public sealed partial class ChangeOfVariablesPanel
     private double? _shownOptimum;
     private double _curveCap = 12;
     private double? _milliseconds;
-    private IReadOnlyList<string> _errors = [];
+    private IReadOnlyList<FieldError> _errors = [];
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private LiveChart? _xChart, _zChart, _curveChart;
@@ -51,7 +53,7 @@ public sealed partial class ChangeOfVariablesPanel
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(ChangeOfVariables.Validate(_settings), () => ChangeOfVariables.Run(_settings), () => Session.TryCompute());
+        var outcome = Demos.ChangeOfVariables(_settings);
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
         _result = outcome.Result;
@@ -89,7 +91,7 @@ public sealed partial class ChangeOfVariablesPanel
         _ = SettingsChanged.InvokeAsync(settings);
     }
 
-    private string? ErrorFor(string keyword) => _errors.FirstOrDefault(e => e.Contains(keyword, StringComparison.OrdinalIgnoreCase));
+    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
     private static string MapText(string map) => map == ChangeOfVariablesSettings.Exp ? "x = e^z" : "x = z²";
 

@@ -1,13 +1,13 @@
-using System.Diagnostics;
 using Microsoft.AspNetCore.Components;
 using Microsoft.JSInterop;
 using MudBlazor;
 using PolyakCore.Demos;
-using PolyakCore.Training;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
 using PolyakCore.Optimization;
+using PolyakCore.Shared;
+using PolyakDashboard.Constraints;
 
 namespace PolyakDashboard.Components.Constraints;
 
@@ -15,7 +15,7 @@ namespace PolyakDashboard.Components.Constraints;
 /// and, behind a switch, the same comparison with mini-batches on the 1a/1b data.</summary>
 public sealed partial class LineSearchPanel : IDisposable
 {
-    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+    [Inject] private ConstraintDemos Demos { get; set; } = null!;
 
     private const int MaxTrialSteps = 40;                        // rejected trials drawn for the first iterations only
     private const string TrialColor = "rgba(255, 255, 255, 0.4)", MinimumColor = "#ff7f0e";
@@ -26,7 +26,7 @@ public sealed partial class LineSearchPanel : IDisposable
     private LineSearchSettings _shown = new();                   // what _result was computed from
     private LineSearchResult? _result;
     private double? _milliseconds;
-    private IReadOnlyList<string> _errors = [];
+    private IReadOnlyList<FieldError> _errors = [];
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private string? _lrNote;
@@ -36,7 +36,7 @@ public sealed partial class LineSearchPanel : IDisposable
     private IReadOnlyList<EvaluationTrace>? _traces;
     private string _tracesLabel = "";
     private double? _miniMilliseconds;
-    private IReadOnlyList<string> _miniErrors = [];
+    private IReadOnlyList<FieldError> _miniErrors = [];
     private MudForm? _miniForm;
     private readonly PageErrorSync _miniFormErrors = new();
     private bool _miniComputing;
@@ -85,7 +85,7 @@ public sealed partial class LineSearchPanel : IDisposable
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(LineSearchDemo.Validate(_settings), () => LineSearchDemo.Run(_settings), () => Session.TryCompute());
+        var outcome = Demos.LineSearch(_settings);
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
         _result = outcome.Result;
@@ -155,7 +155,8 @@ public sealed partial class LineSearchPanel : IDisposable
     private async Task RecomputeMiniBatchAsync(bool publish = false)
     {
         int generation = ++_miniGeneration;
-        _miniErrors = _miniBatch.Validate();
+        var s = _miniBatch;
+        _miniErrors = s.Validate();
         if (publish) await PublishAsync();
         if (_miniErrors.Count > 0)
         {
@@ -163,32 +164,20 @@ public sealed partial class LineSearchPanel : IDisposable
             await InvokeAsync(StateHasChanged);
             return;
         }
-        var s = _miniBatch;
         _miniComputing = true;
         await InvokeAsync(StateHasChanged);
-        try
+        var outcome = await Demos.MiniBatchAsync(s);
+        if (generation != _miniGeneration || _disposed) return;   // settings moved on meanwhile
+        _miniComputing = false;
+        _miniErrors = outcome.Errors;
+        if (outcome.Ok)
         {
-            var (traces, ms) = await RunThread.Start(() =>
-            {
-                var clock = Stopwatch.StartNew();
-                var traces = StochasticLineSearch.Run(s.Problem, s.BatchSize, s.Epochs, s.Noise);
-                return (traces, clock.Elapsed.TotalMilliseconds);
-            }, "line search mini-batch");
-            if (generation != _miniGeneration || _disposed) return;   // settings moved on meanwhile
-            _traces = traces;
-            _miniMilliseconds = ms;
+            _traces = outcome.Result;
+            _miniMilliseconds = outcome.Milliseconds;
             _tracesLabel = $"{(s.Problem == "noisy-linear" ? $"1b, σ = {s.Noise:0.##}" : "1a")}, batch {s.BatchSize}, {s.Epochs} epoch{(s.Epochs == 1 ? "" : "s")}";
             _miniDrawPending = true;
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
-        {
-            if (generation == _miniGeneration) _miniErrors = [e.Message];
-        }
-        finally
-        {
-            if (generation == _miniGeneration) _miniComputing = false;
-        }
-        if (!_disposed) await InvokeAsync(StateHasChanged);
+        await InvokeAsync(StateHasChanged);
     }
 
     private async Task DrawMiniBatchAsync()
@@ -213,9 +202,10 @@ public sealed partial class LineSearchPanel : IDisposable
         catch (Exception e) when (e is JSDisconnectedException or ObjectDisposedException or TaskCanceledException) { }
     }
 
-    private string? ErrorFor(string keyword) => _errors.FirstOrDefault(e => e.Contains(keyword, StringComparison.OrdinalIgnoreCase));
+    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
-    private string? MiniErrorFor(string keyword) => _miniErrors.FirstOrDefault(e => e.Contains(keyword, StringComparison.OrdinalIgnoreCase));
+    // "steps" (batch size and epochs together) belongs to both fields.
+    private string? MiniErrorFor(string field) => _miniErrors.FirstOrDefault(e => e.Field == field || e.Field == "steps")?.Message;
 
     private static string MethodColor(string method) => method switch
     {

@@ -5,14 +5,16 @@ using MudBlazor;
 using PolyakCore.Demos;
 using PolyakCore.Problems;
 using PolyakDashboard.Components.Charts;
+using PolyakCore.Shared;
 using PolyakDashboard.Components.Shared;
+using PolyakDashboard.Constraints;
 
 namespace PolyakDashboard.Components.Constraints;
 
 /// <summary>Question 2c: the quadratic penalty for x ≥ 0 as λ moves, and a 2-D example with x + y ≤ 1.</summary>
 public sealed partial class PenaltyPanel
 {
-    [Inject] private Security.ViewerSession Session { get; set; } = null!;
+    [Inject] private ConstraintDemos Demos { get; set; } = null!;
 
     private const string FColor = "#7f7f7f", PenalisedColor = "#d62728", OptimumColor = "#2ca02c", BoundaryColor = "#bdbdbd";
 
@@ -23,7 +25,7 @@ public sealed partial class PenaltyPanel
     private (LandscapeGrid Grid, double[] PathX, double[] PathY, (double X, double Y) Optimum)? _planeResult;
     private double? _milliseconds;
     private double _clip = 40;
-    private IReadOnlyList<string> _errors = [];
+    private IReadOnlyList<FieldError> _errors = [];
     private MudForm? _form;
     private readonly PageErrorSync _formErrors = new();
     private LiveChart? _curveChart, _pathChart, _lambdaChart;
@@ -56,10 +58,10 @@ public sealed partial class PenaltyPanel
 
     private void Recompute()
     {
-        var outcome = Recomputation.Run(PenaltyMethod.Validate(_settings), () => Tuple.Create(PenaltyMethod.Run(_settings), PenaltyMethod.Plane(_settings.Lambda, _settings.Iterations)), () => Session.TryCompute());
+        var outcome = Demos.Penalty(_settings);
         _errors = outcome.Errors;
         if (!outcome.Ok) return;   // keep the last good result on screen
-        (_result, _planeResult) = (outcome.Result.Item1, outcome.Result.Item2);
+        (_result, _planeResult) = (outcome.Result.Curve, outcome.Result.Plane);
         _milliseconds = outcome.Milliseconds;
         _shown = _settings;
         _clip = 1.1 * _result.CurveF.Max();
@@ -117,7 +119,7 @@ public sealed partial class PenaltyPanel
         _ = SettingsChanged.InvokeAsync(settings);
     }
 
-    private string? ErrorFor(string keyword) => _errors.FirstOrDefault(e => e.Contains(keyword, StringComparison.OrdinalIgnoreCase));
+    private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 
     private static string FormatLambda(double lambda) =>
         lambda >= 100 ? lambda.ToString("N0") : lambda >= 1 ? lambda.ToString("0.##") : lambda.ToString("0.####");

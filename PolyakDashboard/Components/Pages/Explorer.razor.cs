@@ -1,13 +1,11 @@
 using Microsoft.AspNetCore.Components;
 using MudBlazor;
 using PolyakCore.Explorer;
-using PolyakCore.Problems;
-using PolyakCore.Training;
+using PolyakCore.Shared;
 using PolyakDashboard.Components.Charts;
 using PolyakDashboard.Runs;
 using PolyakDashboard.Components.Shared;
 using PolyakDashboard.Explorer;
-using PolyakDashboard.Security;
 using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.Pages;
@@ -29,12 +27,12 @@ public sealed partial class Explorer : IAsyncDisposable
     private IReadOnlyList<string> _urlProblems = [];
     private Landscape? _landscape;
     private LiveChart? _lossChart, _stepChart;
-    private (double Min, double Max) _xRange, _yRange;
     private string _gridKey = "";
     private bool _drawPending, _computing;
     private int _index, _maxIndex;
     private double _speed = 60;          // steps per second while playing
     private CancellationTokenSource? _play;
+    private readonly CancellationTokenSource _closed = new();
     private string _mapOptimizer = OptimizerCatalog.Sgd;
     private int _mapSize = 40;
     private EscapeMapResult? _map;
@@ -42,9 +40,7 @@ public sealed partial class Explorer : IAsyncDisposable
     private string? _limitMessage;
 
     [Inject] private NavigationManager Navigation { get; set; } = null!;
-    [Inject] private ViewerSession Session { get; set; } = null!;
-    [Inject] private HeavyComputationGate HeavyGate { get; set; } = null!;
-    [Inject] private RaceCache Races { get; set; } = null!;
+    [Inject] private ExplorerComputations Computations { get; set; } = null!;
 
     private bool Playing => _play is not null;
 
@@ -84,14 +80,12 @@ public sealed partial class Explorer : IAsyncDisposable
     private void Recompute(bool updateUrl = true, bool limited = true)
     {
         StopPlaying();
-        (_xRange, _yRange) = _settings.PlotRange;
-        _errors = [.. TwoWellRace.Validate(_settings).Select(Named)];
-        _limitMessage = null;
-        if (_errors.Count == 0 && limited && Session.TryCompute() is { } denied)
-            _limitMessage = "Not recomputed. " + denied;
-        else if (_errors.Count == 0)
+        var outcome = Computations.Race(_settings, charge: limited);
+        _errors = [.. outcome.Errors.Select(Named)];
+        _limitMessage = outcome.Denied is { } denied ? "Not recomputed. " + denied : null;
+        if (outcome.Race is { } race)
         {
-            _race = Races.Get(_settings);
+            _race = race;
             _maxIndex = _race.Lanes.Max(l => l.X0.Length - 1);
             _index = _maxIndex;
         }
@@ -110,11 +104,9 @@ public sealed partial class Explorer : IAsyncDisposable
             _gridKey = gridKey;
             _map = null;
             await _landscape.ClearOverlayAsync();
-            using var problem = TwoWellProblem.Create(_settings.Points, _settings.A, _settings.B, _settings.WellC, _settings.DataSeed);
-            var grid = LandscapeGrid.Evaluate(problem, [0, 0], 0, 1, _xRange, _yRange, 120, 120);
-            await _landscape.SetGridAsync(grid.Xs, grid.Ys, grid.Values);
-            await _landscape.SetMarkersAsync(problem.Minima.Select(m =>
-                new LandscapeMarker($"{m.Name} · {problem.FullLoss(m.Theta):0.##}", m.Theta[0], m.Theta[1])));
+            var view = Computations.Landscape(_settings);
+            await _landscape.SetGridAsync(view.Grid.Xs, view.Grid.Ys, view.Grid.Values);
+            await _landscape.SetMarkersAsync(view.Minima.Select(m => new LandscapeMarker(m.Label, m.X, m.Y)));
         }
         await _landscape.SetTrajectoriesAsync(_race is null ? [] : _race.Lanes.Select(l =>
             new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), l.X0, l.X1, $"{l.Well} · {l.FinalLoss:G3}")));
@@ -209,25 +201,17 @@ public sealed partial class Explorer : IAsyncDisposable
 
     private async Task HandleEscapeMapAsync()
     {
-        using var slot = HeavyGate.TryEnter();       // first, so a busy server costs the viewer nothing
-        if (slot is null) { _mapError = HeavyComputationGate.Busy; return; }
-        _mapError = Session.TryCompute(Session.EscapeMapCost);
-        if (_mapError is not null) return;
-        _computing = true;
-        StateHasChanged();
+        _mapError = null;
         try
         {
-            var template = _settings.ToRequest(_mapOptimizer);
-            int n = _mapSize;
-            var (x, y) = (_xRange, _yRange);
-            _map = await RunThread.Start(() => EscapeMap.Compute(template, x, y, n, n), "escape map");
+            var outcome = await Computations.EscapeMapAsync(_settings, _mapOptimizer, _mapSize,
+                started: () => { _computing = true; StateHasChanged(); }, cancel: _closed.Token);
+            _mapError = outcome.Error;
+            if (outcome.Map is not { } map) return;
+            _map = map;
             if (_landscape is not null)
-                await _landscape.SetOverlayAsync(_map.Xs, _map.Ys, [.. _map.Wells.Select(w => (string?)WellColors[w])], 0.45,
-                    WellColors.Where(c => _map.Wells.Contains(c.Key)).Select(c => (c.Key + " well", c.Value)));
-        }
-        catch (ArgumentException e)
-        {
-            _mapError = e.Message;
+                await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.Wells.Select(w => (string?)WellColors[w])], 0.45,
+                    WellColors.Where(c => map.Wells.Contains(c.Key)).Select(c => (c.Key + " well", c.Value)));
         }
         finally
         {
@@ -265,6 +249,8 @@ public sealed partial class Explorer : IAsyncDisposable
     {
         Navigation.LocationChanged -= HandleLocationChanged;
         StopPlaying();
+        _closed.Cancel();          // a map still computing stops: nobody is left to see it
+        _closed.Dispose();
         return ValueTask.CompletedTask;
     }
 }

@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.IO.Compression;
-using System.Text.Json;
 using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Forms;
 using Microsoft.AspNetCore.Components.Web;
-using Microsoft.Extensions.Options;
 using MudBlazor;
 using PolyakCore.Training;
 using PolyakDashboard.History;
@@ -36,14 +33,14 @@ public sealed partial class RunsPage : IDisposable
     [Inject] private RunStore Store { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
     [Inject] private RunHistory History { get; set; } = null!;
+    [Inject] private RunImporter Importer { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
-    [Inject] private IOptions<RunOptions> Options { get; set; } = null!;
     [Inject] private ViewerSession Session { get; set; } = null!;
 
     /// <summary>Initial search text (experiment pages link here with a run's id).</summary>
     [SupplyParameterFromQuery(Name = "search")] public string? InitialSearch { get; set; }
 
-    private long MaxImportBytes => Options.Value.MaxImportBytes;
+    private long MaxImportBytes => Importer.MaxBytes;
     private bool CanExport => _selected.Count > 0 && _selected.All(r => r.IsFinished);
 
     private string? ExportHref(string format) => CanExport
@@ -188,69 +185,25 @@ public sealed partial class RunsPage : IDisposable
         if (file is null) return;
         if (!Session.IsPresenter) { Say(Severity.Warning, ViewerSession.PresenterOnly); return; }
         _importing = true;
-        var errors = new List<string>();
-        var imported = new List<string>();
+        ImportReport report;
         try
         {
-            if (file.Size > MaxImportBytes)
+            if (Importer.TooLarge(file.Name, file.Size) is { } tooLarge) report = new([], [tooLarge]);
+            else
             {
-                errors.Add($"{file.Name}: the file is {file.Size / 1048576.0:0.#} MB; imports are limited to {MaxImportBytes / 1048576} MB.");
-                return;
+                await using var upload = file.OpenReadStream(MaxImportBytes);
+                report = await Importer.ImportAsync(file.Name, upload, RunImporter.IsZipName(file.Name));
             }
-            // Browser streams are async only: copy to a temp file first (a zip needs seeking anyway).
-            await using var copy = new FileStream(Path.GetTempFileName(), FileMode.Open, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
-            await using (var upload = file.OpenReadStream(MaxImportBytes)) await upload.CopyToAsync(copy);
-            copy.Position = 0;
-            if (file.Name.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-            {
-                using var zip = new ZipArchive(copy, ZipArchiveMode.Read, leaveOpen: true);
-                var documents = zip.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.OrdinalIgnoreCase) && !e.FullName.EndsWith("/run.json")).ToArray();
-                if (documents.Length == 0) errors.Add($"{file.Name}: no run documents (.json) in this zip; a CSV export cannot be imported, export as JSON.");
-                foreach (var entry in documents)
-                {
-                    await using var stream = entry.Open();
-                    await ImportOneAsync($"{file.Name}/{entry.FullName}", stream, imported, errors);
-                }
-            }
-            else await ImportOneAsync(file.Name, copy, imported, errors);
-        }
-        catch (Exception e) when (e is IOException or InvalidDataException)
-        {
-            errors.Add($"{file.Name}: {e.Message}");
         }
         finally
         {
             _importing = false;
-            _messages.Clear();
-            _messages.AddRange(imported.Select(i => $"Imported {i}."));
-            _messages.AddRange(errors);
-            _messageSeverity = errors.Count > 0 ? Severity.Error : Severity.Success;
-            if (imported.Count > 0) await ReloadAsync();
         }
-    }
-
-    private async Task ImportOneAsync(string name, Stream stream, List<string> imported, List<string> errors)
-    {
-        RunDocument? document;
-        try
-        {
-            document = await JsonSerializer.DeserializeAsync<RunDocument>(stream, PolyakJson.Options);
-        }
-        catch (JsonException e)
-        {
-            string where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $" at {e.Path.TrimStart('$', '.')}";
-            errors.Add($"{name}: not a run export (JSON error{where}: {e.Message.Split(" Path:")[0]})");
-            return;
-        }
-        if (document is null) { errors.Add($"{name}: the file is empty."); return; }
-        var problems = document.Validate();
-        if (problems.Count > 0)
-        {
-            errors.AddRange(problems.Select(p => $"{name}: {p.Field}: {p.Message}"));
-            return;
-        }
-        var run = await History.ImportAsync(document);
-        imported.Add(run.Id == document.Run!.Id ? run.Id : $"{document.Run.Id} as {run.Id} (its id was taken)");
+        _messages.Clear();
+        _messages.AddRange(report.Imported.Select(i => $"Imported {i.Line}."));
+        _messages.AddRange(report.Problems.Select(p => p.Line));
+        _messageSeverity = report.Problems.Count > 0 ? Severity.Error : Severity.Success;
+        if (report.Imported.Count > 0) await ReloadAsync();
     }
 
     // ---- Helpers --------------------------------------------------------------------------------

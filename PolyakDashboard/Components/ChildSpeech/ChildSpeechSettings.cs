@@ -41,5 +41,15 @@ public sealed class ChildSpeechSettings
         Label = $"{Preset}, batch {BatchSize}, {optimizer}",
     })];
 
+    /// <summary>One line for the folded form, e.g. "tiny · child-speech · 10 epochs · batch 32 · seed 0 · sgd, adam".</summary>
+    public string Summary()
+    {
+        var parts = new List<string> { Preset, Corpus, $"{Epochs} epochs", $"batch {BatchSize}", $"seed {Seed}", string.Join(", ", OptimizerChoices.Where(Optimizers.Contains)) };
+        if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {SgdLr:G3}");
+        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
+        if (Dropout is { } dropout) parts.Add($"dropout {dropout:G3}");
+        return string.Join(" · ", parts);
+    }
+
     public ExperimentOverrides TuningOverrides() => new() { Preset = Preset };
 }

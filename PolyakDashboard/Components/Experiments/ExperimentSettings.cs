@@ -45,6 +45,26 @@ public sealed class ExperimentSettings
         };
     }
 
+    /// <summary>One line for the folded form, e.g. "100 epochs · seed 0 · batch 16, 256 · polyak-sgd, sgd · f* 0".</summary>
+    public string Summary(bool twoWell)
+    {
+        var parts = new List<string> { $"{Epochs} epochs", $"seed {Seed}", $"data seed {DataSeed}", Reduction.ToString().ToLowerInvariant() + " loss" };
+        if (Noises.Count > 0) parts.Add("σ " + string.Join(", ", Noises.Order().Select(n => n.ToString("0.##"))));
+        if (BatchSizes.Count > 0) parts.Add("batch " + string.Join(", ", BatchSizes.Order()));
+        if (Optimizers.Count > 0) parts.Add(string.Join(", ", Optimizers));
+        if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {Lr:G3}");
+        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
+        if (Optimizers.Any(OptimizerCatalog.UsesPolyak))
+        {
+            parts.Add($"f* {FStar:G3}");
+            parts.Add($"ε {Eps:G3}");
+            parts.Add(NoCap ? "no cap" : MaxStep is { } cap ? $"cap {cap:G3}" : "default cap");
+            parts.Add($"c {C:G3}");
+        }
+        if (twoWell) parts.Add($"wells a {WellA:G3}, b {WellB:G3}, c {WellC:G3} · start ({StartX:G3}, {StartY:G3})");
+        return string.Join(" · ", parts);
+    }
+
     public ExperimentOverrides ToOverrides(bool twoWell) => new()
     {
         Epochs = Epochs, Seed = Seed, DataSeed = DataSeed, Reduction = Reduction,

@@ -62,6 +62,14 @@ public sealed partial class ChildSpeechView
         catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException) { }
     }
 
+    // A viewer cannot run; their form shows what the launch on their screen ran with.
+    private bool SettingsReadOnly => !Session.IsPresenter && Shown.Count > 0;
+
+    protected override void OnShow(IReadOnlyList<LiveRun> runs)
+    {
+        if (!Session.IsPresenter && runs.Count > 0) _settings = ChildSpeechSettings.FromLaunch([.. runs.Select(r => r.Request)]);
+    }
+
     // While a launch trains its charts matter, not the form: the settings fold to one line and the charts come into view.
     protected override void OnLiveLaunch()
     {

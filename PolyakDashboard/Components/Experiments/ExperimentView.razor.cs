@@ -113,8 +113,12 @@ public sealed partial class ExperimentView
         Errors = [];
     }
 
+    // A viewer cannot run; their form shows what the launch on their screen ran with.
+    private bool SettingsReadOnly => !Session.IsPresenter && Shown.Count > 0;
+
     protected override void OnShow(IReadOnlyList<LiveRun> runs)
     {
+        if (!Session.IsPresenter && runs.Count > 0) _settings = ExperimentSettings.FromLaunch(ExperimentId, [.. runs.Select(r => r.Request)]);
         _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
         _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
         _contourErrors.Clear();

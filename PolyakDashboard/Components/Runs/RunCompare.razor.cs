@@ -106,13 +106,16 @@ public sealed partial class RunCompare : IAsyncDisposable
     }
 
     private IEnumerable<ChartSeries> Series(Func<RunChartData, ChartLine> line) =>
-        _data.Select((d, i) => new ChartSeries(d.Id, d.Name, line(d).X, line(d).Y, SeriesColors.Index(i)));
+        _data.Select((d, i) => new ChartSeries(d.Id, d.Name, line(d).X, line(d).Y, ColorOf(i)));
+
+    // As the experiment pages and figures colour runs: by optimizer, shades of it for a repeated one.
+    private string ColorOf(int i) => SeriesColors.InGroup([.. _data.Select(d => d.Optimizer)], i);
 
     private IEnumerable<ChartSeries> EpochSeries() => _data.SelectMany((d, i) =>
     {
-        var train = new ChartSeries(d.Id, d.Name, d.EpochLoss.X, d.EpochLoss.Y, SeriesColors.Index(i));
+        var train = new ChartSeries(d.Id, d.Name, d.EpochLoss.X, d.EpochLoss.Y, ColorOf(i));
         return d.ValLoss is { } val
-            ? [train with { Name = d.Name + " (train)" }, new ChartSeries(d.Id + ":val", d.Name + " (val)", val.X, val.Y, SeriesColors.Index(i), Dashed: true)]
+            ? [train with { Name = d.Name + " (train)" }, new ChartSeries(d.Id + ":val", d.Name + " (val)", val.X, val.Y, ColorOf(i), Dashed: true)]
             : new[] { train };
     });
 

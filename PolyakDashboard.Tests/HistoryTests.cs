@@ -372,12 +372,28 @@ public class ReplayScheduleTests
     [Theory]
     [InlineData(1, 120, 1)]
     [InlineData(10, 12, 10)]
-    [InlineData(100, 1.2, 100)]
+    [InlineData(100, 3, 40)]      // 1.2 s would be over before anyone saw it: slowed to the shortest replay
     public void AMultipleOfWallTimeDividesTheLongestRun(double factor, double duration, double rate)
     {
         var plan = ReplaySchedule.Plan([120, 30], ReplaySpeed.Times(factor));
         Assert.Equal(duration, plan.Duration, 9);
         Assert.Equal(rate, plan.Rate, 9);
+        Assert.Equal(factor == 100, plan.Stretched);
+        Assert.Equal(120, plan.Recorded);
+    }
+
+    [Fact]
+    public void ShortRunsReplayOverAFewSecondsWhateverTheMultipleAndFitToTheirOwnLengthByDefault()
+    {
+        // Two 1b runs of 0.38 and 0.45 s at 10×: over in 0.045 s before; now 3 s, and saying so.
+        var plan = ReplaySchedule.Plan([0.38, 0.45], ReplaySpeed.Times(10));
+        Assert.True(plan.Stretched);
+        Assert.Equal(ReplaySchedule.ShortestSeconds, plan.Duration, 9);
+        Assert.Equal(0.45 / ReplaySchedule.ShortestSeconds, plan.Rate, 9);
+        Assert.Equal(3, ReplaySchedule.DefaultFitSeconds([0.38, 0.45]));
+        Assert.Equal(8, ReplaySchedule.DefaultFitSeconds([7.2, 2]));          // between: its own pace
+        Assert.Equal(60, ReplaySchedule.DefaultFitSeconds([3600]));           // a long run: a minute
+        Assert.False(ReplaySchedule.Plan([120], ReplaySpeed.Times(10)).Stretched);
     }
 
     [Fact]
@@ -403,10 +419,10 @@ public class ReplayScheduleTests
         Assert.False(RunCharts.HasTime(seconds));
         Assert.False(RunCharts.HasTime([0.0, 0.0]));       // an old export: zeros
         Assert.True(RunCharts.HasTime([0.0, 0.5]));
-        // A 10-second run next to a 2-second one at 10×: one rate, so the short one ends after 0.2 s.
-        var plan = ReplaySchedule.Plan([10, 2], ReplaySpeed.Times(10));
-        Assert.Equal(1.0, plan.Duration, 9);
-        Assert.Equal(3, plan.Visible([0.5, 1, 2], 0.2));
+        // A 100-second run next to a 20-second one at 10×: one rate, so the short one ends after 2 s.
+        var plan = ReplaySchedule.Plan([100, 20], ReplaySpeed.Times(10));
+        Assert.Equal(10.0, plan.Duration, 9);
+        Assert.Equal(3, plan.Visible([5, 10, 20], 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySpeed.Times(0));
         Assert.Throws<ArgumentOutOfRangeException>(() => ReplaySpeed.FitTo(double.NaN));
         Assert.Equal(new ReplaySchedule(1, 0), ReplaySchedule.Plan([], ReplaySpeed.FitTo(60)));

@@ -34,6 +34,23 @@ public sealed record ReplaySchedule(double Rate, double Duration)
 {
     public const double FallbackStepsPerSecond = 100;
 
+    /// <summary>The shortest replay one can follow: a multiple that would be over sooner plays over this long instead.</summary>
+    public const double ShortestSeconds = 3;
+
+    /// <summary>The default "fit to" length: the runs' own length (1×), between <see cref="ShortestSeconds"/> and a minute.</summary>
+    public const double LongestDefaultSeconds = 60;
+
+    /// <summary>True when the chosen multiple would have been over in under <see cref="ShortestSeconds"/> and was slowed down.</summary>
+    public bool Stretched { get; init; }
+
+    /// <summary>The longest run's recorded length (run-clock seconds).</summary>
+    public double Recorded { get; init; }
+
+    /// <summary>The "fit to" length a replay of runs whose clocks end at <paramref name="ends"/> starts with: a short run
+    /// plays over a few seconds, a long one over a minute, anything between at its own pace.</summary>
+    public static double DefaultFitSeconds(IEnumerable<double> ends) =>
+        Math.Clamp(Math.Ceiling(ends.Where(double.IsFinite).DefaultIfEmpty(0).Max()), ShortestSeconds, LongestDefaultSeconds);
+
     /// <summary>The clock of each point of a run: its wall time, or step / <see cref="FallbackStepsPerSecond"/>
     /// when <paramref name="hasTime"/> is false.</summary>
     public static double[] Clock(double[] seconds, double[] steps, bool hasTime) =>
@@ -44,9 +61,12 @@ public sealed record ReplaySchedule(double Rate, double Duration)
     public static ReplaySchedule Plan(IEnumerable<double> ends, ReplaySpeed speed)
     {
         double longest = ends.Where(double.IsFinite).DefaultIfEmpty(0).Max();
-        if (speed.Factor is { } factor) return new(factor, longest / factor);
+        if (speed.Factor is { } factor)
+            return longest > 0 && longest / factor < ShortestSeconds
+                ? new(longest / ShortestSeconds, ShortestSeconds) { Stretched = true, Recorded = longest }
+                : new(factor, longest / factor) { Recorded = longest };
         double fit = speed.FitSeconds!.Value;
-        return longest <= 0 ? new(1, 0) : new(longest / fit, fit);
+        return longest <= 0 ? new(1, 0) : new(longest / fit, fit) { Recorded = longest };
     }
 
     /// <summary>How many of the points (clock ascending) show after <paramref name="elapsed"/> replay seconds.</summary>

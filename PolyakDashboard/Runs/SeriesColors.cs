@@ -15,12 +15,40 @@ public static class SeriesColors
 
     private static readonly string[] Category = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 
+    /// <summary>The escape map's cells: where a start ends up. Hues no optimizer uses (a path drawn over the map stays
+    /// legible), each distinct from the others and from the contour's Viridis ramp at a glance.</summary>
+    public const string LocalWell = "#8c564b", GlobalWell = "#17becf", Elsewhere = "#bcbd22", Diverged = "#1a1a1a";
+
+    /// <summary>Every well colour, for checks that no optimizer shares one.</summary>
+    public static IReadOnlyList<string> WellColors { get; } = [LocalWell, GlobalWell, Elsewhere, Diverged];
+
+    /// <summary>Every optimizer's colour.</summary>
+    public static IReadOnlyCollection<string> OptimizerColors => ByOptimizer.Values;
+
     public static string Optimizer(string name) => ByOptimizer.GetValueOrDefault(name, "#333333");
 
     public static string Index(int i) => Category[i % Category.Length];
 
-    /// <summary>The colour of <paramref name="optimizers"/>[<paramref name="i"/>] in a group of runs: its optimizer's,
-    /// unless the group holds an optimizer twice (then by position).</summary>
-    public static string InGroup(IReadOnlyList<string> optimizers, int i) =>
-        optimizers.Distinct().Count() == optimizers.Count ? Optimizer(optimizers[i]) : Index(i);
+    /// <summary>The colour of <paramref name="optimizers"/>[<paramref name="i"/>] in a group of runs: always its
+    /// optimizer's hue; when the group holds an optimizer more than once, its first run has the colour itself and the
+    /// later ones darker and lighter shades of it (pages, Runs compare, replay and SVG figures all colour by this).</summary>
+    public static string InGroup(IReadOnlyList<string> optimizers, int i)
+    {
+        int repeat = optimizers.Take(i).Count(o => o == optimizers[i]);
+        return Shade(Optimizer(optimizers[i]), repeat);
+    }
+
+    /// <summary>The <paramref name="k"/>-th shade of a colour: 0 is the colour, then alternately darker and lighter.</summary>
+    public static string Shade(string hex, int k)
+    {
+        if (k == 0 || hex.Length != 7 || hex[0] != '#') return hex;
+        double amount = Math.Min(0.7, 0.3 * ((k + 1) / 2));
+        int target = k % 2 == 1 ? 0 : 255;
+        int Channel(int c)
+        {
+            int v = Convert.ToInt32(hex.Substring(1 + 2 * c, 2), 16);
+            return (int)Math.Round(v + (target - v) * amount);
+        }
+        return $"#{Channel(0):x2}{Channel(1):x2}{Channel(2):x2}";
+    }
 }

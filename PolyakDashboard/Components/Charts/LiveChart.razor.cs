@@ -70,6 +70,13 @@ public sealed partial class LiveChart : IAsyncDisposable
     }
 
     /// <summary>Removes all series.</summary>
+    /// <summary>Scrolls the page, if needed, so that this chart's panel (or the chart) is wholly in view.</summary>
+    public async ValueTask RevealAsync()
+    {
+        var module = await GetModuleAsync();
+        await module.InvokeVoidAsync("reveal", ElementId);
+    }
+
     public async ValueTask ClearAsync()
     {
         var module = await GetModuleAsync();

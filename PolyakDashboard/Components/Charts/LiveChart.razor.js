@@ -71,6 +71,18 @@ export function append(id, seriesId, x, y) {
     appendPoints(id, seriesId, bytesToDoubles(x), bytesToDoubles(y));
 }
 
+// The smallest scroll that shows the chart's card whole (the chart alone when the card is taller than the window);
+// CSS scroll-margin keeps it clear of the fixed app bar.
+export function reveal(id) {
+    const chart = document.getElementById(id);
+    if (!chart) return;
+    const card = chart.closest('.mud-paper') ?? chart;
+    const fits = card.getBoundingClientRect().height <= window.innerHeight - 80;
+    const show = () => (fits ? card : chart).scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    show();
+    setTimeout(show, 350);    // again once a folding form above has finished its animation
+}
+
 export function clear(id) {
     const s = stateOf(id);
     s.series.clear();

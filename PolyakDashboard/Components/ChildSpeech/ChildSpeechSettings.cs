@@ -41,5 +41,39 @@ public sealed class ChildSpeechSettings
         Label = $"{Preset}, batch {BatchSize}, {optimizer}",
     })];
 
+    /// <summary>The settings a launch ran with (what a following viewer's form shows).</summary>
+    public static ChildSpeechSettings FromLaunch(IReadOnlyList<RunRequest> requests)
+    {
+        var settings = new ChildSpeechSettings();
+        if (requests.Count == 0) return settings;
+        var first = requests[0];
+        var text = first.ProblemOptions.Text ?? new TextOptions();
+        settings.Preset = text.Preset ?? settings.Preset;
+        settings.Corpus = text.Corpus ?? settings.Corpus;
+        settings.Dropout = text.Dropout;
+        settings.NEmbd = text.NEmbd;
+        settings.NHead = text.NHead;
+        settings.NLayer = text.NLayer;
+        settings.Block = text.Block;
+        settings.EvalBatches = text.EvalBatches ?? settings.EvalBatches;
+        settings.Optimizers = [.. requests.Select(r => r.Optimizer).Distinct()];
+        settings.SgdLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Sgd)?.OptimizerOptions.Lr ?? settings.SgdLr;
+        settings.AdamLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Adam)?.OptimizerOptions.Lr ?? settings.AdamLr;
+        settings.BatchSize = first.BatchSize;
+        settings.Epochs = first.Epochs;
+        settings.Seed = first.Seed;
+        return settings;
+    }
+
+    /// <summary>One line for the folded form, e.g. "tiny · child-speech · 10 epochs · batch 32 · seed 0 · sgd, adam".</summary>
+    public string Summary()
+    {
+        var parts = new List<string> { Preset, Corpus, Epochs == 1 ? "1 epoch" : $"{Epochs} epochs", $"batch {BatchSize}", $"seed {Seed}", string.Join(", ", OptimizerChoices.Where(Optimizers.Contains)) };
+        if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {SgdLr:G3}");
+        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
+        if (Dropout is { } dropout) parts.Add($"dropout {dropout:G3}");
+        return string.Join(" · ", parts);
+    }
+
     public ExperimentOverrides TuningOverrides() => new() { Preset = Preset };
 }

@@ -22,6 +22,8 @@ public sealed partial class ChildSpeechView
     private IReadOnlyList<CorpusInfo> _corpora = [];
     private string? _uploadMessage;
     private bool _uploadFailed;
+    private bool _settingsExpanded = true;
+    private bool _revealPending;
     private LiveChart? _epochChart, _lossChart, _stepChart;
 
     [Inject] private TextLibraries Libraries { get; set; } = null!;
@@ -46,10 +48,33 @@ public sealed partial class ChildSpeechView
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (!BindPending) return;
-        BindPending = false;
-        try { await BindChartsAsync(); }
+        try
+        {
+            if (_revealPending && _epochChart is not null)
+            {
+                _revealPending = false;
+                await _epochChart.RevealAsync();
+            }
+            if (!BindPending) return;
+            BindPending = false;
+            await BindChartsAsync();
+        }
         catch (Exception e) when (e is ObjectDisposedException or JSDisconnectedException or TaskCanceledException) { }
+    }
+
+    // A viewer cannot run; their form shows what the launch on their screen ran with.
+    private bool SettingsReadOnly => !Session.IsPresenter && Shown.Count > 0;
+
+    protected override void OnShow(IReadOnlyList<LiveRun> runs)
+    {
+        if (!Session.IsPresenter && runs.Count > 0) _settings = ChildSpeechSettings.FromLaunch([.. runs.Select(r => r.Request)]);
+    }
+
+    // While a launch trains its charts matter, not the form: the settings fold to one line and the charts come into view.
+    protected override void OnLiveLaunch()
+    {
+        _settingsExpanded = false;
+        _revealPending = true;
     }
 
     private Task HandleRunAsync() => StartAsync(() => Runs.StartAll(_settings.ToRequests(), ExperimentId));

@@ -45,6 +45,59 @@ public sealed class ExperimentSettings
         };
     }
 
+    /// <summary>The settings a launch of <paramref name="experimentId"/> ran with (what a following viewer's form shows);
+    /// a setting the launch's runs leave to the optimizer keeps the form's default.</summary>
+    public static ExperimentSettings FromLaunch(string experimentId, IReadOnlyList<RunRequest> requests)
+    {
+        var settings = For(experimentId);
+        if (requests.Count == 0) return settings;
+        var first = requests[0];
+        var polyak = requests.Where(r => OptimizerCatalog.UsesPolyak(r.Optimizer)).Select(r => r.OptimizerOptions).ToList();
+        T? Common<T>(Func<OptimizerSettings, T?> of) where T : struct =>
+            polyak.Select(of).Distinct().ToList() is [var only] ? only : null;
+        var cap = Common(o => o.MaxStep);
+        settings.Epochs = first.Epochs;
+        settings.Seed = first.Seed;
+        settings.DataSeed = first.ProblemOptions.DataSeed;
+        settings.Reduction = first.Reduction;
+        settings.Lr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Sgd)?.OptimizerOptions.Lr ?? settings.Lr;
+        settings.AdamLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Adam)?.OptimizerOptions.Lr ?? settings.AdamLr;
+        settings.FStar = Common(o => o.FStar) ?? settings.FStar;
+        settings.Eps = Common(o => o.Eps) ?? settings.Eps;
+        settings.C = Common(o => o.C) ?? settings.C;
+        settings.NoCap = cap is double.PositiveInfinity;
+        settings.MaxStep = cap is double.PositiveInfinity ? null : cap;
+        settings.Noises = [.. requests.Select(r => r.ProblemOptions.Noise).OfType<double>().Distinct()];
+        settings.BatchSizes = [.. requests.Select(r => r.BatchSize).Distinct()];
+        settings.Optimizers = [.. requests.Select(r => r.Optimizer).Distinct()];
+        var problem = first.ProblemOptions;
+        settings.WellA = problem.A ?? settings.WellA;
+        settings.WellB = problem.B ?? settings.WellB;
+        settings.WellC = problem.C ?? settings.WellC;
+        if (problem.Start is [var x, var y]) (settings.StartX, settings.StartY) = (x, y);
+        return settings;
+    }
+
+    /// <summary>One line for the folded form, e.g. "100 epochs · seed 0 · batch 16, 256 · polyak-sgd, sgd · f* 0".</summary>
+    public string Summary(bool twoWell)
+    {
+        var parts = new List<string> { Epochs == 1 ? "1 epoch" : $"{Epochs} epochs", $"seed {Seed}", $"data seed {DataSeed}", Reduction.ToString().ToLowerInvariant() + " loss" };
+        if (Noises.Count > 0) parts.Add("σ " + string.Join(", ", Noises.Order().Select(n => n.ToString("0.##"))));
+        if (BatchSizes.Count > 0) parts.Add("batch " + string.Join(", ", BatchSizes.Order()));
+        if (Optimizers.Count > 0) parts.Add(string.Join(", ", Optimizers));
+        if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {Lr:G3}");
+        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
+        if (Optimizers.Any(OptimizerCatalog.UsesPolyak))
+        {
+            parts.Add($"f* {FStar:G3}");
+            parts.Add($"ε {Eps:G3}");
+            parts.Add(NoCap ? "no cap" : MaxStep is { } cap ? $"cap {cap:G3}" : "default cap");
+            parts.Add($"c {C:G3}");
+        }
+        if (twoWell) parts.Add($"wells a {WellA:G3}, b {WellB:G3}, c {WellC:G3} · start ({StartX:G3}, {StartY:G3})");
+        return string.Join(" · ", parts);
+    }
+
     public ExperimentOverrides ToOverrides(bool twoWell) => new()
     {
         Epochs = Epochs, Seed = Seed, DataSeed = DataSeed, Reduction = Reduction,

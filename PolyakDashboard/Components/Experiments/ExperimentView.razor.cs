@@ -25,6 +25,8 @@ public sealed partial class ExperimentView
     private ExperimentSettings _settings = null!;
     private Experiment _experiment = null!;
     private bool _resultsPending;
+    private bool _settingsExpanded = true;
+    private bool _revealPending;
 
     /// <summary>1a, 1b, 1c or 1e.</summary>
     [Parameter, EditorRequired] public string ExperimentId { get; set; } = "";
@@ -74,6 +76,11 @@ public sealed partial class ExperimentView
         await _formErrors.UpdateAsync(_form, Errors);
         try
         {
+            if (_revealPending && _panels.FirstOrDefault()?.Step is { } chart)
+            {
+                _revealPending = false;
+                await chart.RevealAsync();
+            }
             if (BindPending)
             {
                 BindPending = false;
@@ -106,12 +113,23 @@ public sealed partial class ExperimentView
         Errors = [];
     }
 
+    // A viewer cannot run; their form shows what the launch on their screen ran with.
+    private bool SettingsReadOnly => !Session.IsPresenter && Shown.Count > 0;
+
     protected override void OnShow(IReadOnlyList<LiveRun> runs)
     {
+        if (!Session.IsPresenter && runs.Count > 0) _settings = ExperimentSettings.FromLaunch(ExperimentId, [.. runs.Select(r => r.Request)]);
         _panels = [.. runs.GroupBy(r => PanelOf(r.Request)).Select(g => new Panel(g.Key, [.. g], FloorOf(g.First().Request)))];
         _contours = ContourOf is null ? [] : [.. runs.GroupBy(r => ContourOf(r.Request)).Select(g => new ContourGroup(g.Key, [.. g]))];
         _contourErrors.Clear();
         _resultsPending = runs.Count > 0;
+    }
+
+    // While a launch trains its charts matter, not the form: the settings fold to one line and the charts come into view.
+    protected override void OnLiveLaunch()
+    {
+        _settingsExpanded = false;
+        _revealPending = true;
     }
 
     // The least-squares loss: the floor a noisy regression cannot go below (none to draw when it is ~0).

@@ -69,6 +69,10 @@ public abstract class LaunchView : ComponentBase, IAsyncDisposable
     /// <summary>Builds the page's views of a launch it is about to show (panels, contours, …).</summary>
     protected virtual void OnShow(IReadOnlyList<LiveRun> runs) { }
 
+    /// <summary>Called when this page starts showing a launch as it trains: the presenter's Run, or a follower's page
+    /// switching to the presenter's new launch (not the last launch shown on arrival). Pages bring their charts into view.</summary>
+    protected virtual void OnLiveLaunch() { }
+
     /// <summary>Called on the renderer's thread when a shown run changes, before the page re-renders.</summary>
     protected virtual void OnShownRunChanged() { }
 
@@ -84,6 +88,7 @@ public abstract class LaunchView : ComponentBase, IAsyncDisposable
         if (!result.Started) return;
         await Bindings.UnbindAsync();
         Show(result.Runs);
+        OnLiveLaunch();
         Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
     }
 
@@ -108,6 +113,7 @@ public abstract class LaunchView : ComponentBase, IAsyncDisposable
             if (Disposed) return;
             await Bindings.UnbindAsync();
             Show(runs);
+            OnLiveLaunch();
             StateHasChanged();
         });
     }

@@ -16,7 +16,7 @@ public sealed partial class Explorer : IAsyncDisposable
 {
     private static readonly Dictionary<string, string> WellColors = new()
     {
-        ["local"] = "#ff7f0e", ["global"] = "#eeeeee", ["elsewhere"] = "#9e9e9e", ["diverged"] = "#d62728",
+        ["local"] = SeriesColors.LocalWell, ["global"] = SeriesColors.GlobalWell, ["elsewhere"] = SeriesColors.Elsewhere, ["diverged"] = SeriesColors.Diverged,
     };
 
     private RaceSettings _settings = new();

@@ -53,6 +53,8 @@ public sealed partial class RunCompare : IAsyncDisposable
         var data = await Task.Run(() => Charts.Compare(ids, axis));
         if (generation != _generation) return;     // a newer selection overtook this one
         _data = data;
+        // A short run replays over a few seconds, a long one over a minute (the user can change it).
+        if (!refresh) _fitSeconds = ReplaySchedule.DefaultFitSeconds(data.Select(d => ReplaySchedule.Clock(d.Loss.Seconds, d.Loss.Steps, d.HasTime).DefaultIfEmpty(0).Max()));
         var noTime = data.Where(d => !d.HasTime).Select(d => d.Name).ToArray();
         _note = axis == ChartX.Seconds && noTime.Length > 0
             ? $"No wall time was recorded for {string.Join(", ", noTime)} (stored before it was kept): not drawn on this axis."
@@ -106,13 +108,16 @@ public sealed partial class RunCompare : IAsyncDisposable
     }
 
     private IEnumerable<ChartSeries> Series(Func<RunChartData, ChartLine> line) =>
-        _data.Select((d, i) => new ChartSeries(d.Id, d.Name, line(d).X, line(d).Y, SeriesColors.Index(i)));
+        _data.Select((d, i) => new ChartSeries(d.Id, d.Name, line(d).X, line(d).Y, ColorOf(i)));
+
+    // As the experiment pages and figures colour runs: by optimizer, shades of it for a repeated one.
+    private string ColorOf(int i) => SeriesColors.InGroup([.. _data.Select(d => d.Optimizer)], i);
 
     private IEnumerable<ChartSeries> EpochSeries() => _data.SelectMany((d, i) =>
     {
-        var train = new ChartSeries(d.Id, d.Name, d.EpochLoss.X, d.EpochLoss.Y, SeriesColors.Index(i));
+        var train = new ChartSeries(d.Id, d.Name, d.EpochLoss.X, d.EpochLoss.Y, ColorOf(i));
         return d.ValLoss is { } val
-            ? [train with { Name = d.Name + " (train)" }, new ChartSeries(d.Id + ":val", d.Name + " (val)", val.X, val.Y, SeriesColors.Index(i), Dashed: true)]
+            ? [train with { Name = d.Name + " (train)" }, new ChartSeries(d.Id + ":val", d.Name + " (val)", val.X, val.Y, ColorOf(i), Dashed: true)]
             : new[] { train };
     });
 
@@ -158,7 +163,10 @@ public sealed partial class RunCompare : IAsyncDisposable
             _self ??= DotNetObjectReference.Create(this);
             await module.InvokeVoidAsync("start", _clockId, tracks, plan.Rate, plan.Duration, _self);
             _replay = "playing";
-            _replayNote = $"{Speed}" + (_data.Any(d => !d.HasTime) ? $" ({ReplaySchedule.FallbackStepsPerSecond:0} steps a second for runs without wall time)" : "");
+            _replayNote = (plan.Stretched
+                    ? $"{Speed} would be over in {plan.Recorded / Speed.Factor!.Value:0.##} s: slowed to {plan.Duration:0.#} s"
+                    : $"{Speed}") + $" · recorded {plan.Recorded:0.##} s"
+                + (_data.Any(d => !d.HasTime) ? $" ({ReplaySchedule.FallbackStepsPerSecond:0} steps a second for runs without wall time)" : "");
         }
         catch (Exception e) when (e is JSDisconnectedException or ObjectDisposedException or TaskCanceledException) { }
     }

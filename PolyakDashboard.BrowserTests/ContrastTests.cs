@@ -1,0 +1,79 @@
+using Microsoft.Playwright;
+
+namespace PolyakDashboard.BrowserTests;
+
+/// <summary>Readable from the back of a room: chart text and filled buttons meet WCAG AA (4.5:1) in both themes.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class ContrastTests(DashboardFixture app)
+{
+    // WCAG relative luminance contrast of an element's text against the first opaque background behind it.
+    private const string Measure = """
+        ([selector, textProp]) => {
+            const parse = c => (c.match(/[\d.]+/g) || []).map(Number);
+            const lum = ([r, g, b]) => {
+                const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+            };
+            const background = el => {
+                for (let e = el; e; e = e.parentElement) {
+                    if (e instanceof SVGElement) continue;
+                    const c = parse(getComputedStyle(e).backgroundColor);
+                    if (c.length === 3 || (c.length === 4 && c[3] > 0.9)) return c.slice(0, 3);
+                }
+                return [255, 255, 255];
+            };
+            return JSON.stringify([...document.querySelectorAll(selector)].slice(0, 20).map(el => {
+                const style = getComputedStyle(el);
+                const fg = parse(style[textProp]);
+                const bg = background(el);
+                // A translucent text colour is blended over its background.
+                const a = fg.length === 4 ? fg[3] : 1;
+                const blended = [0, 1, 2].map(i => fg[i] * a + bg[i] * (1 - a));
+                const [l1, l2] = [lum(blended), lum(bg)].sort((x, y) => y - x);
+                return { text: (el.textContent || '').trim().slice(0, 20), size: parseFloat(style.fontSize), ratio: (l1 + 0.05) / (l2 + 0.05) };
+            }));
+        }
+        """;
+
+    private sealed record Sample(string Text, double Size, double Ratio);
+
+    private static async Task<Sample[]> MeasureAsync(IPage page, string selector, string textProperty) =>
+        System.Text.Json.JsonSerializer.Deserialize<Sample[]>(await page.EvaluateAsync<string>(Measure, new[] { selector, textProperty }),
+            new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Chart_text_is_at_least_12px_and_it_and_filled_buttons_reach_4_5_to_1(string theme)
+    {
+        var page = await app.NewPageAsync();
+        try
+        {
+            await page.GotoAsync("");
+            await page.EvaluateAsync($"localStorage.setItem('polyak-dashboard-theme', '{theme}')");
+            await page.GotoAsync("explorer");     // its race charts draw on arrival
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator("[data-testid=live-chart] .apexcharts-xaxis-label").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+
+            foreach (var selector in new[] { ".apexcharts-xaxis-label", ".apexcharts-yaxis-label", ".apexcharts-xaxis-title-text", ".apexcharts-yaxis-title-text" })
+            {
+                var samples = await MeasureAsync(page, "[data-testid=live-chart] " + selector, "fill");
+                Assert.NotEmpty(samples);
+                foreach (var s in samples)
+                {
+                    Assert.True(s.Size >= 12, $"{theme}: {selector} '{s.Text}' is {s.Size} px");
+                    Assert.True(s.Ratio >= 4.5, $"{theme}: {selector} '{s.Text}' has contrast {s.Ratio:0.00}:1");
+                }
+            }
+            var buttons = await MeasureAsync(page, ".mud-button-filled.mud-button-filled-primary:not([disabled]) .mud-button-label", "color");
+            Assert.NotEmpty(buttons);
+            foreach (var b in buttons)
+                Assert.True(b.Ratio >= 4.5, $"{theme}: filled button '{b.Text}' has contrast {b.Ratio:0.00}:1");
+        }
+        finally
+        {
+            await page.EvaluateAsync("localStorage.removeItem('polyak-dashboard-theme')");
+            await page.CloseAsync();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PolyakCore.Experiments;
+using PolyakDashboard.Components.ChildSpeech;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.BrowserTests;
+
+/// <summary>On a 1280×720 projector the live charts are in view within a second of Run, for the presenter who pressed it
+/// and for a viewer who follows (runs of a few seconds are over before anyone has scrolled).</summary>
+internal static class LiveChartsInView
+{
+    public static readonly string[] Pages = ["1a", "1b", "1c", "1e", "1d"];
+
+    /// <summary>Small launches: the check is made within a second; the rest only costs the shared cores.</summary>
+    public const int GridEpochs = 3, TextEpochs = 1;
+
+    /// <summary>True when some live chart's plot area lies fully inside the viewport, below the fixed app bar.</summary>
+    private const string ChartInView = """
+        () => {
+            const bar = document.querySelector('header.mud-appbar');
+            const top = bar ? bar.getBoundingClientRect().bottom : 0;
+            return [...document.querySelectorAll('[data-testid=live-chart] [data-plot]')].some(p => {
+                const r = p.getBoundingClientRect();
+                return r.width > 100 && r.height > 100 && r.top >= top && r.bottom <= innerHeight;
+            });
+        }
+        """;
+
+    /// <summary>Where the charts are, for the failure message.</summary>
+    private const string ChartTops = """
+        () => [...document.querySelectorAll('[data-testid=live-chart] [data-plot]')].map(p => Math.round(p.getBoundingClientRect().top)).join(', ')
+        """;
+
+    public static async Task AssertAChartInViewWithinASecondAsync(IPage page, string experiment, string shot)
+    {
+        try
+        {
+            await page.WaitForFunctionAsync(ChartInView, null, new() { Timeout = 1000, PollingInterval = 50 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new() { Path = shot });
+            Assert.Fail($"/{experiment}: no live chart fully in view 1 s after Run; plot tops at [{await page.EvaluateAsync<string>(ChartTops)}] px, viewport 720 px.");
+        }
+    }
+}
+
+[Collection(DashboardCollection.Name)]
+public sealed class LiveChartsInViewPresenterTests(DashboardFixture app)
+{
+    [Theory]
+    [InlineData("1a")]
+    [InlineData("1b")]
+    [InlineData("1c")]
+    [InlineData("1e")]
+    [InlineData("1d")]
+    public async Task Pressing_Run_at_1280x720_brings_a_live_chart_into_view_within_a_second(string experiment)
+    {
+        var page = await app.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 720);
+        await page.GotoAsync(experiment);
+        await DashboardFixture.WaitForInteractiveAsync(page);
+        var runs = app.Services.GetRequiredService<RunService>();
+        try
+        {
+            await page.Locator("input[data-testid=epochs]").FillAsync((experiment == "1d" ? LiveChartsInView.TextEpochs : LiveChartsInView.GridEpochs).ToString());
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await LiveChartsInView.AssertAChartInViewWithinASecondAsync(page, experiment, Path.Combine(app.ScreenshotDir, $"presenter-{experiment}-charts-out-of-view.png"));
+        }
+        finally
+        {
+            foreach (var launch in runs.LatestLaunch(experiment).Select(r => r.LaunchId).Distinct()) runs.CancelLaunch(launch);
+            await page.CloseAsync();
+        }
+    }
+}
+
+[Collection(KeyedDashboardCollection.Name)]
+public sealed class LiveChartsInViewViewerTests(KeyedDashboardFixture app)
+{
+    [Theory]
+    [InlineData("1a")]
+    [InlineData("1b")]
+    [InlineData("1c")]
+    [InlineData("1e")]
+    [InlineData("1d")]
+    public async Task A_following_viewer_at_1280x720_sees_a_live_chart_within_a_second_of_the_presenters_Run(string experiment)
+    {
+        var presence = app.Services.GetRequiredService<PresenterPresence>();
+        var runs = app.Services.GetRequiredService<RunService>();
+        presence.Show("/" + experiment);    // the presenter is on the page; the viewer arrives there
+        var page = await app.NewPageAsync();
+        await page.SetViewportSizeAsync(1280, 720);
+        await page.GotoAsync(experiment);
+        await DashboardFixture.WaitForInteractiveAsync(page);
+        StartResult? started = null;
+        try
+        {
+            started = experiment == "1d"
+                ? runs.StartAll(new ChildSpeechSettings { Epochs = LiveChartsInView.TextEpochs }.ToRequests(), "1d")
+                : runs.StartExperiment(experiment, new ExperimentOverrides { Epochs = LiveChartsInView.GridEpochs });
+            Assert.True(started.Started, string.Join("; ", started.Errors.Select(e => e.Message)));
+            presence.Show("/" + experiment, started.Runs[0].LaunchId);     // what the presenter's Run does
+            await LiveChartsInView.AssertAChartInViewWithinASecondAsync(page, experiment, Path.Combine(app.ScreenshotDir, $"viewer-{experiment}-charts-out-of-view.png"));
+        }
+        finally
+        {
+            if (started is { Started: true }) runs.CancelLaunch(started.Runs[0].LaunchId);
+            await page.CloseAsync();
+        }
+    }
+}

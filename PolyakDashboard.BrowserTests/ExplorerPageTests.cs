@@ -6,6 +6,35 @@ namespace PolyakDashboard.BrowserTests;
 public sealed class ExplorerPageTests(DashboardFixture app)
 {
     [Fact]
+    public async Task Over_several_mini_batch_orders_the_race_counts_escapes_and_draws_every_path()
+    {
+        // The URL carries the orders: a lecturer's link shows 10 orders of sgd and polyak-sgd from (3, 3).
+        var page = await app.OpenAsync("explorer?opt=sgd,polyak-sgd&seeds=10");
+        try
+        {
+            var escaped = page.Locator("[data-testid=lanes] td[data-escaped]");
+            await Assertions.Expect(escaped).ToHaveCountAsync(2, new() { Timeout = 15_000 });
+            foreach (var cell in await escaped.AllInnerTextsAsync()) Assert.Matches(@"escapes in \d+/10 orders", cell);
+            var thin = page.Locator("[data-testid=landscape] polyline.trajectory.thin");
+            await Assertions.Expect(thin).ToHaveCountAsync(2 * 9, new() { Timeout = 10_000 });   // the other 9 orders of each
+            await Assertions.Expect(page.Locator("[data-testid=race-cost]")).ToContainTextAsync("the other 9 thin");
+
+            // The escape map over 5 orders per start: cells coloured by the fraction that escape, with its legend.
+            await page.Locator("[data-testid=map-seeds]").ClickAsync();
+            await page.GetByRole(AriaRole.Option, new() { Name = "5", Exact = true }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Compute" }).ClickAsync();
+            var mapCost = page.Locator("[data-testid=map-cost]");
+            await Assertions.Expect(mapCost).ToContainTextAsync("5 mini-batch orders per start", new() { Timeout = 60_000 });
+            await Assertions.Expect(page.GetByText("100% escape").First).ToBeVisibleAsync();
+            await page.Locator("[data-testid=landscape]").ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "explorer-seeds.png") });
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
     public async Task Clicking_the_landscape_races_every_optimizer_from_there_and_keeps_it_in_the_url()
     {
         var page = await app.OpenAsync("explorer");

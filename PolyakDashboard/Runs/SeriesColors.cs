@@ -51,4 +51,13 @@ public static class SeriesColors
         }
         return $"#{Channel(0):x2}{Channel(1):x2}{Channel(2):x2}";
     }
+
+    /// <summary>The colour a fraction <paramref name="t"/> (0–1) of the way from <paramref name="from"/> to <paramref name="to"/> ("#rrggbb").</summary>
+    public static string Blend(string from, string to, double t)
+    {
+        t = Math.Clamp(t, 0, 1);
+        int Channel(string hex, int at) => Convert.ToInt32(hex.Substring(1 + 2 * at, 2), 16);
+        var mixed = Enumerable.Range(0, 3).Select(c => (int)Math.Round(Channel(from, c) + t * (Channel(to, c) - Channel(from, c))));
+        return "#" + string.Concat(mixed.Select(v => v.ToString("x2")));
+    }
 }

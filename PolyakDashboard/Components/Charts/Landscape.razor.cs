@@ -81,7 +81,7 @@ public sealed partial class Landscape : IAsyncDisposable
     {
         var payload = trajectories.Select(t => new
         {
-            name = t.Name, color = t.Color, x = ToBytes(t.X), y = ToBytes(t.Y), endLabel = t.EndLabel,
+            name = t.Name, color = t.Color, x = ToBytes(t.X), y = ToBytes(t.Y), endLabel = t.EndLabel, thin = t.Thin,
         }).ToArray();
         var module = await GetModuleAsync();
         await module.InvokeVoidAsync("setTrajectories", ElementId, payload);

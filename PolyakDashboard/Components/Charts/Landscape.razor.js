@@ -72,7 +72,7 @@ export function setMarkers(id, markers) {
 export function setTrajectories(id, list) {
     const s = stateOf(id);
     s.trajectories = list.map(t => ({
-        name: t.name, color: t.color, x: bytesToDoubles(t.x), y: bytesToDoubles(t.y), endLabel: t.endLabel ?? null,
+        name: t.name, color: t.color, x: bytesToDoubles(t.x), y: bytesToDoubles(t.y), endLabel: t.endLabel ?? null, thin: !!t.thin,
     }));
     s.progress = null;
     renderLegend(s);
@@ -327,7 +327,15 @@ function drawTrajectories(s) {
     const taken = markerLabelBoxes(s); // end labels keep clear of these and of each other
     const ends = []; // labelled path ends, placed once every path is drawn
     const heads = el('g', { class: 'heads' }); // appended last: every head above every path
-    for (const t of s.trajectories) {
+    // Thin paths (other seeds of the same runs) first, underneath: whole, without markers, heads or labels.
+    for (const t of s.trajectories.filter(t => t.thin)) {
+        const points = [];
+        for (let i = 0; i < Math.min(t.x.length, t.y.length); i++)
+            if (Number.isFinite(t.x[i]) && Number.isFinite(t.y[i]))
+                points.push(`${Math.round(f.sx(t.x[i]) * 10) / 10},${Math.round(f.sy(t.y[i]) * 10) / 10}`);
+        if (points.length > 1) el('polyline', { points: points.join(' '), stroke: t.color, class: 'trajectory thin' }, g);
+    }
+    for (const t of s.trajectories.filter(t => !t.thin)) {
         const n = Math.min(t.x.length, t.y.length);
         const upTo = new Int32Array(n); // upTo[i]: finite points among 0..i
         const px = [], py = [], length = [];
@@ -435,7 +443,7 @@ function renderLegend(s) {
     if (!s.legendEl) return;
     s.legendEl.replaceChildren();
     if (s.trajectories.length === 0) return;
-    for (const t of s.trajectories) s.legendEl.append(legendItem(t.name, t.color, 'swatch'));
+    for (const t of s.trajectories.filter(t => !t.thin)) s.legendEl.append(legendItem(t.name, t.color, 'swatch'));
     const key = document.createElement('span');
     key.className = 'landscape-legend-key';
     key.textContent = '● start   ■ end';

@@ -7,7 +7,9 @@ namespace PolyakDashboard.Components.Charts;
 /// <param name="Y">y coordinates, same length as <paramref name="X"/>.</param>
 /// <param name="EndLabel">Short text beside the end marker, e.g. "global · 0.16"; shown once the path is drawn
 /// to its end. Default: none.</param>
-public sealed record Trajectory(string Name, string Color, double[] X, double[] Y, string? EndLabel = null);
+/// <param name="Thin">Drawn thin and faint under the others, whole, without markers, label or legend entry (another
+/// seed of a run that is drawn in full). Default: false.</param>
+public sealed record Trajectory(string Name, string Color, double[] X, double[] Y, string? EndLabel = null, bool Thin = false);
 
 /// <summary>A labelled point on a <see cref="Landscape"/>, e.g. a minimum.</summary>
 /// <param name="Label">Text beside the mark; empty for none.</param>

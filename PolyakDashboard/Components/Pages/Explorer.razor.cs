@@ -108,8 +108,10 @@ public sealed partial class Explorer : IAsyncDisposable
             await _landscape.SetGridAsync(view.Grid.Xs, view.Grid.Ys, view.Grid.Values);
             await _landscape.SetMarkersAsync(view.Minima.Select(m => new LandscapeMarker(m.Label, m.X, m.Y)));
         }
-        await _landscape.SetTrajectoriesAsync(_race is null ? [] : _race.Lanes.Select(l =>
-            new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), l.X0, l.X1, $"{l.Well} · {l.FinalLoss:G3}")));
+        await _landscape.SetTrajectoriesAsync(_race is null ? [] : [
+            .. _race.Lanes.SelectMany(l => l.OtherPaths.Select(p => new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), p.X0, p.X1, Thin: true))),
+            .. _race.Lanes.Select(l => new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), l.X0, l.X1,
+                l.Seeds > 1 ? $"{l.Well} · {l.Escaped}/{l.Seeds} escape" : $"{l.Well} · {l.FinalLoss:G3}"))]);
         await DrawChartsAsync();
     }
 
@@ -204,12 +206,20 @@ public sealed partial class Explorer : IAsyncDisposable
         _mapError = null;
         try
         {
-            var outcome = await Computations.EscapeMapAsync(_settings, _mapOptimizer, _mapSize,
+            var outcome = await Computations.EscapeMapAsync(_settings, _mapOptimizer, _mapSize, _mapSeeds,
                 started: () => { _computing = true; StateHasChanged(); }, cancel: _closed.Token);
             _mapError = outcome.Error;
             if (outcome.Map is not { } map) return;
             _map = map;
-            if (_landscape is not null)
+            if (_landscape is null) return;
+            if (map.Seeds > 1)
+            {
+                // Over several orders: local-well brown (none escape) to global-well cyan (all do), in steps of a quarter.
+                string Shade(double f) => SeriesColors.Blend(SeriesColors.LocalWell, SeriesColors.GlobalWell, Math.Round(f * 4) / 4);
+                await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.EscapeFraction.Select(f => (string?)Shade(f))], 0.5,
+                    new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }.Select(f => ($"{f * 100:0}% escape", Shade(f))));
+            }
+            else
                 await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.Wells.Select(w => (string?)WellColors[w])], 0.45,
                     WellColors.Where(c => map.Wells.Contains(c.Key)).Select(c => (c.Key + " well", c.Value)));
         }
@@ -218,6 +228,8 @@ public sealed partial class Explorer : IAsyncDisposable
             _computing = false;
         }
     }
+
+    private int _mapSeeds = 1;
 
     private async Task HandleClearMapAsync()
     {

@@ -99,7 +99,9 @@ public sealed class ExperimentPageTests(DashboardFixture app)
             await Assertions.Expect(message).ToContainTextAsync("Diverged at step");
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "page-1b-diverged.png"), FullPage = true });
 
-            // The server and the page carry on: a sane run afterwards completes.
+            // The server and the page carry on: a sane run afterwards completes. (Run folded the settings to their
+            // summary line; a click on it opens them again.)
+            await page.Locator("[data-testid=settings-summary]").ClickAsync();
             await page.Locator("input[data-testid=lr]").FillAsync("0.1");
             await page.Locator("input[data-testid=epochs]").FillAsync("2");
             await RunAndWaitAsync(page);

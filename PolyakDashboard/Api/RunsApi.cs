@@ -32,7 +32,9 @@ public static class RunsApi
         api.MapGet("/runs/{id}/metrics", Metrics);
         api.MapDelete("/runs/{id}", DeleteAsync).RequirePresenter();
         api.MapGet("/runs/{id}/export", Export);
+        // A JSON document or a zip of them (a cross-site form can send neither type).
         api.MapPost("/runs/import", ImportAsync).RequirePresenter()
+            .WithMetadata(new UploadTypes("application/json", "application/zip", "application/x-zip-compressed"))
             .WithMetadata(new RequestSizeLimitAttribute(app.ServiceProvider.GetRequiredService<IOptions<RunOptions>>().Value.MaxImportBytes));
         api.MapPut("/runs/{id}/annotations", AnnotateAsync).RequirePresenter();
         api.MapGet("/experiments", () => Results.Ok(ExperimentCatalog.All));

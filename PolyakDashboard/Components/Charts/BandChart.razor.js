@@ -1,8 +1,8 @@
 // BandChart: medians as lines and their 10–90 % bands as ApexCharts rangeArea series, drawn once per data set.
 import { loadScript } from '../../js/load-script.js';
+import { formatNumber as number, formatPower as power } from '../../js/number-format.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
-const SUPERSCRIPT = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
 const charts = new Map();
 const doubles = (bytes) => bytes ? new Float64Array(bytes.slice().buffer) : null;
 
@@ -67,18 +67,4 @@ export async function render(id, options, list) {
 export function dispose(id) {
     charts.get(id)?.destroy();
     charts.delete(id);
-}
-
-function power(v) {
-    const k = Math.round(v);
-    if (Math.abs(v - k) > 1e-6) return number(Math.pow(10, v), 2);
-    return '10' + String(k).replace(/./g, c => SUPERSCRIPT[c] ?? c);
-}
-
-function number(v, digits) {
-    if (!Number.isFinite(v)) return String(v);
-    if (v === 0) return '0';
-    const a = Math.abs(v);
-    if (a >= 1e5 || a < 1e-3) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
-    return String(Number(v.toPrecision(digits)));
 }

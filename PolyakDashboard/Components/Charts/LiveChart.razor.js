@@ -4,6 +4,7 @@
 // per page redraws them (see "Scheduling" below), decimated, through the cheapest ApexCharts call.
 import { loadScript } from '../../js/load-script.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
+import { formatNumber, formatPower } from '../../js/number-format.js';
 
 const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
 // Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
@@ -517,23 +518,8 @@ function renderLegend(s) {
 
 // ---- Number formatting -----------------------------------------------------------------------
 
-const SUPERSCRIPT = { '-': '⁻', '0': '⁰', '1': '¹', '2': '²', '3': '³', '4': '⁴', '5': '⁵', '6': '⁶', '7': '⁷', '8': '⁸', '9': '⁹' };
-
-function formatPower(v) {
-    const k = Math.round(v);
-    if (Math.abs(v - k) > 1e-6) return formatNumber(Math.pow(10, v), 2);
-    return '10' + String(k).replace(/./g, c => SUPERSCRIPT[c] ?? c);
-}
-
 const formatLinear = (v) => formatNumber(v, 3);
 
-function formatNumber(v, digits) {
-    if (!Number.isFinite(v)) return String(v);
-    if (v === 0) return '0';
-    const a = Math.abs(v);
-    if (a >= 1e5 || a < 1e-3) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
-    return String(Number(v.toPrecision(digits)));
-}
 
 const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumSignificantDigits: 3 });
 

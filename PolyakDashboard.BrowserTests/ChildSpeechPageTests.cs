@@ -29,7 +29,12 @@ public sealed class ChildSpeechPageTests(DashboardFixture app)
 
             await page.Locator("input[data-testid=epochs]").FillAsync("2");
             var status = page.Locator("[data-testid=status]");
+            // The page shows the last launch on arrival (another test's, on this shared server): wait for our own.
+            string? before = await status.CountAsync() > 0 ? await status.GetAttributeAsync("data-launch") : null;
             await page.Locator("[data-testid=run]").ClickAsync();
+            await page.WaitForFunctionAsync(
+                "before => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== before; }",
+                before, new() { Timeout = 15_000 });
             await Assertions.Expect(status).ToContainTextAsync("finished", new() { Timeout = 180_000 });
             Assert.Contains("3 completed", await status.InnerTextAsync());
 

@@ -62,6 +62,7 @@ public sealed class LiveChartsInViewPresenterTests(DashboardFixture app)
         await page.GotoAsync(experiment);
         await DashboardFixture.WaitForInteractiveAsync(page);
         var runs = app.Services.GetRequiredService<RunService>();
+        string? before = runs.LatestLaunch(experiment).FirstOrDefault()?.LaunchId;
         try
         {
             await page.Locator("input[data-testid=epochs]").FillAsync((experiment == "1d" ? LiveChartsInView.TextEpochs : LiveChartsInView.GridEpochs).ToString());
@@ -70,7 +71,12 @@ public sealed class LiveChartsInViewPresenterTests(DashboardFixture app)
         }
         finally
         {
+            // The click's launch starts on the server: wait for it, cancel it and wait until it has stopped, so the
+            // next test on this server (1d's trains for minutes otherwise) starts from a quiet queue.
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (DateTime.UtcNow < deadline && runs.LatestLaunch(experiment).FirstOrDefault()?.LaunchId == before) await Task.Delay(50);
             foreach (var launch in runs.LatestLaunch(experiment).Select(r => r.LaunchId).Distinct()) runs.CancelLaunch(launch);
+            while (DateTime.UtcNow < deadline && runs.LatestLaunch(experiment).Any(r => !r.IsFinished)) await Task.Delay(50);
             await page.CloseAsync();
         }
     }

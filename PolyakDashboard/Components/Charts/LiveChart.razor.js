@@ -79,9 +79,18 @@ export function reveal(id) {
     if (!chart) return;
     const card = chart.closest('.mud-paper') ?? chart;
     const fits = card.getBoundingClientRect().height <= window.innerHeight - 80;
-    const show = () => (fits ? card : chart).scrollIntoView({ block: 'nearest', behavior: 'instant' });
+    const target = fits ? card : chart;
+    const show = () => target.scrollIntoView({ block: 'nearest', behavior: 'instant' });
     show();
-    setTimeout(show, 350);    // again once a folding form above has finished its animation
+    // The form above folds with an animation and other parts of the page may still settle: for a moment, scroll again
+    // on any frame where the target has moved out of view (not on a timer, which a busy machine can outlast).
+    const until = performance.now() + 1500;
+    const follow = () => {
+        const r = target.getBoundingClientRect();
+        if (r.top < 0 || r.bottom > window.innerHeight) show();
+        if (performance.now() < until) requestAnimationFrame(follow);
+    };
+    requestAnimationFrame(follow);
 }
 
 export function clear(id) {

@@ -120,8 +120,8 @@ public static class TrajectoryBatch
                 if (cancel.IsCancellationRequested) { foreach (var r in _rows.Where(r => r.Active)) r.Stop(RunStatus.Cancelled, "Cancelled."); break; }
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();
-                var (inputs, targets, scale) = NextBatches(s % batchesPerEpoch);
-                var (losses, g) = _formula.BatchLossAndGradient(theta, inputs, targets, scale);
+                var batch = NextBatch(s % batchesPerEpoch);
+                var (losses, g) = LossAndGradient(theta, batch);
                 var d = _directions.Count == 0 ? g : g.clone();
                 foreach (var (direction, index) in _directions)
                 {
@@ -141,7 +141,7 @@ public static class TrajectoryBatch
                         : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
                     int rowIndex = i;
                     Func<double, double>? trial = row.Rule.NeedsTrialLoss
-                        ? a => TrialLoss(theta, d, inputs, targets, scale, rowIndex, a) : null;
+                        ? a => TrialLoss(theta, d, batch, rowIndex, a) : null;
                     var choice = row.Rule.Next(reductions.Context(loss, batchesPerEpoch, trial));
                     alphas[i] = choice.StepSize;
                     row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
@@ -163,48 +163,101 @@ public static class TrajectoryBatch
             return summaries;
         }
 
-        // Row k's mini-batch b of its current epoch, gathered from its own data: (K, B, F), (K, B), and the reduction's scale.
-        private (Tensor Inputs, Tensor Targets, double Scale) NextBatches(int b)
+        /// <summary>Mini-batch b of the rows' current epochs: its length, the reduction's scale, and each row's point
+        /// indices into the stacked data (row-major, <see cref="Batch.Length"/> a row), or null for a full batch.</summary>
+        private readonly record struct Batch(int Length, double Scale, Tensor? At);
+
+        private Batch NextBatch(int b)
         {
-            var schedule = _rows[0].Schedule;
-            var (begin, length) = schedule.Batch(b);
+            var (begin, length) = _rows[0].Schedule.Batch(b);
             double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
-            if (length == _n)
-            {
-                // A full batch is every point whatever the order (the sum's order aside): no gather, and no shuffle —
-                // with one batch an epoch no permutation is ever read.
-                if (_sharedData) return (_formula.Inputs.unsqueeze(0).expand(_k, _n, _features), _formula.Targets.unsqueeze(0).expand(_k, _n), scale);
-                var (inputs, targets) = EveryRowsData();
-                return (inputs, targets, scale);
-            }
+            // A full batch is every point whatever the order (the sum's order aside): no gather, and no shuffle — with one
+            // batch an epoch no permutation is ever read.
+            if (length == _n) return new(length, scale, null);
             if (_index.Length != _k * length) _index = new long[_k * length];   // the last batch of an epoch may be shorter
+            if (b == 0)
+            {
+                // Each row shuffles with its own seeded generator (an ensemble's largest C# cost): spread over the cores.
+                if (_k >= 16) Parallel.For(0, _k, i => _rows[i].StartEpoch());
+                else foreach (var row in _rows) row.StartEpoch();
+            }
             var index = _index;
             for (int i = 0; i < _k; i++)
             {
-                var permutation = _rows[i].Permutation(b);
+                var permutation = _rows[i].Permutation;
                 long offset = _offsets[i];
                 for (int j = 0; j < length; j++) index[i * length + j] = offset + permutation[begin + j];
             }
             if (!_indexTensors.TryGetValue(length, out var at))
                 _indexTensors[length] = at = empty(_k * length, ScalarType.Int64).DetachFromDisposeScope();
             at.bytes = MemoryMarshal.AsBytes(index.AsSpan());          // a copy into a kept tensor: far cheaper than a new one
-            return (_inputs.index_select(0, at).view(_k, length, _features), _targets.index_select(0, at).view(_k, length), scale);
+            return new(length, scale, at);
+        }
+
+        // Rows count..count+n's mini-batches: (n, B, F) inputs and (n, B) targets.
+        private (Tensor Inputs, Tensor Targets) Gather(Batch batch, int first, int count)
+        {
+            if (batch.At is { } at)
+            {
+                var rows = at.narrow(0, (long)first * batch.Length, (long)count * batch.Length);
+                return (_inputs.index_select(0, rows).view(count, batch.Length, _features), _targets.index_select(0, rows).view(count, batch.Length));
+            }
+            if (_sharedData) return (_formula.Inputs.unsqueeze(0).expand(count, _n, _features), _formula.Targets.unsqueeze(0).expand(count, _n));
+            var (inputs, targets) = EveryRowsData();
+            return (inputs.narrow(0, first, count), targets.narrow(0, first, count));
+        }
+
+        // Rows a chunk computes at once: every per-point temporary stays under glibc's mmap threshold (the server fixes
+        // it at 128 KB to keep RSS flat), where a larger one costs an mmap, page faults and an munmap each time.
+        private int RowsPerChunk(int points) => Math.Max(1, ChunkElements / (points * Math.Max(2, _features)));
+
+        private const int ChunkElements = 12_000;
+
+        // Each row's mini-batch loss and gradient, (K) and (K, P), computed in chunks of rows.
+        private (Tensor Losses, Tensor Gradient) LossAndGradient(Tensor theta, Batch batch)
+        {
+            int rows = RowsPerChunk(batch.Length);
+            if (rows >= _k)
+            {
+                var (inputs, targets) = Gather(batch, 0, _k);
+                return _formula.BatchLossAndGradient(theta, inputs, targets, batch.Scale);
+            }
+            var losses = empty(_k, float64);
+            var gradient = empty(_k, _p, float64);
+            for (int first = 0; first < _k; first += rows)
+            {
+                int count = Math.Min(rows, _k - first);
+                using var scope = NewDisposeScope();
+                var (inputs, targets) = Gather(batch, first, count);
+                var (l, g) = _formula.BatchLossAndGradient(theta.narrow(0, first, count), inputs, targets, batch.Scale);
+                losses.narrow(0, first, count).copy_(l);
+                gradient.narrow(0, first, count).copy_(g);
+            }
+            return (losses, gradient);
         }
 
         // The loss of row i's mini-batch at θ_i − α·d_i (line-search trials), computed on that row alone.
-        private double TrialLoss(Tensor theta, Tensor d, Tensor inputs, Tensor targets, double scale, int i, double alpha)
+        private double TrialLoss(Tensor theta, Tensor d, Batch batch, int i, double alpha)
         {
             using var scope = NewDisposeScope();
             var trial = theta.narrow(0, i, 1) - alpha * d.narrow(0, i, 1);
-            return _formula.PointLosses(trial, inputs.narrow(0, i, 1), targets.narrow(0, i, 1)).sum().ToDouble() * scale;
+            var (inputs, targets) = Gather(batch, i, 1);
+            return _formula.PointLosses(trial, inputs, targets).sum().ToDouble() * batch.Scale;
         }
 
         private void EndEpoch(Tensor theta, int step, bool withParameters)
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var (inputs, targets) = _sharedData ? (_formula.Inputs, _formula.Targets) : EveryRowsData();
-            var full = _formula.PointLosses(theta, inputs, targets).mean([1]).data<double>().ToArray();
+            var full = new double[_k];
+            int rows = RowsPerChunk(_n);
+            for (int first = 0; first < _k; first += rows)
+            {
+                int count = Math.Min(rows, _k - first);
+                using var chunk = NewDisposeScope();
+                var (inputs, targets) = _sharedData ? (_formula.Inputs, _formula.Targets) : EveryRowsData() is var (x, y) ? (x.narrow(0, first, count), y.narrow(0, first, count)) : default;
+                _formula.PointLosses(theta.narrow(0, first, count), inputs, targets).mean([1]).data<double>().CopyTo(full, first);
+            }
             for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
         }
 
@@ -264,13 +317,15 @@ public static class TrajectoryBatch
         public bool Active { get; private set; } = true;
         public StepRecord Pending { get; set; }
 
-        /// <summary>The permutation batch <paramref name="b"/> is cut from: a fresh one at each epoch start while the
-        /// row runs (a stopped row keeps gathering its last batch, which nothing reads).</summary>
-        public int[] Permutation(int b)
+        /// <summary>Draws the permutation of the next epoch while the row runs (a stopped row keeps its last one: its
+        /// gathered batches are not read).</summary>
+        public void StartEpoch()
         {
-            if ((b == 0 && Active) || _permutation.Length == 0) _permutation = Schedule.NextEpoch();
-            return _permutation;
+            if (Active || _permutation.Length == 0) _permutation = Schedule.NextEpoch();
         }
+
+        /// <summary>The permutation of the row's current epoch, cut into its batches.</summary>
+        public int[] Permutation => _permutation.Length > 0 ? _permutation : _permutation = Schedule.NextEpoch();
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)

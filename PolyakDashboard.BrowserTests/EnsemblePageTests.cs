@@ -19,6 +19,9 @@ public sealed class EnsemblePageTests(DashboardFixture app)
             await page.ReloadAsync();
             await DashboardFixture.WaitForInteractiveAsync(page);
         }
+        // The top of the page as a room sees it: the findings are one line until opened.
+        await Assertions.Expect(page.Locator("[data-testid=findings] summary")).ToBeVisibleAsync(new() { Timeout = 30_000 });
+        await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"page-{experiment}-top-{width}-{(dark ? "dark" : "light")}.png") });
         await page.Locator("input[data-testid=seeds]").FillAsync(seeds.ToString());
         await page.Locator("[data-testid=run-ensemble]").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=ensemble-status]")).ToContainTextAsync($"× {seeds} seeds", new() { Timeout = 60_000 });

@@ -25,6 +25,30 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     }
 
     [Fact]
+    public async Task AnExperimentWithSeedsAnswersWithItsEnsemble()
+    {
+        var response = await _client.PostAsJsonAsync("/api/experiments/1c/runs", new { seeds = 4, vary = "order", epochs = 5 });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        Assert.Equal(4, root.GetProperty("seeds").GetInt32());
+        Assert.Equal("order", root.GetProperty("vary").GetString());
+        var configurations = root.GetProperty("configurations").EnumerateArray().ToArray();
+        Assert.Equal(8, configurations.Length);
+        Assert.Equal("1c-b2-polyak-sgd", configurations[0].GetProperty("name").GetString());
+        Assert.All(configurations, c => Assert.Equal(4, c.GetProperty("runs").GetArrayLength()));
+        Assert.All(configurations, c => Assert.Equal(4, c.GetProperty("wells").EnumerateObject().Sum(w => w.Value.GetInt32())));
+        Assert.Equal(3, root.GetProperty("findings").GetArrayLength());
+
+        var bad = await _client.PostAsJsonAsync("/api/experiments/1c/runs", new { seeds = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("\"seeds\"", await bad.Content.ReadAsStringAsync());
+        var text = await _client.PostAsJsonAsync("/api/experiments/1d/runs", new { seeds = 3 });
+        Assert.Equal(HttpStatusCode.BadRequest, text.StatusCode);
+        Assert.Contains("small experiments", await text.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task QuadraticRunCompletesWithOneMetricsRowPerStep()
     {
         var id = await StartAsync(new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 });

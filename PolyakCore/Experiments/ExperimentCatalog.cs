@@ -31,6 +31,10 @@ public sealed record ExperimentOverrides
     public double[]? Start { get; init; }
     /// <summary>Child speech: the model preset (tiny, small, report).</summary>
     public string? Preset { get; init; }
+    /// <summary>Small experiments: run every configuration over this many seeds as one ensemble (the answer is its summary).</summary>
+    public int? Seeds { get; init; }
+    /// <summary>With <see cref="Seeds"/>: which randomness the seeds change (both by default).</summary>
+    public SeedVariation? Vary { get; init; }
 }
 
 /// <summary>The experiments 1a–1e and the 1d tuning grids.</summary>

@@ -56,7 +56,7 @@ public static class RunsApi
         return Answer(result, r => new { id = r.Runs[0].Id, status = RunStatus.Queued });
     }
 
-    private static async Task<IResult> StartExperimentAsync(string id, HttpRequest http, RunService runs)
+    private static async Task<IResult> StartExperimentAsync(string id, HttpRequest http, RunService runs, Experiments.EnsembleService ensembles)
     {
         ExperimentOverrides? overrides = null;
         if (http.ContentLength is > 0 || http.Headers.TransferEncoding.Count > 0)
@@ -67,8 +67,23 @@ public static class RunsApi
         }
         if (!ExperimentCatalog.IsKnown(id)) return Results.Problem(statusCode: 404, title: "Unknown experiment",
             detail: $"No experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}.");
+        if (overrides?.Seeds is { } seeds) return await EnsembleAsync(id, overrides, seeds, ensembles);
         var result = runs.StartExperiment(id, overrides);
         return Answer(result, r => new { runIds = r.Runs.Select(x => x.Id) });
+    }
+
+    // With "seeds": the grid over that many seeds as one batched computation (seconds), answered with its summary —
+    // what the CLI writes to ensemble.json: spreads, counts, each seed's summary, the findings.
+    private static async Task<IResult> EnsembleAsync(string id, ExperimentOverrides overrides, int seeds, Experiments.EnsembleService ensembles)
+    {
+        var grid = overrides with { Seeds = null, Vary = null };
+        var spec = new EnsembleSpec(seeds, overrides.Vary ?? SeedVariation.Both);
+        var errors = Experiments.EnsembleService.Validate(id, grid, spec);
+        if (errors.Count > 0)
+            return Results.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+        var ensemble = await ensembles.RunAsync(id, grid, spec);
+        var names = ensemble.Result.Configurations.Select(c => ExperimentCatalog.RunId(id, c.Request)).ToArray();
+        return Results.Json(EnsembleFiles.Summary(ensemble.Result, names, ensemble.Findings), PolyakJson.Options);
     }
 
     private static IResult Metrics(string id, string? format, RunService runs)

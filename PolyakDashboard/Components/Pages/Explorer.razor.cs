@@ -216,7 +216,7 @@ public sealed partial class Explorer : IAsyncDisposable
             {
                 // Over several orders: local-well brown (none escape) to global-well cyan (all do), in steps of a quarter.
                 string Shade(double f) => SeriesColors.Blend(SeriesColors.LocalWell, SeriesColors.GlobalWell, Math.Round(f * 4) / 4);
-                await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.EscapeFraction.Select(f => (string?)Shade(f))], 0.5,
+                await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.EscapeFraction.Select(f => (string?)Shade(f))], 0.8,   // a gradient must dominate the contour to be read
                     new[] { 0.0, 0.25, 0.5, 0.75, 1.0 }.Select(f => ($"{f * 100:0}% escape", Shade(f))));
             }
             else

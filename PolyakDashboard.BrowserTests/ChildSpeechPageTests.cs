@@ -1,4 +1,7 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
+using PolyakDashboard.Runs;
 using PolyakCore.Text;
 
 namespace PolyakDashboard.BrowserTests;
@@ -6,6 +9,44 @@ namespace PolyakDashboard.BrowserTests;
 [Collection(DashboardCollection.Name)]
 public sealed class ChildSpeechPageTests(DashboardFixture app)
 {
+    /// <summary>The first steps of a 1d run take seconds: the status counts the time from the start instead of a bare
+    /// "estimating…".</summary>
+    [Fact]
+    public async Task Page_1d_shows_the_elapsed_time_until_an_estimate_exists()
+    {
+        var page = await app.OpenAsync("1d");
+        var runs = app.Services.GetRequiredService<RunService>();
+        string? before = runs.LatestLaunch("1d").FirstOrDefault()?.LaunchId;
+        try
+        {
+            await page.Locator("input[data-testid=epochs]").FillAsync("1");
+            // Every status text of our launch, as the page renders it.
+            await page.EvaluateAsync("""
+                before => {
+                    window.__statuses = [];
+                    const record = () => {
+                        const s = document.querySelector('[data-testid=status]');
+                        if (s && s.dataset.launch !== before) window.__statuses.push(s.textContent.replace(/\s+/g, ' ').trim());
+                    };
+                    new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+                }
+                """, before ?? "");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=status]")).ToContainTextAsync(new Regex(@"\d+ s elapsed, about"), new() { Timeout = 60_000 });
+            var statuses = await page.EvaluateAsync<string[]>("() => window.__statuses");
+            Assert.NotEmpty(statuses);
+            Assert.DoesNotContain(statuses, t => t.Contains("estimating") && !t.Contains("elapsed"));
+        }
+        finally
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(15);
+            while (DateTime.UtcNow < deadline && runs.LatestLaunch("1d").FirstOrDefault()?.LaunchId == before) await Task.Delay(50);
+            foreach (var launch in runs.LatestLaunch("1d").Select(r => r.LaunchId).Distinct()) runs.CancelLaunch(launch);
+            while (DateTime.UtcNow < deadline && runs.LatestLaunch("1d").Any(r => !r.IsFinished)) await Task.Delay(50);
+            await page.CloseAsync();
+        }
+    }
+
     /// <summary>Uploads a small corpus through the page (one iteration an epoch keeps it quick), trains the three
     /// optimizers for two epochs, and checks the curves, the results and the checkpoints.</summary>
     [Fact]

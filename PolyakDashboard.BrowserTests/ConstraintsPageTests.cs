@@ -10,6 +10,25 @@ public sealed class ConstraintsPageTests(DashboardFixture app, ITestOutputHelper
     private static readonly LocatorAssertionsToBeVisibleOptions Drawn = new() { Timeout = 15_000 };
 
     [Fact]
+    public async Task Iterations_applies_on_every_keystroke_like_the_learning_rate()
+    {
+        var page = await app.OpenAsync("constraints");
+        try
+        {
+            // The constant step costs one evaluation at the start and one per iteration: its row counts the iterations.
+            var constant = page.Locator("[data-testid=ls-costs] tbody tr", new() { HasText = "constant" });
+            await Assertions.Expect(constant).ToBeVisibleAsync(Drawn);
+            var iterations = page.Locator("input[data-testid=ls-iterations]");
+            await iterations.ClickAsync();
+            await iterations.PressAsync("Control+a");
+            await iterations.PressSequentiallyAsync("37");       // typed, focus stays in the field
+            await Assertions.Expect(constant.Locator("td").Nth(1)).ToHaveTextAsync("38", new() { Timeout = 5_000 });
+            Assert.True(await iterations.EvaluateAsync<bool>("el => document.activeElement === el"));
+        }
+        finally { await page.CloseAsync(); }
+    }
+
+    [Fact]
     public async Task Every_tab_draws_recomputes_as_controls_move_and_survives_bad_input()
     {
         var page = await app.OpenAsync("constraints");

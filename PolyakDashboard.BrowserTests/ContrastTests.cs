@@ -22,7 +22,7 @@ public sealed class ContrastTests(DashboardFixture app)
                 }
                 return [255, 255, 255];
             };
-            return JSON.stringify([...document.querySelectorAll(selector)].slice(0, 20).map(el => {
+            return JSON.stringify([...document.querySelectorAll(selector)].filter(el => el.offsetParent !== null || el instanceof SVGElement).slice(0, 40).map(el => {
                 const style = getComputedStyle(el);
                 const fg = parse(style[textProp]);
                 const bg = background(el);
@@ -69,6 +69,68 @@ public sealed class ContrastTests(DashboardFixture app)
             Assert.NotEmpty(buttons);
             foreach (var b in buttons)
                 Assert.True(b.Ratio >= 4.5, $"{theme}: filled button '{b.Text}' has contrast {b.Ratio:0.00}:1");
+        }
+        finally
+        {
+            await page.EvaluateAsync("localStorage.removeItem('polyak-dashboard-theme')");
+            await page.CloseAsync();
+        }
+    }
+
+    /// <summary>Opens <paramref name="path"/> in <paramref name="theme"/>.</summary>
+    private async Task<IPage> OpenInThemeAsync(string path, string theme)
+    {
+        var page = await app.NewPageAsync();
+        await page.GotoAsync("");
+        await page.EvaluateAsync($"localStorage.setItem('polyak-dashboard-theme', '{theme}')");
+        await page.GotoAsync(path);
+        await DashboardFixture.WaitForInteractiveAsync(page);
+        return page;
+    }
+
+    private static void AssertReadable(Sample[] samples, string what, string theme)
+    {
+        Assert.NotEmpty(samples);
+        foreach (var s in samples)
+        {
+            Assert.True(s.Size >= 12, $"{theme}: {what} '{s.Text}' is {s.Size} px");
+            Assert.True(s.Ratio >= 4.5, $"{theme}: {what} '{s.Text}' has contrast {s.Ratio:0.00}:1");
+        }
+    }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Legends_are_at_least_12px_and_4_5_to_1(string theme)
+    {
+        var page = await OpenInThemeAsync("explorer", theme);
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-testid=live-chart] .live-chart-legend-item").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await Assertions.Expect(page.Locator(".landscape-legend-item").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            // A series switched off is faded on purpose (an inactive control); every shown one is measured.
+            AssertReadable(await MeasureAsync(page, ".live-chart-legend-item:not(.off)", "color"), "chart legend", theme);
+            AssertReadable(await MeasureAsync(page, ".landscape-legend-item, .landscape-legend-key", "color"), "landscape legend", theme);
+        }
+        finally
+        {
+            await page.EvaluateAsync("localStorage.removeItem('polyak-dashboard-theme')");
+            await page.CloseAsync();
+        }
+    }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task What_to_look_for_is_4_5_to_1(string theme)
+    {
+        var page = await OpenInThemeAsync("1c", theme);
+        try
+        {
+            var alert = page.Locator(".mud-alert").First;
+            await Assertions.Expect(alert).ToContainTextAsync("What to look for");
+            AssertReadable(await MeasureAsync(page, ".mud-alert .mud-alert-message, .mud-alert .mud-alert-message b, .mud-alert .mud-alert-message summary", "color"),
+                "what to look for", theme);
         }
         finally
         {

@@ -95,12 +95,12 @@ public class DashboardFixture : IAsyncLifetime
         try { Directory.Delete(_profileDir, recursive: true); } catch (IOException) { }
     }
 
-    /// <summary>Two small random-weight models over the child-speech vocabulary, as "shipped" checkpoints for the
+    /// <summary>Three small random-weight models over the child-speech vocabulary, as "shipped" checkpoints for the
     /// playground (random weights sample as fast as trained ones; their text is noise).</summary>
     private static void WritePlaygroundCheckpoints(string folder)
     {
         var vocabulary = string.Concat(TextCorpus.ChildSpeech().Tokenizer.Vocabulary);
-        foreach (var (name, optimizer, seed) in new[] { ("small-adam", "adam", 1), ("small-polyak-sgd", "polyak-sgd", 2) })
+        foreach (var (name, optimizer, seed) in new[] { ("small-adam", "adam", 1), ("small-polyak-sgd", "polyak-sgd", 2), ("small-sgd", "sgd", 3) })
         {
             using var model = new CharGpt(new GptConfig(vocabulary.Length, 48, 4, 2, 64, 0), seed);
             Checkpoint.Save(Path.Combine(folder, name + Checkpoint.Extension), model, new CheckpointMetadata

@@ -30,10 +30,10 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
         page.PageError += (_, e) => errors.Add(e);
         try
         {
-            // Both test checkpoints are listed; the one with the lower validation loss (small-adam) is selected, with its
+            // The three test checkpoints are listed; the one with the lower validation loss (small-adam) is selected, with its
             // metadata; add the other (side by side).
             var chips = page.Locator("[data-testid=checkpoint-chip]");
-            await Assertions.Expect(chips).ToHaveCountAsync(2);
+            await Assertions.Expect(chips).ToHaveCountAsync(3);
             await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(1);
             await chips.Filter(new() { HasText = "small-polyak-sgd" }).ClickAsync();
             var metadata = page.Locator("[data-testid=checkpoint-metadata]");
@@ -97,7 +97,7 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
                 Name = "broken.ckpt", MimeType = "application/octet-stream", Buffer = [.. Enumerable.Range(0, 4000).Select(i => (byte)(i * 13))],
             });
             await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("not a Polyak Dashboard checkpoint", new() { Timeout = 30_000 });
-            await Assertions.Expect(chips).ToHaveCountAsync(2);
+            await Assertions.Expect(chips).ToHaveCountAsync(3);
             await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("The upload 'broken'");
             await Assertions.Expect(texts).ToHaveCountAsync(2);           // the refused runs left the last result on screen
             await page.EvaluateAsync("window.scrollTo(0, 0)");
@@ -108,6 +108,103 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
         {
             await page.CloseAsync();
         }
+    }
+
+    /// <summary>Where an element is: its box against the viewport below the app bar, for assertions and messages.</summary>
+    private const string Box = """
+        el => {
+            const r = el.getBoundingClientRect();
+            const bar = document.querySelector('header.mud-appbar')?.getBoundingClientRect().bottom ?? 0;
+            return { top: r.top, bottom: r.bottom, left: r.left, right: r.right, width: r.width, bar, viewportWidth: innerWidth, viewportHeight: innerHeight };
+        }
+        """;
+
+    private sealed record Rect(double Top, double Bottom, double Left, double Right, double Width, double Bar, double ViewportWidth, double ViewportHeight)
+    {
+        public bool InView => Top >= Bar && Bottom <= ViewportHeight && Left >= 0 && Right <= ViewportWidth;
+        public override string ToString() => $"[{Left:F0}, {Top:F0}] – [{Right:F0}, {Bottom:F0}] in {ViewportWidth:F0}×{ViewportHeight:F0} below {Bar:F0}";
+    }
+
+    private static async Task<Rect> BoxOf(ILocator element) =>
+        System.Text.Json.JsonSerializer.Deserialize<Rect>(System.Text.Json.JsonSerializer.Serialize(await element.EvaluateAsync(Box)),
+            new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+
+    /// <summary>Width of 40 characters in a sample's own font: a line of child speech (two phrases, ~29 characters on
+    /// average, up to ~60).</summary>
+    private const string LineOfSpeechFits = """
+        el => {
+            const probe = document.createElement('span');
+            probe.textContent = 'm'.repeat(40);
+            probe.style.whiteSpace = 'pre';
+            el.appendChild(probe);
+            const needed = probe.getBoundingClientRect().width;
+            probe.remove();
+            const style = getComputedStyle(el);
+            const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+            return inner + 0.5 >= needed ? '' : `room for ${inner.toFixed(0)} px, a line needs ${needed.toFixed(0)} px`;
+        }
+        """;
+
+    [Theory]
+    [InlineData(1280, 720)]
+    [InlineData(1366, 768)]
+    public async Task With_three_checkpoints_Generate_the_output_and_the_top_five_stay_in_view(int width, int height)
+    {
+        var page = await app.NewPageAsync();
+        await page.SetViewportSizeAsync(width, height);
+        try
+        {
+            await page.GotoAsync("playground");
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            var chips = page.Locator("[data-testid=checkpoint-chip]");
+            await chips.Filter(new() { HasText = "small-polyak-sgd" }).ClickAsync();
+            await chips.Filter(new() { HasText = "small-sgd" }).ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(3);
+            await Fill(page, "max-new", "400");
+            await page.Locator("[data-testid=per-character]").ClickAsync();
+
+            // Generate and the top of the output on screen together, without scrolling.
+            await page.EvaluateAsync("window.scrollTo(0, 0)");
+            var generate = page.Locator("[data-testid=generate]");
+            var output = page.Locator("[data-testid=output]");
+            var button = await BoxOf(generate);
+            Assert.True(button.InView, $"Generate at {button}");
+            var outputTop = await BoxOf(output);
+            Assert.True(outputTop.Top >= outputTop.Bar && outputTop.Top <= height - 200, $"the output at {outputTop}: less than 200 px of it in view");
+
+            await generate.ClickAsync();
+            await Assertions.Expect(output).ToHaveAttributeAsync("data-state", "done", Slow);
+            var texts = page.Locator("[data-testid=sample-text]");
+            await Assertions.Expect(texts).ToHaveCountAsync(3);
+            Assert.True((await BoxOf(texts.First)).Top <= height - 100, "the first sample starts below the fold");
+
+            // Every column holds a line of child speech.
+            for (int i = 0; i < 3; i++)
+                Assert.Equal("", await texts.Nth(i).EvaluateAsync<string>(LineOfSpeechFits));
+
+            // The top five of a character near the top: next to it, inside the viewport.
+            var character = texts.First.Locator("[data-testid=sample-char]").Nth(5);
+            await character.ClickAsync();
+            var top = page.Locator("[data-testid=top-candidates]");
+            await Assertions.Expect(top).ToContainTextAsync("Position 5");
+            var panel = await BoxOf(top);
+            var at = await BoxOf(character);
+            Assert.True(panel.InView, $"top five at {panel}");
+            Assert.True(Math.Abs(panel.Top - at.Bottom) < 40 || Math.Abs(at.Top - panel.Bottom) < 40,
+                $"top five at {panel}, the character at {at}: not next to it");
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"playground-three-{width}x{height}.png") });
+
+            // A character further down the first sample, scrolled to the bottom of the viewport: the panel still fits.
+            var low = texts.First.Locator("[data-testid=sample-char]").Nth(300);
+            await low.EvaluateAsync("el => { const r = el.getBoundingClientRect(); window.scrollBy(0, r.bottom - innerHeight + 10); }");
+            await low.ClickAsync();
+            await Assertions.Expect(top).ToContainTextAsync("Position 300");
+            panel = await BoxOf(top);
+            Assert.True(panel.InView, $"top five of a character at the bottom at {panel}");
+            await page.Locator("[data-testid=close-top-candidates]").ClickAsync();
+            await Assertions.Expect(top).ToHaveCountAsync(0);
+        }
+        finally { await page.CloseAsync(); }
     }
 
     private static async Task Fill(IPage page, string testId, string value)

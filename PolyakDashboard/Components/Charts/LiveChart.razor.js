@@ -411,11 +411,17 @@ function baseOptions(s, list) {
     };
 }
 
-/** x ticks at round numbers (ApexCharts splits the raw data range evenly: 1, 600.9, 1201, ...). */
+/**
+ * x labels at round numbers (ApexCharts splits the raw data range evenly: 1, 600.9, 1201, ...), and the axis ends
+ * at the data, not at the next round label (a 16,080-step run ran to 20,000). ApexCharts spaces its ticks evenly from
+ * min to max, so the axis runs in tenths of the label step up to the first tenth past the last point, and only the
+ * ticks on a whole step are labelled (the tick marks are hidden). A live run's axis so changes (updateOptions) every
+ * tenth of a step, not every frame.
+ */
 function xAxis(s, list, width) {
     const axis = {
         type: 'numeric', title: { text: s.options.xTitle ?? undefined },
-        labels: { formatter: formatX }, tooltip: { enabled: false },
+        labels: { formatter: formatX }, tooltip: { enabled: false }, axisTicks: { show: false },
     };
     let lo = Infinity, hi = -Infinity;
     for (const b of list) {
@@ -425,7 +431,18 @@ function xAxis(s, list, width) {
     }
     if (!(lo <= hi)) return axis;
     const maxTicks = Math.min(12, Math.max(3, Math.floor(width / 60)));
-    return { ...axis, ...niceRange(lo, hi, maxTicks) };
+    const nice = niceRange(lo, hi, maxTicks);
+    const step = (nice.max - nice.min) / nice.tickAmount;
+    const tenth = step / 10;
+    const max = Math.min(nice.max, nice.min + Math.ceil((hi - nice.min) / tenth - 1e-9) * tenth);
+    if (!(max > nice.min)) return { ...axis, ...nice };
+    s.xLabelStep = { min: nice.min, step };
+    const onStep = v => {
+        const k = (v - s.xLabelStep.min) / s.xLabelStep.step;
+        return Math.abs(k - Math.round(k)) < 1e-6 ? formatX(v) : '';
+    };
+    // rotate 0: ApexCharts counts the unlabelled ticks as crowding and would tilt the labels.
+    return { ...axis, min: nice.min, max, tickAmount: Math.round((max - nice.min) / tenth), labels: { formatter: onStep, rotate: 0 } };
 }
 
 /** A range that starts and ends on a multiple of a 1-2-2.5-5 step, with at most maxTicks intervals. */

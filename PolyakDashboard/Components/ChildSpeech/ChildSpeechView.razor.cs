@@ -157,8 +157,10 @@ public sealed partial class ChildSpeechView
     private string Remaining()
     {
         var started = Shown.Where(r => r.StartedAt is not null).Select(r => r.StartedAt!.Value).DefaultIfEmpty().Min();
-        if (StepsDone == 0 || started == default) return "estimating…";
+        if (started == default) return "waiting to start…";
         var elapsed = Time.GetUtcNow() - started;
+        // The first steps take seconds (the model is built, the first metrics come at the metric interval): the clock runs meanwhile.
+        if (StepsDone == 0) return $"{Format(elapsed)} elapsed, estimating the time left…";
         var left = TimeSpan.FromSeconds(elapsed.TotalSeconds * (StepsTotal - StepsDone) / StepsDone);
         return $"{Format(elapsed)} elapsed, about {Format(left)} left";
     }

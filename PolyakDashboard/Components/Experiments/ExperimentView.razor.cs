@@ -165,6 +165,9 @@ public sealed partial class ExperimentView
 
     private int ChartColumns => (ShowBatchLoss ? 1 : 0) + 2 + (ShowSecondParameter ? 1 : 0);
 
+    /// <summary>At most three charts a row (four at 1280 px were ~236 px each): 1c's four go two by two.</summary>
+    private int ChartsPerRow => ChartColumns <= 3 ? ChartColumns : 2;
+
     /// <summary>Once every run has ended: contours with the paths, and θ[1] per iteration.</summary>
     private async Task DrawResultsAsync()
     {

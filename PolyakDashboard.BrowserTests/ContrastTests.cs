@@ -138,4 +138,34 @@ public sealed class ContrastTests(DashboardFixture app)
             await page.CloseAsync();
         }
     }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Powers_of_ten_have_raised_exponents_of_readable_size(string theme)
+    {
+        var page = await OpenInThemeAsync("explorer", theme);    // its race charts have log y axes
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-testid=live-chart] .apexcharts-yaxis-label").First).ToBeVisibleAsync(new() { Timeout = 30_000 });
+            await page.WaitForTimeoutAsync(300);
+            // Unicode's superscript digits draw at ~60 % of the label (7 px of 12): none left; each exponent a raised tspan.
+            var unicode = await page.EvaluateAsync<string[]>(
+                "() => [...document.querySelectorAll('[data-testid=live-chart] .apexcharts-yaxis-label tspan')].map(t => t.textContent).filter(t => /[⁻⁰¹²³⁴⁵⁶⁷⁸⁹]/.test(t))");
+            Assert.True(unicode.Length == 0, $"{theme}: labels with superscript characters: {string.Join(" ", unicode)}");
+            // Raised at 85 % of a 12 px label: 10 px digits (the Unicode ones were ~7 px), as dark as the label.
+            var exponents = await MeasureAsync(page, "[data-testid=live-chart] .axis-exponent", "fill");
+            Assert.NotEmpty(exponents);
+            foreach (var e in exponents)
+            {
+                Assert.True(e.Size >= 10, $"{theme}: exponent '{e.Text}' is {e.Size} px");
+                Assert.True(e.Ratio >= 4.5, $"{theme}: exponent '{e.Text}' has contrast {e.Ratio:0.00}:1");
+            }
+        }
+        finally
+        {
+            await page.EvaluateAsync("localStorage.removeItem('polyak-dashboard-theme')");
+            await page.CloseAsync();
+        }
+    }
 }

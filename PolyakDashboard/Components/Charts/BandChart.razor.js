@@ -1,6 +1,6 @@
 // BandChart: medians as lines and their 10–90 % bands as ApexCharts rangeArea series, drawn once per data set.
 import { loadScript } from '../../js/load-script.js';
-import { formatNumber as number, formatPower as power } from '../../js/number-format.js';
+import { formatNumber as number, formatPower as power, raiseExponents } from '../../js/number-format.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const charts = new Map();
@@ -44,7 +44,8 @@ export async function render(id, options, list) {
         ? [{ y: t(options.reference), borderColor: '#757575', strokeDashArray: 6, label: { text: options.referenceLabel ?? '', borderWidth: 0, style: { background: 'transparent', color: '#616161' } } }]
         : [];
     const chart = new ApexCharts(el, {
-        chart: { type: 'rangeArea', height: options.height, fontFamily: FONT, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false } },
+        chart: { type: 'rangeArea', height: options.height, fontFamily: FONT, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false },
+                 events: { mounted: ctx => raiseExponents(ctx.el), updated: ctx => raiseExponents(ctx.el) } },
         series,
         stroke: { curve: 'straight', width: series.map(s => s.type === 'rangeArea' ? 0 : 2) },
         fill: { opacity: series.map(s => s.type === 'rangeArea' ? 0.22 : 1) },

@@ -4,7 +4,7 @@
 // per page redraws them (see "Scheduling" below), decimated, through the cheapest ApexCharts call.
 import { loadScript } from '../../js/load-script.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
-import { formatNumber, formatPower } from '../../js/number-format.js';
+import { formatNumber, formatPower, raiseExponents } from '../../js/number-format.js';
 
 const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
 // Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
@@ -396,6 +396,7 @@ function baseOptions(s, list) {
             type: 'line', height: o.height ?? 300, background: 'transparent', fontFamily: FONT,
             foreColor: '#8a8a8a', animations: { enabled: false }, toolbar: { show: false },
             zoom: { enabled: false }, selection: { enabled: false },
+            events: { mounted: ctx => raiseExponents(ctx.el), updated: ctx => raiseExponents(ctx.el) },
         },
         colors: list.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]),
         stroke: { width: 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? 6 : 0)) },

@@ -18,3 +18,25 @@ export function formatNumber(v, digits) {
     if (a >= 1e5 || a < 1e-3) return v.toExponential(digits - 1).replace(/\.?0+e/, 'e');
     return String(Number(v.toPrecision(digits)));
 }
+
+const NORMAL = Object.fromEntries(Object.entries(SUPERSCRIPT).map(([plain, sup]) => [sup, plain === '-' ? '−' : plain]));
+const POWER_LABEL = /^(.*10)([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)$/;
+
+/**
+ * Rewrites the axis labels 10⁻³ that formatPower gave into "10" and a raised exponent at 85 % of the label's size:
+ * Unicode's superscript digits render at about 60 %, ~7 px on a 12 px label, too small for a room. For ApexCharts'
+ * mounted and updated events (the labels are re-created on every redraw); a label already rewritten is left alone.
+ */
+export function raiseExponents(root) {
+    for (const label of root.querySelectorAll('.apexcharts-xaxis-label tspan, .apexcharts-yaxis-label tspan')) {
+        const match = POWER_LABEL.exec(label.textContent);
+        if (!match || label.firstElementChild) continue;
+        const exponent = document.createElementNS('http://www.w3.org/2000/svg', 'tspan');
+        exponent.setAttribute('class', 'axis-exponent');
+        exponent.setAttribute('baseline-shift', 'super');
+        exponent.setAttribute('font-size', '0.85em');
+        exponent.textContent = [...match[2]].map(c => NORMAL[c]).join('');
+        label.textContent = match[1];
+        label.appendChild(exponent);
+    }
+}

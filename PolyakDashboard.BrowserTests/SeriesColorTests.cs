@@ -74,7 +74,9 @@ public sealed class SeriesColorTests(DashboardFixture app)
                 await Assertions.Expect(compare).ToBeVisibleAsync(new() { Timeout = 15_000 });
                 foreach (var chart in await compare.Locator("[data-testid=live-chart]").AllAsync())
                 {
-                    await Assertions.Expect(chart.Locator(".apexcharts-series path.apexcharts-line")).Not.ToHaveCountAsync(0, new() { Timeout = 10_000 });
+                    // Both runs drawn and in the legend (one line may land a frame before the other).
+                    await Assertions.Expect(chart.Locator(".live-chart-legend-item")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
+                    await Assertions.Expect(chart.Locator(".apexcharts-series path.apexcharts-line")).ToHaveCountAsync(2, new() { Timeout = 10_000 });
                     var inCompare = await ColorsByOptimizerAsync(chart);
                     Assert.Equal(onPage["polyak-sgd"], inCompare["polyak-sgd"]);
                     Assert.Equal(onPage["sgd"], inCompare["sgd"]);

@@ -70,7 +70,7 @@ public static class Findings
                 list.Add(new($"1b-polyak-above-floor-{noise.Key.ToString(CultureInfo.InvariantCulture)}",
                     "With noise Polyak SGD (f* = 0) ends above 1.1× the least-squares floor in at least 60 % of seeds at every batch size.",
                     $"At {sigma} Polyak SGD with f* = 0 ends above 1.1× the least-squares floor in {Counts(above, n)} seeds at batch " +
-                    $"{Batches(polyak)} (median {string.Join(", ", medians.Select(m => G(m) + "×"))} the floor) — {Trend(polyak, medians)}.",
+                    $"{Batches(polyak)} (median {string.Join(", ", medians.Select(m => G(m) + "×"))} the floor) — {Trend(medians)}.",
                     above.All(k => k >= 0.6 * n)));
                 var largest = polyak.Select(c => c.Runs.Min(r => r.MaxStepSize)).ToArray();
                 var typical = polyak.Select(c => Spread.Of([.. c.Runs.Select(r => r.MaxStepSize)]).Median).ToArray();
@@ -164,7 +164,7 @@ public static class Findings
     private static double Gap(RunSummary r) => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss / r.OptimalLoss!.Value;
 
     // "Rises with batch size", "falls…", or no monotone trend, from the medians (ordered by batch size).
-    private static string Trend(ConfigurationEnsemble[] ordered, double[] medians)
+    private static string Trend(double[] medians)
     {
         if (medians.Length < 3) return "too few batch sizes for a trend";
         bool rises = medians.Zip(medians.Skip(1)).All(x => x.Second > x.First), falls = medians.Zip(medians.Skip(1)).All(x => x.Second < x.First);

@@ -1,7 +1,6 @@
 using OxyPlot;
 using OxyPlot.Annotations;
 using OxyPlot.Axes;
-using OxyPlot.Legends;
 using OxyPlot.Series;
 using PolyakCore.Experiments;
 using PolyakCore.Training;
@@ -87,6 +86,9 @@ public static class EnsembleFigures
         }
     }
 
+    // Ensemble titles are longer (they say the seeds): a point smaller.
+    private static PlotModel Model(string title) => ExperimentFigures.Model(title, titleSize: 14);
+
     // A shaded band between the 10 % and 90 % quantiles and the median over it, leaving out what a log axis cannot show.
     private static void AddBand(PlotModel model, string name, OxyColor color, (double[] X, double[] P10, double[] Median, double[] P90) s)
     {
@@ -103,12 +105,5 @@ public static class EnsembleFigures
         }
         model.Series.Add(area);
         model.Series.Add(median);
-    }
-
-    private static PlotModel Model(string title)
-    {
-        var model = new PlotModel { Title = title, TitleFontSize = 14, DefaultFont = "Helvetica", Background = OxyColors.White };
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.TopRight, LegendPlacement = LegendPlacement.Inside, LegendBackground = OxyColor.FromAColor(220, OxyColors.White) });
-        return model;
     }
 }

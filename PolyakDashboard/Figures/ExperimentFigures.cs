@@ -143,9 +143,10 @@ public static class ExperimentFigures
         return [.. Enumerable.Range(1, count).Select(k => Math.Exp(lo + (hi - lo) * k / (count + 1)))];
     }
 
-    private static PlotModel Model(string title)
+    /// <summary>A white figure with its title and the legend inside, top right (every SVG figure of ours).</summary>
+    internal static PlotModel Model(string title, double titleSize = 15)
     {
-        var model = new PlotModel { Title = title, TitleFontSize = 15, DefaultFont = "Helvetica", Background = OxyColors.White };
+        var model = new PlotModel { Title = title, TitleFontSize = titleSize, DefaultFont = "Helvetica", Background = OxyColors.White };
         model.Legends.Add(new Legend { LegendPosition = LegendPosition.TopRight, LegendPlacement = LegendPlacement.Inside, LegendBackground = OxyColor.FromAColor(220, OxyColors.White) });
         return model;
     }

@@ -8,6 +8,7 @@ namespace PolyakCore.Problems;
 public abstract class LinearRegressionProblem : SmallProblem
 {
     private double[]? _optimum;
+    private QuadraticLoss? _quadratic;
 
     protected LinearRegressionProblem(double[,] features, double[] targets)
         : base(tensor(WithOnes(features), float64), tensor(targets, float64))
@@ -33,10 +34,11 @@ public abstract class LinearRegressionProblem : SmallProblem
         return (residual.square().sum(1, false).mul_(scale), gradient);
     }
 
-    // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row.
+    // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row: θ as a row times Xᵀ, which
+    // libtorch computes 1.3–4× faster than X times θ as a column on these shapes (a 40 × 1,000 × 2 batch: 7 vs 25 µs).
     private static Tensor Predict(Tensor theta, Tensor inputs) => inputs.dim() == 2
         ? nn.functional.linear(theta, inputs)
-        : inputs.bmm(theta.unsqueeze(2)).squeeze(2);
+        : theta.unsqueeze(1).bmm(inputs.transpose(1, 2)).squeeze(1);
 
     /// <summary>PyTorch's nn.Linear default: U(−1/√F, 1/√F) for weights and bias.</summary>
     public override double[] InitialParameters(int seed)
@@ -48,6 +50,36 @@ public abstract class LinearRegressionProblem : SmallProblem
 
     /// <summary>Least-squares solution of [X 1]·θ = y (the floor every chart draws).</summary>
     public override double[] Optimum => _optimum ??= SolveLeastSquares();
+
+    /// <summary>f(θ) = (θ − θ*)ᵀ (XᵀX / N) (θ − θ*) + f(θ*), the floor summed once over the points at θ*.</summary>
+    public override QuadraticLoss Quadratic
+    {
+        get
+        {
+            if (_quadratic is { } known) return known;
+            var form = QuadraticForm();
+            var won = Interlocked.CompareExchange(ref _quadratic, form, null);
+            if (won is not null) form.Dispose();       // another thread got there first
+            return won ?? form;
+        }
+    }
+
+    // Kept by the problem: outside any caller's dispose scope.
+    private QuadraticLoss QuadraticForm()
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var minimizer = tensor(Optimum, float64);
+        var floor = PointLosses(minimizer.unsqueeze(0), Inputs, Targets).mean();
+        var curvature = Inputs.t().matmul(Inputs).div_(Count);
+        return new QuadraticLoss(curvature.DetachFromDisposeScope(), minimizer.DetachFromDisposeScope(), floor.DetachFromDisposeScope());
+    }
+
+    public override void Dispose()
+    {
+        _quadratic?.Dispose();
+        base.Dispose();
+    }
 
     private double[] SolveLeastSquares()
     {

@@ -66,7 +66,10 @@ public abstract class SmallProblem : IDisposable
         Optimum is { } o ? [("least squares", o)] : [];
 
     /// <summary>Full-data mean loss for each parameter row: (K, P) → (K).</summary>
-    public Tensor FullLosses(Tensor theta) => PointLosses(theta, Inputs, Targets).mean([1]);
+    public Tensor FullLosses(Tensor theta) => Quadratic is { } q ? q.Evaluate(theta) : PointLosses(theta, Inputs, Targets).mean([1]);
+
+    /// <summary>The full-data loss as an exact quadratic where it is one (least squares), else null.</summary>
+    public virtual QuadraticLoss? Quadratic => null;
 
     /// <summary>Full-data mean loss at θ.</summary>
     public double FullLoss(double[] theta)

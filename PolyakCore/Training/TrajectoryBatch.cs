@@ -26,6 +26,7 @@ public sealed record BatchRecording(bool EpochLosses = true, bool StepParameters
 /// gives the same records as a single run up to floating-point summation order.</remarks>
 public static class TrajectoryBatch
 {
+
     /// <summary>Runs every request on one shared problem.</summary>
     public static RunSummary[] Run(SmallProblem problem, IReadOnlyList<RunRequest> requests,
         Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default, bool epochLosses = true) =>
@@ -79,7 +80,11 @@ public static class TrajectoryBatch
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
         private (Tensor Inputs, Tensor Targets)? _everyRow;
+        private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private long[] _index = [];
+        private Task? _drawing;                             // the next epoch's permutations, being drawn
+        private int _epoch;
+        private readonly int _epochs;
         private readonly Dictionary<int, Tensor> _indexTensors = [];
         private readonly int _k, _p, _n, _features;
 
@@ -95,6 +100,9 @@ public static class TrajectoryBatch
             _features = (int)_inputs.shape[1];
             _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
             _rows = [.. runs.Select(r => new Row(r))];
+            _epochs = runs.Max(r => r.Request.Epochs);
+            if (dataSets.All(d => d.Quadratic is not null))
+                _quadratic = _sharedData ? _formula.Quadratic : QuadraticLoss.Stack([.. runs.Select(r => r.Problem.Quadratic!)]);
 
             // Rows whose directions have equal settings share one instance over their stacked rows.
             foreach (var kind in _rows.Select((row, i) => (row, i)).Where(x => !x.row.Direction.IsGradient)
@@ -130,7 +138,7 @@ public static class TrajectoryBatch
                 }
                 var gg = g.square().sum(1, false);
                 var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
-                    .data<double>().ToArray();                                                          // one read
+                    .data<double>().ToArray();
                 for (int i = 0; i < _k; i++)
                 {
                     alphas[i] = 0;
@@ -146,15 +154,19 @@ public static class TrajectoryBatch
                     alphas[i] = choice.StepSize;
                     row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
                 }
+               
                 alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
                 theta.sub_(alphaTensor * d);                                  // stopped rows: α = 0 (their θ is not read again)
 
                 MemoryMarshal.Cast<byte, double>(theta.bytes).CopyTo(values);
+               
                 double seconds = _clock.Elapsed.TotalSeconds;
                 bool epochEnd = false;
                 for (int i = 0; i < _k; i++)
                     if (_rows[i].Active) epochEnd |= _rows[i].Record(s, values.AsSpan(i * _p, _p), _recording.StepParameters && withParameters, seconds);
+               
                 if (epochEnd && recordEpochs) EndEpoch(theta, s + 1, withParameters);
+               
             }
 
             var summaries = new RunSummary[_k];
@@ -175,12 +187,7 @@ public static class TrajectoryBatch
             // batch an epoch no permutation is ever read.
             if (length == _n) return new(length, scale, null);
             if (_index.Length != _k * length) _index = new long[_k * length];   // the last batch of an epoch may be shorter
-            if (b == 0)
-            {
-                // Each row shuffles with its own seeded generator (an ensemble's largest C# cost): spread over the cores.
-                if (_k >= 16) Parallel.For(0, _k, i => _rows[i].StartEpoch());
-                else foreach (var row in _rows) row.StartEpoch();
-            }
+            if (b == 0) StartEpoch();
             var index = _index;
             for (int i = 0; i < _k; i++)
             {
@@ -192,6 +199,15 @@ public static class TrajectoryBatch
                 _indexTensors[length] = at = empty(_k * length, ScalarType.Int64).DetachFromDisposeScope();
             at.bytes = MemoryMarshal.AsBytes(index.AsSpan());          // a copy into a kept tensor: far cheaper than a new one
             return new(length, scale, at);
+        }
+
+        // Every row's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
+        // thread (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
+        private void StartEpoch()
+        {
+            _drawing?.Wait();
+            foreach (var row in _rows) row.StartEpoch();
+            if (++_epoch < _epochs) _drawing = Task.Run(() => { foreach (var row in _rows) row.DrawAhead(); });
         }
 
         // Rows count..count+n's mini-batches: (n, B, F) inputs and (n, B) targets.
@@ -250,6 +266,13 @@ public static class TrajectoryBatch
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var full = new double[_k];
+            if (_quadratic is { } quadratic) quadratic.Evaluate(theta).data<double>().CopyTo(full, 0);
+            else FullLossesByChunk(theta, full);
+            for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
+        }
+
+        private void FullLossesByChunk(Tensor theta, double[] full)
+        {
             int rows = RowsPerChunk(_n);
             for (int first = 0; first < _k; first += rows)
             {
@@ -258,7 +281,6 @@ public static class TrajectoryBatch
                 var (inputs, targets) = _sharedData ? (_formula.Inputs, _formula.Targets) : EveryRowsData() is var (x, y) ? (x.narrow(0, first, count), y.narrow(0, first, count)) : default;
                 _formula.PointLosses(theta.narrow(0, first, count), inputs, targets).mean([1]).data<double>().CopyTo(full, first);
             }
-            for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
         }
 
         // Each row's whole data set, (K, N, F) and (K, N), gathered once: full-data losses and full batches read it.
@@ -276,9 +298,10 @@ public static class TrajectoryBatch
 
         public void Dispose()
         {
+            try { _drawing?.Wait(); } catch (AggregateException) { }   // its exception, if any, was not ours to report
             foreach (var (direction, index) in _directions) { direction.Dispose(); index.Dispose(); }
             foreach (var row in _rows) row.Direction.Dispose();
-            if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); }
+            if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); _quadratic?.Dispose(); }
             if (_everyRow is var (inputs, targets)) { inputs.Dispose(); targets.Dispose(); }
             foreach (var index in _indexTensors.Values) index.Dispose();
         }
@@ -289,7 +312,8 @@ public static class TrajectoryBatch
     {
         private readonly BatchRun _run;
         private readonly StepStats _stats = new();
-        private int[] _permutation = [];
+        private int[] _permutation = [], _ahead = [];
+        private bool _hasAhead;
         private int _steps;
         private string? _message;
         private RunStatus _status = RunStatus.Completed;
@@ -317,15 +341,27 @@ public static class TrajectoryBatch
         public bool Active { get; private set; } = true;
         public StepRecord Pending { get; set; }
 
-        /// <summary>Draws the permutation of the next epoch while the row runs (a stopped row keeps its last one: its
-        /// gathered batches are not read).</summary>
+        /// <summary>Draws the next epoch's permutation into a buffer of its own (on another thread, while the current one
+        /// is read). A stopped row draws no more: its gathered batches are not read.</summary>
+        public void DrawAhead()
+        {
+            if (!Active && _permutation.Length > 0) return;
+            var next = Schedule.NextEpoch();
+            if (_ahead.Length != next.Length) _ahead = new int[next.Length];
+            next.CopyTo(_ahead, 0);
+            _hasAhead = true;
+        }
+
+        /// <summary>Makes the permutation drawn ahead the current one (drawing it now if it was not).</summary>
         public void StartEpoch()
         {
-            if (Active || _permutation.Length == 0) _permutation = Schedule.NextEpoch();
+            if (!_hasAhead) DrawAhead();
+            if (!_hasAhead) return;
+            (_permutation, _ahead, _hasAhead) = (_ahead, _permutation, false);
         }
 
         /// <summary>The permutation of the row's current epoch, cut into its batches.</summary>
-        public int[] Permutation => _permutation.Length > 0 ? _permutation : _permutation = Schedule.NextEpoch();
+        public int[] Permutation => _permutation;
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)

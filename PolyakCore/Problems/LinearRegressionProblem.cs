@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Problems;
@@ -22,7 +23,7 @@ public abstract class LinearRegressionProblem : SmallProblem
     public int FeatureCount => ParameterCount - 1;
 
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets) =>
-        Predict(theta, inputs).sub_(targets).square();
+        Predict(theta, inputs).sub_(targets).Squared();
 
     /// <summary>r = X·θ − y per row; loss = scale·Σ r²; ∇ = 2·scale·rᵀX.</summary>
     public override bool HasClosedFormGradient => true;
@@ -30,8 +31,8 @@ public abstract class LinearRegressionProblem : SmallProblem
     public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
         var residual = Predict(theta, inputs).sub_(targets);                                   // (K, B)
-        var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).mul_(2.0 * scale);         // (K, 1, B)·(K, B, P)
-        return (residual.square().sum(1, false).mul_(scale), gradient);
+        var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).Scale_(2.0 * scale);         // (K, 1, B)·(K, B, P)
+        return (residual.Squared().sum(1, false).Scale_(scale), gradient);
     }
 
     // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row: θ as a row times Xᵀ, which
@@ -71,7 +72,7 @@ public abstract class LinearRegressionProblem : SmallProblem
         using var noGrad = no_grad();
         var minimizer = tensor(Optimum, float64);
         var floor = PointLosses(minimizer.unsqueeze(0), Inputs, Targets).mean();
-        var curvature = Inputs.t().matmul(Inputs).div_(Count);
+        var curvature = Inputs.t().matmul(Inputs).Divide_(Count);
         return new QuadraticLoss(curvature.DetachFromDisposeScope(), minimizer.DetachFromDisposeScope(), floor.DetachFromDisposeScope());
     }
 
@@ -81,11 +82,15 @@ public abstract class LinearRegressionProblem : SmallProblem
         base.Dispose();
     }
 
+    // Householder QR in managed code: the same digits every time (libtorch's lstsq goes to MKL, whose result moved in
+    // the last digit between two runs of one process, so the floors and the findings built on them did too).
     private double[] SolveLeastSquares()
     {
-        using var scope = NewDisposeScope();
-        var solution = linalg.lstsq(Inputs, Targets.unsqueeze(1)).Solution;
-        return solution.squeeze(1).data<double>().ToArray();
+        int n = Count, p = ParameterCount;
+        var x = Inputs.data<double>().ToArray();
+        var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, p, (i, j) => x[i * p + j]);
+        var targets = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfArray(Targets.data<double>().ToArray());
+        return design.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Solve(targets).ToArray();
     }
 
     private static double[,] WithOnes(double[,] features)

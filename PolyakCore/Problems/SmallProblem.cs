@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +48,7 @@ public abstract class SmallProblem : IDisposable
     {
         using var grad = enable_grad();
         var leaf = theta.detach().requires_grad_();
-        var losses = PointLosses(leaf, inputs, targets).sum(1, false).mul_(scale);
+        var losses = PointLosses(leaf, inputs, targets).sum(1, false).Scale_(scale);
         losses.sum().backward();
         return (losses.detach(), leaf.grad!);
     }

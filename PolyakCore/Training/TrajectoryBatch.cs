@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PolyakCore.Optimization;
@@ -56,16 +57,51 @@ public static class TrajectoryBatch
 
     private static void RunGroups(IReadOnlyList<BatchRun> runs, BatchRecording recording, Stopwatch clock, RunSummary[] summaries, CancellationToken cancel)
     {
-        var groups = runs.Select((run, index) => (run, index))
-            .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction));
-        foreach (var group in groups)
+        int cores = Environment.ProcessorCount;
+        var parts = runs.Select((run, index) => (run, index))
+            .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction))
+            .SelectMany(group => Split(group.ToArray(), cores))
+            .OrderByDescending(part => part.Sum(x => (long)x.run.Request.Epochs * ((x.run.Problem.Count + x.run.Request.BatchSize - 1) / x.run.Request.BatchSize)))
+            .ToArray();
+        void RunPart((BatchRun run, int index)[] members)
         {
-            var members = group.ToArray();
-            using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock);
+            using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock, drawAhead: parts.Length < cores);
             var results = lockstep.Run(cancel);
             for (int i = 0; i < members.Length; i++) summaries[members[i].index] = results[i];
         }
+        if (parts.Length == 1 || cores == 1)
+        {
+            foreach (var part in parts) RunPart(part);
+            return;
+        }
+        // Independent parts on every core, each with one torch thread: an ensemble's many rows are data parallel, while
+        // one small run is a chain of microsecond ops that more threads cannot shorten.
+        try
+        {
+            Parallel.ForEach(parts, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
+            {
+                int threads = get_num_threads();
+                TorchThreads.Use(1);
+                try { RunPart(part); }
+                finally { TorchThreads.Use(threads); }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
+
+    // A large group in as many parts as there are cores (rows are independent: a part computes exactly what the whole
+    // would for its rows), so the parts can run side by side; a part keeps at least MinPartRows rows.
+    private static IEnumerable<(BatchRun run, int index)[]> Split((BatchRun run, int index)[] group, int cores)
+    {
+        int parts = Math.Clamp(group.Length / MinPartRows, 1, cores);
+        int size = (group.Length + parts - 1) / parts;
+        return group.Chunk(size);
+    }
+
+    private const int MinPartRows = 16;
 
     /// <summary>Rows whose mini-batches have equal lengths at every step, advanced together.</summary>
     private sealed class LockstepGroup : IDisposable
@@ -83,14 +119,15 @@ public static class TrajectoryBatch
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private long[] _index = [];
         private Task? _drawing;                             // the next epoch's permutations, being drawn
+        private readonly bool _drawAhead;                   // on another thread (when a core is free for it)
         private int _epoch;
         private readonly int _epochs;
         private readonly Dictionary<int, Tensor> _indexTensors = [];
         private readonly int _k, _p, _n, _features;
 
-        public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock)
+        public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock, bool drawAhead)
         {
-            (_runs, _recording, _clock) = (runs, recording, clock);
+            (_runs, _recording, _clock, _drawAhead) = (runs, recording, clock, drawAhead);
             _formula = runs[0].Problem;
             (_k, _p, _n) = (runs.Length, _formula.ParameterCount, _formula.Count);
             var dataSets = runs.Select(r => r.Problem).Distinct().ToList();
@@ -136,8 +173,8 @@ public static class TrajectoryBatch
                     direction.BeginStep();
                     d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
                 }
-                var gg = g.square().sum(1, false);
-                var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
+                var gg = g.Squared().sum(1, false);
+                var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.Squared().sum(1, false)]))
                     .data<double>().ToArray();
                 for (int i = 0; i < _k; i++)
                 {
@@ -207,7 +244,7 @@ public static class TrajectoryBatch
         {
             _drawing?.Wait();
             foreach (var row in _rows) row.StartEpoch();
-            if (++_epoch < _epochs) _drawing = Task.Run(() => { foreach (var row in _rows) row.DrawAhead(); });
+            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var row in _rows) row.DrawAhead(); });
         }
 
         // Rows count..count+n's mini-batches: (n, B, F) inputs and (n, B) targets.
@@ -256,7 +293,7 @@ public static class TrajectoryBatch
         private double TrialLoss(Tensor theta, Tensor d, Batch batch, int i, double alpha)
         {
             using var scope = NewDisposeScope();
-            var trial = theta.narrow(0, i, 1) - alpha * d.narrow(0, i, 1);
+            var trial = theta.narrow(0, i, 1) - d.narrow(0, i, 1).Times(alpha);
             var (inputs, targets) = Gather(batch, i, 1);
             return _formula.PointLosses(trial, inputs, targets).sum().ToDouble() * batch.Scale;
         }

@@ -10,12 +10,20 @@ namespace PolyakCore.Optimization;
 /// <remarks>The model is optax's <c>chain(scale_by_adam(), scale_by_polyak())</c>: SGD is
 /// gradient × constant, Polyak SGD is gradient × Polyak, Polyak–Adam is Adam × Polyak. A TorchSharp
 /// optimizer like torch.optim.SGD: <c>step(closure)</c> evaluates and back-propagates the loss itself;
-/// <c>Step(loss)</c> takes a loss that was already back-propagated. One global α for all parameters.</remarks>
-public sealed class Optimizer : OptimizerHelper
+/// <c>Step(loss)</c> takes a loss that was already back-propagated. One global α for all parameters.
+/// Not sealed: the named optimizers of the package (<see cref="PolyakSgd"/>, <see cref="SpsMax"/>, …) derive from it
+/// through <see cref="CatalogOptimizer"/>.</remarks>
+public class Optimizer : OptimizerHelper
 {
     private readonly Parameter[] _parameters;
     private readonly int _batchesPerEpoch;
 
+    /// <summary>An optimizer of <paramref name="parameters"/> that steps along <paramref name="direction"/> by the
+    /// step size <paramref name="stepRule"/> picks.</summary>
+    /// <param name="parameters">The parameters to update, e.g. <c>model.parameters()</c>.</param>
+    /// <param name="direction">The update direction d (owned: disposed with the optimizer).</param>
+    /// <param name="stepRule">The rule that picks α each step (may keep state: one instance per optimizer).</param>
+    /// <param name="batchesPerEpoch">Mini-batches per epoch, for rules that use it (SPS_max's smoothing).</param>
     public Optimizer(IEnumerable<Parameter> parameters, IDirection direction, IStepRule stepRule, int batchesPerEpoch = 1)
     {
         _parameters = parameters.ToArray();
@@ -30,8 +38,10 @@ public sealed class Optimizer : OptimizerHelper
         foreach (var p in _parameters) _state[p.Handle] = new NoState(p);
     }
 
+    /// <summary>The update direction d.</summary>
     public IDirection Direction { get; }
 
+    /// <summary>The rule that picks the step size α.</summary>
     public IStepRule StepRule { get; }
 
     /// <summary>The record of the last step, or null before the first.</summary>

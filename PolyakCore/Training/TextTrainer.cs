@@ -15,7 +15,7 @@ public sealed record TextEnvironment(CorpusLibrary Corpora, string? CheckpointFo
 
 /// <summary>What a child-speech request resolves to before training: the corpus, the model and the schedule.</summary>
 /// <remarks><see cref="TotalSteps"/> is 64-bit: a tiny model at batch 1 over a large corpus for 1,000 epochs passes
-/// 2³¹ steps (<see cref="CheckSize"/> refuses such runs where limits apply).</remarks>
+/// 2³¹ steps (<see cref="TextTrainer.CheckSize"/> refuses such runs where limits apply).</remarks>
 public sealed record TextPlan(TextCorpus Corpus, GptConfig Config, string? Preset, int IterationsPerEpoch, long TotalSteps)
 {
     /// <summary>Sequences the run trains on (steps × batch): its "samples".</summary>

@@ -1,4 +1,5 @@
 using PolyakCore.Training;
+using PolyakDashboard.Api;
 using PolyakDashboard.Cli;
 using PolyakDashboard.Extensions;
 using PolyakDashboard.Security;
@@ -15,11 +16,13 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();
 builder.AddPresenterSecurity();
 builder.AddDashboardUi();
+builder.AddApiDocs();                 // the OpenAPI document and the API reference
 
 var app = builder.Build();
 if (!app.OpenRunStore()) return 3;     // the reason is printed; a restart loop would only repeat it
 app.UsePresenterSecurity();           // who is presenter, what needs it, and the viewers' rate limits
 app.MapRuns();
+app.MapApiDocs();
 app.MapDashboardUi();
 app.Run();
 return 0;

@@ -52,7 +52,9 @@ public static class ApiDocs
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")
             // The page's scripts carry the nonce of this response's Content-Security-Policy (RequestGuard sets it).
             .WithNonce(ContentSecurity.Nonce(http))
-            // Offline and private: no web fonts, telemetry, AI agent or request proxy from elsewhere.
+            // Offline and private: no web fonts, telemetry, AI agent, or the toolbar of Scalar's hosted services
+            // (share, SDK generation, deploy: they would send the document elsewhere).
+            .HideDeveloperTools()
             .DisableDefaultFonts()
             .DisableTelemetry()
             .DisableAgent()

@@ -143,6 +143,23 @@ public static class ApiDescriptions
         },
     };
 
+    /// <summary>An example of each request body, shown by the reference and filled into its "Test Request" form
+    /// (ApiDocsTests validate each against its schema and send the run request to the server).</summary>
+    public static IReadOnlyDictionary<Type, string> Examples { get; } = new Dictionary<Type, string>
+    {
+        [typeof(RunRequest)] = """
+            { "problem": "noisy-linear", "problemOptions": { "noise": 1.0 },
+              "optimizer": "sps-max", "optimizerOptions": { "c": 0.5, "maxStep": 1.0 },
+              "batchSize": 16, "epochs": 100, "seed": 0, "reduction": "mean" }
+            """,
+        [typeof(ExperimentOverrides)] = """{ "epochs": 100, "batchSizes": [16, 256], "seeds": 20, "vary": "both" }""",
+        [typeof(RunAnnotations)] = """{ "tags": ["lecture 3"], "note": "SPS_max settles; plain Polyak does not." }""",
+        [typeof(GenerationRequest)] = """
+            { "checkpoints": ["1d-tiny-b32-sgd-best", "1d-tiny-b32-adam-best"], "prompt": "", "temperature": 0.8,
+              "topK": 20, "topP": 0.95, "maxNewCharacters": 300, "samples": 2, "seed": 42, "stopAtEndOfLine": false }
+            """,
+    };
+
     /// <summary>What the request guard and the presenter policy answer, on the calls they apply to.</summary>
     public static IReadOnlyDictionary<int, string> Guarded { get; } = new Dictionary<int, string>
     {

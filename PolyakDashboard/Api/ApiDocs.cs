@@ -37,7 +37,15 @@ public static class ApiDocs
                 OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id ? new string([.. id.Where(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_')]) : null;
             options.AddDocumentTransformer((document, _, _) => { Describe(document); return Task.CompletedTask; });
             options.AddOperationTransformer(DescribeOperationAsync);
-            options.AddSchemaTransformer(NamedNumbers.TransformAsync);
+            options.AddSchemaTransformer(SchemaFixes.NamedNumbersAsync);
+            options.AddSchemaTransformer(SchemaFixes.OptionalNullsAsync);
+            options.AddSchemaTransformer(SchemaFixes.ExtensionDataAsync);
+            options.AddSchemaTransformer((schema, context, _) =>
+            {
+                if (context.JsonPropertyInfo is null && ApiDescriptions.Examples.TryGetValue(context.JsonTypeInfo.Type, out var example))
+                    schema.Example = System.Text.Json.Nodes.JsonNode.Parse(example);
+                return Task.CompletedTask;
+            });
         });
         builder.Services.TryAddEnumerable(ServiceDescriptor.Transient<IApiDescriptionProvider, DescribedApi>());
         return builder;

@@ -54,7 +54,8 @@ public static class ApiDocs
     /// <summary>Maps the document and the reference (GET only, for everyone).</summary>
     public static WebApplication MapApiDocs(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // Generating the document costs about 0.1 s of CPU: a viewer's requests count against their computation budget.
+        app.MapOpenApi("/openapi/{documentName}.json").RequireRateLimiting(RateLimits.Computation);
         app.MapScalarApiReference(ReferencePath, (options, http) => options
             .WithTitle("Polyak Dashboard API")
             .WithOpenApiRoutePattern("/openapi/{documentName}.json")

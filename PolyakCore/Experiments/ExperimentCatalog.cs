@@ -152,7 +152,7 @@ public static class ExperimentCatalog
         OptimizerOptions = options ?? optimizer switch
         {
             OptimizerCatalog.Sgd => new() { Lr = ChildSpeechSgdLr },
-            OptimizerCatalog.Adam => new() { Lr = ChildSpeechAdamLr },
+            OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = ChildSpeechAdamLr },   // MoMo-Adam: its cap
             _ => new(),
         },
         BatchSize = batch,
@@ -169,7 +169,8 @@ public static class ExperimentCatalog
             select ChildSpeechRun(optimizer, o, batch)]);
 
     private static Experiment ChildSpeechTuning(ExperimentOverrides o) => new("1d-tune", "Tuning grids for the character GPT",
-        "As in the report: SGD's learning rate, Adam's learning rate × β1 × β2, and the batch size (with Adam), each run short.",
+        "As in the report: SGD's learning rate, Adam's learning rate × β1 × β2, and the batch size (with Adam), each run short; " +
+        "with \"optimizers\": [\"momo-adam\"] also MoMo-Adam's cap × β1.",
         [
             .. from lr in new[] { 0.01, 0.1, 0.5 }
                select ChildSpeechRun(OptimizerCatalog.Sgd, o, options: new() { Lr = lr }, epochs: 3, label: $"sgd lr {lr}"),
@@ -180,6 +181,10 @@ public static class ExperimentCatalog
                    label: $"adam lr {lr}, β1 {b1}, β2 {b2}"),
             .. from batch in o.BatchSizes ?? [16, 32, 64, 128]
                select ChildSpeechRun(OptimizerCatalog.Adam, o, batch, new() { Lr = ChildSpeechAdamLr }, epochs: 3, label: $"adam batch {batch}"),
+            // Optional: MoMo-Adam's cap lr × β1, beside Adam's grid, when asked for ("optimizers": ["momo-adam"]).
+            .. from lr in o.Optimizers?.Contains(OptimizerCatalog.MomoAdam) == true ? new[] { 1e-3, 1e-2 } : []
+               from b1 in new[] { 0.9, 0.95 }
+               select ChildSpeechRun(OptimizerCatalog.MomoAdam, o, options: new() { Lr = lr, Beta1 = b1 }, epochs: 3, label: $"momo-adam lr {lr}, β1 {b1}"),
         ]);
 
     private static RunRequest Apply(RunRequest r, ExperimentOverrides o)

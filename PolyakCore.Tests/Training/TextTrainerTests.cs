@@ -59,7 +59,7 @@ public class TextTrainerTests
 
     /// <summary>1d's optional MoMo-Adam trains the character model through the catalogue: its model terms are summed over
     /// every parameter tensor, its step never exceeds the cap (Adam's 3e-3: far from the optimum the model's step is larger,
-    so MoMo-Adam moves as Adam does there), and two epochs lower the loss like Adam's.</summary>
+    /// so MoMo-Adam moves as Adam does there), and two epochs lower the loss like Adam's.</summary>
     [Fact]
     public void MomoAdamTrainsTheCharacterModel()
     {

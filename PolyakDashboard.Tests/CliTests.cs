@@ -115,7 +115,7 @@ public class CliTests : IDisposable
     [Fact]
     public async Task ExperimentWithFixesWritesWhichEndNearTheFloor()
     {
-        var (code, output, errors) = await RunAsync("experiment", "1b", "--fixes", "--no-figures", "--out", _dir);
+        var (code, output, errors) = await RunAsync("experiment", "1b", "--fixes", "--out", _dir);
         Assert.True(code == 0, errors);
         Assert.Equal(8 * 20, Directory.GetDirectories(_dir, "1b-fixes-s5-b64-*-seed*").Length);
         var ensemble = Path.Combine(_dir, "1b-fixes-ensemble");
@@ -129,6 +129,9 @@ public class CliTests : IDisposable
         var finding = json.RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("id").GetString() == "1b-fixes-within-floor");
         Assert.StartsWith("At σ = 5, batch 64, over 20 seeds", finding.GetProperty("text").GetString());
         Assert.Contains("holds: At σ = 5", output);
+        var figure = File.ReadAllText(Path.Combine(ensemble, "figures", "fixes-floor-ratio.svg"));
+        Assert.Contains("DecSPS", figure);
+        Assert.Contains("over 20 seeds", figure);
 
         var (bad, _, badErrors) = await RunAsync("experiment", "1c", "--fixes", "--out", _dir);
         Assert.Equal(2, bad);

@@ -194,7 +194,9 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     {
         using var body = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments"));
         var ids = body.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToArray();
-        Assert.Equal(["1a", "1b", "1c", "1d", "1d-tune", "1e"], ids);
+        Assert.Equal(["1a", "1b", "1c", "1d", "1d-tune", "1e", "1b-fixes", "1e-fixes"], ids);
+        Assert.Equal(8, body.RootElement[6].GetProperty("runs").GetArrayLength());    // the fixes for f* at σ = 5
+        Assert.Equal(10, body.RootElement[7].GetProperty("runs").GetArrayLength());
         Assert.Equal(15, body.RootElement[4].GetProperty("runs").GetArrayLength());   // the report's three 1d grids
         Assert.Equal(24, body.RootElement[1].GetProperty("runs").GetArrayLength());
     }

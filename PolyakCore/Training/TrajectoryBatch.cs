@@ -74,21 +74,23 @@ public static class TrajectoryBatch
             foreach (var part in parts) RunPart(part);
             return;
         }
-        // Independent parts on every core, each with one torch thread: an ensemble's many rows are data parallel, while
-        // one small run is a chain of microsecond ops that more threads cannot shorten.
+        // Independent parts on every core, each thread with one torch thread: an ensemble's many rows are data parallel,
+        // while one small run is a chain of microsecond ops that more threads cannot shorten. Threads of their own, not
+        // the pool's: a part computes for seconds, and pool threads blocked that long starve the server's other work.
+        int next = -1;
+        void Work()
+        {
+            for (int i = Interlocked.Increment(ref next); i < parts.Length; i = Interlocked.Increment(ref next)) RunPart(parts[i]);
+        }
+        var others = Enumerable.Range(0, Math.Min(cores, parts.Length) - 1)
+            .Select(_ => RunThread.Start(() => { Work(); return true; }, "ensemble part", torchThreads: 1)).ToArray();
         try
         {
-            Parallel.ForEach(parts, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
-            {
-                int threads = get_num_threads();
-                TorchThreads.Use(1);
-                try { RunPart(part); }
-                finally { TorchThreads.Use(threads); }
-            });
+            Work();
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        finally
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            if (others.Length > 0) Task.WhenAll(others).GetAwaiter().GetResult();     // their first failure, if any
         }
     }
 

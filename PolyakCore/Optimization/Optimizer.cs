@@ -79,6 +79,7 @@ public class Optimizer : OptimizerHelper
         }
 
         var reductions = Reduce(grads, directions, needDot: !Direction.IsGradient);
+        if (StepRule.NeedsModelProducts) reductions = reductions with { Model = ModelProducts(grads, directions) };
 
         Func<double, double>? trial = null;
         Tensor[]? origin = null;
@@ -121,6 +122,22 @@ public class Optimizer : OptimizerHelper
         }
         var sums = stack(parts).view(grads.Length, 3).sum(0, false).to(ScalarType.Float64).data<double>().ToArray();
         return new StepReductions(sums[0], sums[1], sums[2]);
+    }
+
+    // MoMo's ⟨θ, g⟩, ⟨θ, m⟩ and ⟨m, d⟩ at the parameters before the update, in one read.
+    private ModelProducts ModelProducts(Tensor[] grads, Tensor[] directions)
+    {
+        var parts = new Tensor[grads.Length * 3];
+        for (int i = 0; i < grads.Length; i++)
+        {
+            var theta = _parameters[i].detach();
+            var m = Direction.Momentum(i) ?? directions[i];
+            parts[3 * i] = (theta * grads[i]).sum();
+            parts[3 * i + 1] = (theta * m).sum();
+            parts[3 * i + 2] = (m * directions[i]).sum();
+        }
+        var sums = stack(parts).view(grads.Length, 3).sum(0, false).to(ScalarType.Float64).data<double>().ToArray();
+        return new ModelProducts(sums[0], sums[1], sums[2]);
     }
 
     protected override void Dispose(bool disposing)

@@ -74,21 +74,23 @@ public static class TrajectoryBatch
             foreach (var part in parts) RunPart(part);
             return;
         }
-        // Independent parts on every core, each with one torch thread: an ensemble's many rows are data parallel, while
-        // one small run is a chain of microsecond ops that more threads cannot shorten.
+        // Independent parts on every core, each thread with one torch thread: an ensemble's many rows are data parallel,
+        // while one small run is a chain of microsecond ops that more threads cannot shorten. Threads of their own, not
+        // the pool's: a part computes for seconds, and pool threads blocked that long starve the server's other work.
+        int next = -1;
+        void Work()
+        {
+            for (int i = Interlocked.Increment(ref next); i < parts.Length; i = Interlocked.Increment(ref next)) RunPart(parts[i]);
+        }
+        var others = Enumerable.Range(0, Math.Min(cores, parts.Length) - 1)
+            .Select(_ => RunThread.Start(() => { Work(); return true; }, "ensemble part", torchThreads: 1)).ToArray();
         try
         {
-            Parallel.ForEach(parts, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
-            {
-                int threads = get_num_threads();
-                TorchThreads.Use(1);
-                try { RunPart(part); }
-                finally { TorchThreads.Use(threads); }
-            });
+            Work();
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        finally
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            if (others.Length > 0) Task.WhenAll(others).GetAwaiter().GetResult();     // their first failure, if any
         }
     }
 
@@ -124,6 +126,7 @@ public static class TrajectoryBatch
         private readonly int _epochs;
         private readonly Dictionary<int, Tensor> _indexTensors = [];
         private readonly int _k, _p, _n, _features;
+        private readonly bool _modelProducts;               // some row's rule reads ⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ (MoMo)
 
         public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock, bool drawAhead)
         {
@@ -138,6 +141,7 @@ public static class TrajectoryBatch
             _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
             _rows = [.. runs.Select(r => new Row(r))];
             _epochs = runs.Max(r => r.Request.Epochs);
+            _modelProducts = _rows.Any(r => r.Rule.NeedsModelProducts);
             if (dataSets.All(d => d.Quadratic is not null))
                 _quadratic = _sharedData ? _formula.Quadratic : QuadraticLoss.Stack([.. runs.Select(r => r.Problem.Quadratic!)]);
 
@@ -174,8 +178,17 @@ public static class TrajectoryBatch
                     d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
                 }
                 var gg = g.Squared().sum(1, false);
-                var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.Squared().sum(1, false)]))
-                    .data<double>().ToArray();
+                var reduced = _directions.Count == 0 ? new List<Tensor> { losses, gg } : [losses, gg, (g * d).sum(1, false), d.Squared().sum(1, false)];
+                if (_modelProducts)
+                {
+                    // MoMo's ⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ (m = d unless the direction names its averaged gradient, as Adam's m̂).
+                    var m = d;
+                    foreach (var (direction, index) in _directions)
+                        if (direction.Momentum(0) is { } rows) { if (ReferenceEquals(m, d)) m = d.clone(); m.index_copy_(0, index, rows); }
+                    reduced.AddRange([(theta * g).sum(1, false), (theta * m).sum(1, false), (m * d).sum(1, false)]);
+                }
+                var sums = stack(reduced).data<double>().ToArray();
+                int model = reduced.Count - 3;
                 for (int i = 0; i < _k; i++)
                 {
                     alphas[i] = 0;
@@ -184,6 +197,8 @@ public static class TrajectoryBatch
                     double loss = sums[i], gNormSq = sums[_k + i];
                     var reductions = _directions.Count == 0 ? StepReductions.ForGradient(gNormSq)
                         : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
+                    if (_modelProducts)
+                        reductions = reductions with { Model = new(sums[model * _k + i], sums[(model + 1) * _k + i], sums[(model + 2) * _k + i]) };
                     int rowIndex = i;
                     Func<double, double>? trial = row.Rule.NeedsTrialLoss
                         ? a => TrialLoss(theta, d, batch, rowIndex, a) : null;

@@ -45,6 +45,10 @@ public sealed class AdamDirection : IDirection
         return m.div(denominator).Divide_(bias1);
     }
 
+    /// <summary>m̂ = m/(1 − β₁ᵗ) of the last step: MoMo-Adam's model slope.</summary>
+    public Tensor? Momentum(int index) =>
+        index < _moments.Count && _moments[index] is { } pair ? pair.M.clone().Divide_(1 - Math.Pow(Settings.Beta1, _t)) : null;
+
     public IDirection Clone() => new AdamDirection(Settings);
 
     public void Dispose()

@@ -22,6 +22,11 @@ public class PackageApiTests
         [OptimizerCatalog.PolyakAdam] = p => new PolyakAdam(p),
         [OptimizerCatalog.PolyakAdamCorrected] = p => new PolyakAdamCorrected(p),
         [OptimizerCatalog.ArmijoSgd] = p => new ArmijoSgd(p),
+        [OptimizerCatalog.DecSps] = p => new DecSps(p),
+        [OptimizerCatalog.AdaSps] = p => new AdaSps(p),
+        [OptimizerCatalog.Momo] = p => new Momo(p),
+        [OptimizerCatalog.MomoStar] = p => new Momo(p, estimateBound: true),
+        [OptimizerCatalog.MomoAdam] = p => new MomoAdam(p),
     };
 
     // 1a for 20 epochs at batch 32: 640 steps, the loss from ~1 down by orders of magnitude.
@@ -167,7 +172,8 @@ public class PackageApiTests
         // has a summary (or inherits one), and every constructor parameter its own line.
         var xml = System.Xml.Linq.XDocument.Load(Path.Combine(AppContext.BaseDirectory, "PolyakCore.xml"));
         var members = xml.Descendants("member").ToDictionary(m => (string)m.Attribute("name")!);
-        Type[] types = [typeof(Optimizer), typeof(CatalogOptimizer), typeof(PolyakSgd), typeof(SpsMax), typeof(PolyakAdam), typeof(PolyakAdamCorrected), typeof(ArmijoSgd)];
+        Type[] types = [typeof(Optimizer), typeof(CatalogOptimizer), typeof(PolyakSgd), typeof(SpsMax), typeof(PolyakAdam), typeof(PolyakAdamCorrected),
+            typeof(ArmijoSgd), typeof(DecSps), typeof(AdaSps), typeof(Momo), typeof(MomoAdam)];
         var missing = new List<string>();
         foreach (var type in types)
         {

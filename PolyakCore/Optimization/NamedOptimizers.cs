@@ -95,3 +95,52 @@ public sealed class ArmijoSgd(IEnumerable<Parameter> parameters, double lr = 1.0
     {
         Lr = lr, Shrink = shrink, C = c, MaxBacktracks = maxBacktracks,
     });
+
+/// <summary>DecSPS: the Polyak step with a lower bound ℓ* in place of f* and a decreasing scale,
+/// γ_k = min([f − ℓ*]₊/‖g‖², c_{k−1}γ_{k−1})/c_k with c_k = c₀√(k + 1) (catalogue: <c>decsps</c>).</summary>
+/// <remarks>Orvieto, Lacoste-Julien, Loizou, "Dynamics of SGD with Stochastic Polyak Stepsizes", NeurIPS 2022: converges
+/// without interpolation, needing only a lower bound on the loss (0 for non-negative losses).</remarks>
+/// <param name="parameters">The parameters to update, e.g. <c>model.parameters()</c>.</param>
+/// <param name="lowerBound">ℓ*, a lower bound on every mini-batch loss.</param>
+/// <param name="c0">The scale c₀ of c_k = c₀√(k + 1).</param>
+/// <param name="initialBound">γ_b, the bound on the first step.</param>
+public sealed class DecSps(IEnumerable<Parameter> parameters, double lowerBound = 0.0, double c0 = 1.0, double initialBound = 1.0)
+    : CatalogOptimizer(parameters, OptimizerCatalog.DecSps, new OptimizerSettings { FStar = lowerBound, C = c0, MaxStep = initialBound });
+
+/// <summary>AdaSPS: the Polyak step with a lower bound ℓ*, scaled by the root of the summed gaps and never increasing
+/// (catalogue: <c>adasps</c>).</summary>
+/// <remarks>Jiang and Stich, "Adaptive SGD with Polyak Stepsize and Line-search", NeurIPS 2023.</remarks>
+/// <param name="parameters">The parameters to update, e.g. <c>model.parameters()</c>.</param>
+/// <param name="lowerBound">ℓ*, a lower bound on every mini-batch loss.</param>
+/// <param name="c">The scale c_p; null: 1/√ of the first loss gap.</param>
+public sealed class AdaSps(IEnumerable<Parameter> parameters, double lowerBound = 0.0, double? c = null)
+    : CatalogOptimizer(parameters, OptimizerCatalog.AdaSps, new OptimizerSettings { FStar = lowerBound, C = c });
+
+/// <summary>MoMo: heavy-ball momentum with the model-based step min(lr, [f̄ − ℓ* + ⟨θ, m⟩ − γ]₊/‖m‖²)
+/// (catalogue: <c>momo</c>; with <paramref name="estimateBound"/>, <c>momo-star</c>).</summary>
+/// <remarks>Schaipp, Ohana, Eickenberg, Defazio, Gower, "MoMo: Momentum Models for Adaptive Learning Rates", ICML 2024.</remarks>
+/// <param name="parameters">The parameters to update, e.g. <c>model.parameters()</c>.</param>
+/// <param name="lr">The cap on the step.</param>
+/// <param name="beta">The momentum β.</param>
+/// <param name="lowerBound">ℓ*, a lower bound on the loss.</param>
+/// <param name="estimateBound">Estimate the lower bound on the fly (MoMo*).</param>
+public sealed class Momo(IEnumerable<Parameter> parameters, double lr = 1.0, double beta = 0.9, double lowerBound = 0.0, bool estimateBound = false)
+    : CatalogOptimizer(parameters, estimateBound ? OptimizerCatalog.MomoStar : OptimizerCatalog.Momo, new OptimizerSettings
+    {
+        Lr = lr, Beta1 = beta, FStar = lowerBound, EstimateBound = estimateBound,
+    });
+
+/// <summary>MoMo-Adam: Adam's direction with MoMo's model-based step, capped at lr (catalogue: <c>momo-adam</c>).</summary>
+/// <remarks>Schaipp et al., ICML 2024.</remarks>
+/// <param name="parameters">The parameters to update, e.g. <c>model.parameters()</c>.</param>
+/// <param name="lr">The cap on the step (Adam's usual learning rate).</param>
+/// <param name="beta1">Adam's β₁ (also MoMo's averaging).</param>
+/// <param name="beta2">Adam's β₂.</param>
+/// <param name="adamEps">ε of Adam's denominator √v̂ + ε.</param>
+/// <param name="lowerBound">ℓ*, a lower bound on the loss.</param>
+public sealed class MomoAdam(IEnumerable<Parameter> parameters, double lr = 0.01, double beta1 = 0.9, double beta2 = 0.999,
+    double adamEps = 1e-8, double lowerBound = 0.0)
+    : CatalogOptimizer(parameters, OptimizerCatalog.MomoAdam, new OptimizerSettings
+    {
+        Lr = lr, Beta1 = beta1, Beta2 = beta2, AdamEps = adamEps, FStar = lowerBound,
+    });

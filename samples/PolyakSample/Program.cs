@@ -24,10 +24,15 @@ var named = new (string Name, Func<IEnumerable<Parameter>, CatalogOptimizer> Cre
     ("PolyakAdam", p => new PolyakAdam(p)),
     ("PolyakAdamCorrected", p => new PolyakAdamCorrected(p)),
     ("ArmijoSgd", p => new ArmijoSgd(p, lr: 1.0)),
+    ("DecSps", p => new DecSps(p, lowerBound: 0)),
+    ("AdaSps", p => new AdaSps(p, lowerBound: 0)),
+    ("Momo", p => new Momo(p, lr: 1.0, beta: 0.9)),
+    ("MomoAdam", p => new MomoAdam(p, lr: 0.01)),
 };
 // Every other optimizer of the catalogue, by its name: new CatalogOptimizer(parameters, "sgd").
 var namedCatalogNames = new[] { OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.PolyakAdam,
-    OptimizerCatalog.PolyakAdamCorrected, OptimizerCatalog.ArmijoSgd };
+    OptimizerCatalog.PolyakAdamCorrected, OptimizerCatalog.ArmijoSgd, OptimizerCatalog.DecSps, OptimizerCatalog.AdaSps,
+    OptimizerCatalog.Momo, OptimizerCatalog.MomoAdam };
 var byName = OptimizerCatalog.Names.Except(namedCatalogNames)
     .Select(name => ($"\"{name}\"", (Func<IEnumerable<Parameter>, CatalogOptimizer>)(p => new CatalogOptimizer(p, name))));
 

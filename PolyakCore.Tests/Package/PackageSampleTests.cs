@@ -126,6 +126,8 @@ public partial class PackageSampleTests
         // The test host inherits the outer `dotnet test`'s MSBuild variables; the inner commands find their own.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
             start.Environment.Remove(key);
+        // One core: the solution's other test projects (browser tests with timed checks among them) run meanwhile.
+        start.Environment["DOTNET_PROCESSOR_COUNT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         using var process = Process.Start(start)!;

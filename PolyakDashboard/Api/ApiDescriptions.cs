@@ -169,6 +169,10 @@ public static class ApiDescriptions
         [429] = "Too many requests: over a rate limit, or 10 wrong presenter keys a minute from this address.",
     };
 
+    /// <summary>True for an endpoint behind the presenter policy (<c>.RequirePresenter()</c>).</summary>
+    public static bool IsPresenterOnly(IEnumerable<object> endpointMetadata) =>
+        endpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any(a => a.Policy == Security.Presenter.Policy);
+
     /// <summary>The key of an endpoint in <see cref="All"/>: <c>"POST /api/runs/{id}"</c>.</summary>
     public static string Key(string method, string? routePattern) => $"{method.ToUpperInvariant()} /{routePattern?.TrimStart('/')}";
 }
@@ -188,8 +192,7 @@ internal sealed class DescribedApi : IApiDescriptionProvider
         foreach (var api in context.Results)
         {
             string method = api.HttpMethod ?? "GET";
-            var metadata = api.ActionDescriptor.EndpointMetadata;
-            bool presenter = metadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any(a => a.Policy == Security.Presenter.Policy);
+            bool presenter = ApiDescriptions.IsPresenterOnly(api.ActionDescriptor.EndpointMetadata);
             bool changes = !HttpMethods.IsGet(method) && !HttpMethods.IsHead(method);
             if (ApiDescriptions.All.TryGetValue(ApiDescriptions.Key(method, api.RelativePath), out var operation))
             {

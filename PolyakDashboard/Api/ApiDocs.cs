@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc.ApiExplorer;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.AspNetCore.OpenApi;
@@ -81,7 +80,7 @@ public static class ApiDocs
                 Everything the dashboard's pages do, for scripts and notebooks: start runs and experiments, follow them,
                 read their records, export and import them, generate text from checkpoints.
 
-                **Presenter calls** (marked with a lock) start, cancel, delete, import, annotate and upload: send the presenter
+                **Presenter calls** (marked "Auth Required") start, cancel, delete, import, annotate and upload: send the presenter
                 key in the `X-Presenter-Key` header (or sign in for the cookie). While the server listens on localhost only and
                 no key is set, the local user is the presenter without one. Everything else is open to every viewer.
 
@@ -113,8 +112,7 @@ public static class ApiDocs
     {
         var description = context.Description;
         string method = description.HttpMethod ?? "GET";
-        var metadata = description.ActionDescriptor.EndpointMetadata;
-        bool presenter = metadata.OfType<IAuthorizeData>().Any(a => a.Policy == Presenter.Policy);
+        bool presenter = ApiDescriptions.IsPresenterOnly(description.ActionDescriptor.EndpointMetadata);
         if (ApiDescriptions.All.TryGetValue(ApiDescriptions.Key(method, description.RelativePath), out var described))
         {
             operation.Summary = described.Summary;

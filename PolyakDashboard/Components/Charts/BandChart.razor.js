@@ -30,7 +30,7 @@ export async function render(id, options, list) {
     const series = [...bands, ...lines];
     const integerX = list.every(s => doubles(s.x).every(Number.isInteger));
     const values = series.flatMap(s => s.data.flatMap(p => Array.isArray(p.y) ? p.y : [p.y]));
-    let min = Math.min(...values), max = Math.max(...values);
+    let min = values.length ? Math.min(...values) : 0, max = values.length ? Math.max(...values) : 1;   // no points yet: an empty frame
     if (options.reference != null) { const r = t(options.reference); if (r !== null) { min = Math.min(min, r); max = Math.max(max, r); } }
     if (!(max > min)) { min -= 1; max += 1; }
     if (options.yMin != null) min = options.yMin;
@@ -54,7 +54,7 @@ export async function render(id, options, list) {
         legend: { show: true, position: 'top', horizontalAlign: 'left', customLegendItems: lines.map(l => l.name), markers: { fillColors: lines.map(l => l.color) } },
         xaxis: options.categoricalX
             ? { type: 'category', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false } }
-            : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false },
+            : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false }, max: options.xMax ?? undefined,
                 labels: { formatter: (v) => integerX ? String(Math.round(v)) : number(v, 4) } },
         yaxis: { ...yaxis, title: { text: options.yTitle ?? undefined } },
         annotations: { yaxis: reference },

@@ -28,7 +28,7 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     public async Task AnExperimentWithSeedsAnswersWithItsEnsemble()
     {
         var response = await _client.PostAsJsonAsync("/api/experiments/1c/runs", new { seeds = 4, vary = "order", epochs = 5 });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);     // stored as a group (see EnsembleGroupTests)
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = json.RootElement;
         Assert.Equal(4, root.GetProperty("seeds").GetInt32());

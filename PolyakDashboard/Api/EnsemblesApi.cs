@@ -51,7 +51,9 @@ public static class EnsemblesApi
     {
         if (store.Find(id) is not { } group) return Unknown(id);
         if (!group.IsFinished) return NotFinished(group);
-        if (store.Load(id) is not var (_, result, names)) return Unknown(id);
+        if (store.Load(id) is not var (_, result, names))
+            return Results.Problem(statusCode: 409, title: "Ensemble without results",
+                detail: $"Ensemble '{id}' is {group.Status.ToString().ToLowerInvariant()}: it ended before it had results to export.");
         var zip = new MemoryStream();
         EnsembleFiles.WriteZip(zip, result, names, group.Findings);
         zip.Position = 0;

@@ -115,7 +115,7 @@ public sealed class EnsembleStore(RunStore store)
     }
 
     /// <summary>A finished group whole: its row, its result (curves exact, each seed's summary) and its configurations'
-    /// names; null for an unknown id or one still running.</summary>
+    /// names; null for an unknown id, one still running, or one that ended without results (failed, interrupted).</summary>
     public (StoredEnsemble Group, EnsembleResult Result, IReadOnlyList<string> Names)? Load(string id)
     {
         if (Find(id) is not { IsFinished: true } group) return null;
@@ -138,6 +138,7 @@ public sealed class EnsembleStore(RunStore store)
                 Loss = loss, StepSize = stepSize, EpochLoss = epochLoss,
             });
         }
+        if (configurations.Count == 0) return null;
         return (group, new EnsembleResult(group.Spec, configurations, group.Seconds ?? 0), names);
     }
 

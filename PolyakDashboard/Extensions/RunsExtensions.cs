@@ -39,6 +39,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
+        builder.Services.AddSingleton<GroupCharts>();          // the Runs page's comparison of ensembles
         builder.Services.AddSingleton<RunImporter>();          // the Runs page's uploads and POST /api/runs/import
         builder.Services.AddSingleton<Experiments.FindingsService>();
         builder.Services.AddSingleton<EnsembleStore>();                 // ensembles as groups in the run store

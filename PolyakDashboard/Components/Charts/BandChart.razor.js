@@ -38,7 +38,7 @@ export async function render(id, options, list) {
     const fixed = options.yMin != null && options.yMax != null;
     const yaxis = fixed ? { min, max, tickAmount: 4, labels: { formatter: (v) => number(v, 3) } }
         : options.logY
-        ? { min: Math.floor(min), max: Math.ceil(max), tickAmount: Math.max(1, Math.min(8, Math.ceil(max) - Math.floor(min))), labels: { formatter: power } }
+        ? logAxis(min, max)
         : { min: min - 0.05 * (max - min), max: max + 0.05 * (max - min), labels: { formatter: (v) => number(v, 3) } };
     const reference = options.reference != null && t(options.reference) !== null
         ? [{ y: t(options.reference), borderColor: '#757575', strokeDashArray: 6, label: { text: options.referenceLabel ?? '', borderWidth: 0, style: { background: 'transparent', color: '#616161' } } }]
@@ -63,6 +63,13 @@ export async function render(id, options, list) {
     function f(v) { return number(options.logY ? Math.pow(10, v) : v, 4); }
     charts.set(id, chart);
     await chart.render();
+}
+
+// Ticks at whole powers of ten only: a range of 31 decades gets a tick every 4 (10⁻³¹, 10⁻²⁷, …), never 10^-29.5.
+function logAxis(min, max) {
+    const lo = Math.floor(min), span = Math.max(1, Math.ceil(max) - lo);
+    const step = Math.ceil(span / 8), ticks = Math.ceil(span / step);
+    return { min: lo, max: lo + ticks * step, tickAmount: ticks, labels: { formatter: power } };
 }
 
 export function dispose(id) {

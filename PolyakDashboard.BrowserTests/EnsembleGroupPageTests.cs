@@ -42,6 +42,7 @@ public sealed class EnsembleGroupPageTests(DashboardFixture app)
                 await Assertions.Expect(rows.Locator($"[data-ensemble='{id}']")).ToHaveTextAsync("ensemble · 20 seeds × 24 configurations");
 
                 // It opens to its 24 configurations: median final loss with its 10–90 % range, divergences.
+                await Assertions.Expect(page.Locator("[data-testid=ensemble-details]")).ToHaveCountAsync(0);
                 await rows.Locator("[data-testid=expand]").ClickAsync();
                 var details = page.Locator($"[data-testid=ensemble-details][data-ensemble='{id}'][data-state=ready]");
                 await Assertions.Expect(details).ToBeVisibleAsync(new() { Timeout = 15_000 });

@@ -54,7 +54,9 @@ export async function render(id, options, list) {
         legend: { show: true, position: 'top', horizontalAlign: 'left', customLegendItems: lines.map(l => l.name), markers: { fillColors: lines.map(l => l.color) } },
         xaxis: options.categoricalX
             ? { type: 'category', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false } }
-            : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false }, max: options.xMax ?? undefined,
+            : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false },
+                // A fixed end (bands filling in): from 0, four even steps, whatever the points so far.
+                ...(options.xMax != null ? { min: 0, max: options.xMax, tickAmount: 4 } : {}),
                 labels: { formatter: (v) => integerX ? String(Math.round(v)) : number(v, 4) } },
         yaxis: { ...yaxis, title: { text: options.yTitle ?? undefined } },
         annotations: { yaxis: reference },

@@ -13,7 +13,11 @@ namespace PolyakDashboard.Components.Experiments;
 /// <param name="Version">How far the panel's configurations had got when it was built: a panel whose version has not
 /// changed is handed over as it was (its charts are not drawn again).</param>
 public sealed record EnsemblePanel(string Title, double? Floor, IReadOnlyList<BandSeries> EpochLoss, IReadOnlyList<BandSeries> StepSize,
-    IReadOnlyList<BandSeries> BatchLoss, int StepMax = 0, int EpochMax = 0, string Version = "");
+    IReadOnlyList<BandSeries> BatchLoss, int StepMax = 0, int EpochMax = 0, string Version = "")
+{
+    /// <summary>False while none of the panel's seeds has taken a step (a later group of the batched computation).</summary>
+    public bool Started => StepSize.Any(s => s.X.Length > 0);
+}
 
 public static class EnsembleCharts
 {

@@ -234,6 +234,44 @@ public class EnsembleGroupTests
         Assert.NotNull(store.Load(presenters.Id!));
     }
 
+    [Fact]
+    public async Task GroupsCompareSideBySideWithRunsOfTheirExperimentDrawnOverTheirBands()
+    {
+        await using var factory = new DashboardFactory();
+        var client = factory.CreateClient();
+        var grid = new { batchSizes = new[] { 16 }, noises = new[] { 1.0 }, epochs = 5 };
+        async Task<string> GroupAsync(int seeds, string vary)
+        {
+            var response = await client.PostAsJsonAsync("/api/experiments/1b/runs", new { grid.batchSizes, grid.noises, grid.epochs, seeds, vary });
+            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        }
+        string a = await GroupAsync(4, "both"), b = await GroupAsync(6, "order");
+        var launched = await client.PostAsJsonAsync("/api/experiments/1b/runs", grid);
+        var runIds = JsonDocument.Parse(await launched.Content.ReadAsStringAsync()).RootElement.GetProperty("runIds").EnumerateArray().Select(e => e.GetString()!).ToArray();
+        string other = await StartAsync(client, new { problem = "two-well", optimizer = "sgd", batchSize = 5, epochs = 3 });
+        foreach (var id in runIds.Append(other)) await WaitAsync(client, id);
+
+        var charts = factory.Services.GetRequiredService<PolyakDashboard.History.GroupCharts>();
+        var loaded = charts.Load([a, b]);
+        Assert.Equal(["A", "B"], loaded.Select(g => g.Letter));
+        var (panels, notDrawn) = charts.Build(loaded, [.. runIds, other]);
+        var panel = Assert.Single(panels);                          // both groups' configurations and the runs share 1b's panel
+        Assert.Equal("σ = 1, batch 16", panel.Title);
+        Assert.Equal(["polyak-sgd · A", "sgd · A", "polyak-sgd · B", "sgd · B", "σ=1, batch 16, polyak-sgd", "σ=1, batch 16, sgd"],
+            panel.StepSize.Select(s => s.Name));
+        Assert.All(panel.EpochLoss.Take(4), s => Assert.NotNull(s.Lower));       // groups: bands
+        Assert.All(panel.EpochLoss.Skip(4), s => Assert.Null(s.Lower));           // runs: lines
+        Assert.Equal(6, panel.EpochLoss[4].X.Length);                              // epochs 0 to 5
+        // By optimizer, as everywhere; a repeated one in shades of it.
+        Assert.Equal(PolyakDashboard.Runs.SeriesColors.Optimizer("polyak-sgd"), panel.StepSize[0].Color);
+        Assert.NotEqual(panel.StepSize[0].Color, panel.StepSize[2].Color);
+        Assert.Equal(other, Assert.Single(notDrawn));                             // another experiment: not over these bands
+        // The bands are the stored curves: group A's median of the step size, decimated from its steps.
+        var stored = factory.Services.GetRequiredService<EnsembleStore>().Load(a)!.Value.Result.Configurations[0].StepSize;
+        Assert.Equal(stored.Decimate(PolyakDashboard.History.GroupCharts.Points).Median, panel.StepSize[0].Median);
+    }
+
     private static Dictionary<string, string> Files(EnsembleResult result, IReadOnlyList<string> names, IReadOnlyList<Finding> findings)
     {
         using var memory = new MemoryStream();

@@ -194,11 +194,17 @@ public sealed class FollowedEnsembleTests(KeyedDashboardFixture app)
 
             // Someone opens the page now: the bands so far at once, then the rest.
             Assert.False(live.IsFinished, "the ensemble ended before the late viewer came");
-            late = await app.OpenAsync("1b");
+            late = await app.NewPageAsync();
+            await late.SetViewportSizeAsync(1280, 720);                 // on a projector, in the dark theme
+            await late.AddInitScriptAsync("localStorage.setItem('polyak-dashboard-theme', 'dark')");
+            await late.GotoAsync("1b");
+            await DashboardFixture.WaitForInteractiveAsync(late);
             await Assertions.Expect(late.Locator($"[data-testid=ensemble][data-ensemble-id='{live.Id}']")).ToBeVisibleAsync(new() { Timeout = 10_000 });
-            await Assertions.Expect(late.Locator("[data-testid=ensemble] .apexcharts-rangeArea-series path, [data-testid=ensemble] .apexcharts-rangearea-series path").First)
-                .ToBeAttachedAsync(new() { Timeout = 10_000 });
-            await late.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "ensemble-late-viewer.png"), FullPage = true });
+            var lateBands = late.Locator("[data-testid=ensemble] .apexcharts-rangeArea-series path, [data-testid=ensemble] .apexcharts-rangearea-series path");
+            await Assertions.Expect(lateBands.First).ToBeAttachedAsync(new() { Timeout = 10_000 });
+            Assert.False(live.IsFinished, "the ensemble ended before the late viewer saw its bands");
+            await late.Locator("[data-testid=ensemble-progress]").ScrollIntoViewIfNeededAsync();
+            await late.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "ensemble-late-viewer-1280-dark.png") });
 
             await live.Completion;
             foreach (var page in new[] { early, late })

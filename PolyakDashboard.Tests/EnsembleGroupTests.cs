@@ -179,6 +179,19 @@ public class EnsembleGroupTests
     }
 
     [Fact]
+    public async Task AnInMemoryStoreKeepsGroupsToo()
+    {
+        await using var factory = new DashboardFactory { Settings = new Dictionary<string, string> { ["ConnectionStrings:Runs"] = $"Data Source=groups-{Guid.NewGuid():N};Mode=Memory;Cache=Shared" } };
+        var client = factory.CreateClient();
+        var made = await client.PostAsJsonAsync("/api/experiments/1a/runs", new { seeds = 2, epochs = 3 });
+        Assert.Equal(HttpStatusCode.Created, made.StatusCode);
+        string id = JsonDocument.Parse(await made.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!;
+        Assert.Equal(id, Assert.Single(JsonDocument.Parse(await client.GetStringAsync("/api/ensembles")).RootElement.EnumerateArray()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/api/ensembles/{id}/export")).StatusCode);
+        Assert.Null(factory.Services.GetRequiredService<RunStore>().FilePath);
+    }
+
+    [Fact]
     public async Task OnlyThePresenterMakesOrDeletesGroupsAndOnlyFromTheDashboardsOwnPages()
     {
         await using var app = new KeyedDashboardFactory();

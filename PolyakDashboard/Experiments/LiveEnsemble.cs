@@ -44,7 +44,7 @@ public sealed class LiveEnsemble
     public ExperimentEnsemble? Result { get; private set; }
 
     /// <summary>Completes with the result; faults when the computation failed.</summary>
-    public Task<ExperimentEnsemble> Completion { get; internal set; } = Task.FromException<ExperimentEnsemble>(new InvalidOperationException("Not started."));
+    public Task<ExperimentEnsemble> Completion { get; internal set; } = null!;      // set as it starts
 
     /// <summary>New progress, or the end.</summary>
     public event Action<LiveEnsemble>? Changed;

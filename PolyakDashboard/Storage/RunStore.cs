@@ -41,6 +41,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     private readonly ILogger<RunStore> _logger;
     private readonly Lock _openGate = new();
     private volatile bool _opened;
+    private SqliteConnection? _keepAlive;     // an in-memory store lives as long as a connection to it is open
 
     public RunStore(IConfiguration configuration, IHostEnvironment environment, ILogger<RunStore> logger)
     {
@@ -76,6 +77,12 @@ public sealed class RunStore : IRunArchive, IDisposable
             try
             {
                 if (FilePath is not null) Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+                else
+                {
+                    // "Mode=Memory;Cache=Shared": one database for every connection of this store, kept for its lifetime.
+                    _keepAlive = new SqliteConnection(_connectionString);
+                    _keepAlive.Open();
+                }
                 using var connection = new SqliteConnection(_connectionString);
                 connection.Open();
                 Execute(connection, "PRAGMA journal_mode = WAL");
@@ -404,6 +411,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+        _keepAlive?.Dispose();
     }
 
     private LiveRun Restored(StoredRun stored, int step) => new(stored, step, () => LoadRecords(stored.Id));

@@ -25,7 +25,6 @@ public sealed partial class EnsembleSection : IDisposable
     private LiveEnsemble? _live;
     private bool _joined, _disposed;
     private int _updateScheduled;
-    private IDisposable? _slot;
     private DateTimeOffset _lastBands;
     private ExperimentEnsemble? _result;
     private IReadOnlyList<FieldError> _errors = [];
@@ -75,8 +74,7 @@ public sealed partial class EnsembleSection : IDisposable
             bool presenter = Session.IsPresenter;
             var live = presenter ? Ensembles.Start(ExperimentId, overrides, spec) : Ensembles.Compute(ExperimentId, overrides, spec);
             Show(live, joined: !presenter);
-            _slot = slot;
-            _ = live.Completion.ContinueWith(_ => { if (ReferenceEquals(_slot, slot)) _slot = null; slot.Dispose(); }, TaskScheduler.Default);
+            _ = live.Completion.ContinueWith(_ => slot.Dispose(), TaskScheduler.Default);     // the server's slot, held while it computes
         }
         catch (RunValidationException e)
         {

@@ -110,8 +110,16 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
     internal void Fill(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int from, int to)
     {
         var column = new List<double>(seeds.Count);
+        int longest = 0;
+        foreach (var seed in seeds) longest = Math.Max(longest, seed.Count);
         for (int t = from; t < to; t++)
         {
+            if (t > longest && t > from)
+            {
+                // Past every seed's end each column is the same (every seed at its afterEnd): copy the one before.
+                (P10[t], Median[t], P90[t]) = (P10[t - 1], Median[t - 1], P90[t - 1]);
+                continue;
+            }
             column.Clear();
             for (int i = 0; i < seeds.Count; i++)
             {

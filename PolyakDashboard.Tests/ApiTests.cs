@@ -48,6 +48,35 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
         Assert.Contains("small experiments", await text.Content.ReadAsStringAsync());
     }
 
+    /// <summary>Issue 21 through the API: the fixes grid is the experiment "1b-fixes" (its findings, its ensemble with
+    /// overrides), and the catalogue lists the new optimizers.</summary>
+    [Fact]
+    public async Task TheFixesForFStarAreAnExperimentOfTheirOwn()
+    {
+        using var catalog = JsonDocument.Parse(await _client.GetStringAsync("/api/catalog"));
+        var optimizers = catalog.RootElement.GetProperty("optimizers").EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Superset(new HashSet<string> { "decsps", "adasps", "sgd-momentum", "momo", "momo-star", "momo-adam" }, optimizers.ToHashSet());
+        using var experiments = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments"));
+        Assert.Contains(experiments.RootElement.EnumerateArray(), e => e.GetProperty("id").GetString() == "1b-fixes");
+
+        var response = await _client.PostAsJsonAsync("/api/experiments/1b-fixes/runs", new { seeds = 3, epochs = 5, batchSizes = new[] { 256 } });
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var names = json.RootElement.GetProperty("configurations").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToArray();
+        Assert.Equal(["1b-fixes-s5-b256-polyak-sgd", "1b-fixes-s5-b256-sps-max", "1b-fixes-s5-b256-decsps", "1b-fixes-s5-b256-adasps",
+            "1b-fixes-s5-b256-momo", "1b-fixes-s5-b256-momo-star", "1b-fixes-s5-b256-sgd", "1b-fixes-s5-b256-adam"], names);
+        Assert.Contains(json.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("id").GetString() == "1b-fixes-within-floor");
+
+        using var findings = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments/1b-fixes/findings"));
+        var statements = findings.RootElement.GetProperty("findings").EnumerateArray().ToArray();
+        Assert.All(statements, f => Assert.True(f.GetProperty("holds").GetBoolean(), f.GetProperty("text").GetString()));
+        Assert.Contains(statements, f => f.GetProperty("text").GetString()!.Contains("Of the published fixes, SPS_max does not fix it here"));
+
+        var bad = await _client.PostAsJsonAsync("/api/experiments/1b-fixes/runs", new { seeds = 3, optimizers = new[] { "momo-plus" } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("\"optimizer\"", await bad.Content.ReadAsStringAsync());
+    }
+
     [Fact]
     public async Task QuadraticRunCompletesWithOneMetricsRowPerStep()
     {
@@ -165,7 +194,9 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     {
         using var body = JsonDocument.Parse(await _client.GetStringAsync("/api/experiments"));
         var ids = body.RootElement.EnumerateArray().Select(e => e.GetProperty("id").GetString()!).ToArray();
-        Assert.Equal(["1a", "1b", "1c", "1d", "1d-tune", "1e"], ids);
+        Assert.Equal(["1a", "1b", "1c", "1d", "1d-tune", "1e", "1b-fixes", "1e-fixes"], ids);
+        Assert.Equal(8, body.RootElement[6].GetProperty("runs").GetArrayLength());    // the fixes for f* at σ = 5
+        Assert.Equal(10, body.RootElement[7].GetProperty("runs").GetArrayLength());
         Assert.Equal(15, body.RootElement[4].GetProperty("runs").GetArrayLength());   // the report's three 1d grids
         Assert.Equal(24, body.RootElement[1].GetProperty("runs").GetArrayLength());
     }

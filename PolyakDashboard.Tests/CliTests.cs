@@ -110,6 +110,34 @@ public class CliTests : IDisposable
         Assert.Contains("over 5 seeds", band);
     }
 
+    /// <summary>Issue 21: `experiment 1b --fixes` runs the fixes-for-f* grid at σ = 5 over 20 seeds and writes which optimizers
+    /// end within 10 % of the floor in at least 80 % of seeds (fixes.txt, ensemble.json's findings and the output).</summary>
+    [Fact]
+    public async Task ExperimentWithFixesWritesWhichEndNearTheFloor()
+    {
+        var (code, output, errors) = await RunAsync("experiment", "1b", "--fixes", "--out", _dir);
+        Assert.True(code == 0, errors);
+        Assert.Equal(8 * 20, Directory.GetDirectories(_dir, "1b-fixes-s5-b64-*-seed*").Length);
+        var ensemble = Path.Combine(_dir, "1b-fixes-ensemble");
+        var verdicts = File.ReadAllLines(Path.Combine(ensemble, "fixes.txt")).Skip(1).TakeWhile(l => l.Length > 0)
+            .Select(l => l.Split('\t')).ToDictionary(p => p[0], p => p[1]);
+        Assert.Equal(["adam", "adasps", "decsps", "momo", "momo-star", "polyak-sgd", "sgd", "sps-max"], verdicts.Keys.Order());
+        Assert.Equal("no", verdicts["polyak-sgd"]);
+        Assert.Equal("yes", verdicts["decsps"]);
+        using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(ensemble, "ensemble.json")));
+        Assert.Equal(20, json.RootElement.GetProperty("seeds").GetInt32());
+        var finding = json.RootElement.GetProperty("findings").EnumerateArray().Single(f => f.GetProperty("id").GetString() == "1b-fixes-within-floor");
+        Assert.StartsWith("At σ = 5, batch 64, over 20 seeds", finding.GetProperty("text").GetString());
+        Assert.Contains("holds: At σ = 5", output);
+        var figure = File.ReadAllText(Path.Combine(ensemble, "figures", "fixes-floor-ratio.svg"));
+        Assert.Contains("DecSPS", figure);
+        Assert.Contains("over 20 seeds", figure);
+
+        var (bad, _, badErrors) = await RunAsync("experiment", "1c", "--fixes", "--out", _dir);
+        Assert.Equal(2, bad);
+        Assert.Contains("only 1b and 1e", badErrors);
+    }
+
     [Fact]
     public async Task RunWithSeedsInTheRequestWritesAnEnsemble()
     {

@@ -57,6 +57,29 @@ public class EnsembleTests
     }
 
     [Fact]
+    public void AnEnsembleSplitAcrossCoresGivesTheSameNumbersEveryTimeAndAsASmallerOne()
+    {
+        // 40 seeds × 2 optimizers in one lockstep group: split into parts that run side by side.
+        var configurations = new[] { "polyak-sgd", "sgd" }.Select(o => new RunRequest
+        {
+            Problem = "noisy-linear", ProblemOptions = new() { Noise = 5.0 }, Optimizer = o, BatchSize = 16, Epochs = 3,
+            OptimizerOptions = o == "sgd" ? new() { Lr = 0.1 } : new(),
+        }).ToArray();
+        var large = Ensemble.Run(configurations, new EnsembleSpec(40));
+        var again = Ensemble.Run(configurations, new EnsembleSpec(40));
+        var small = Ensemble.Run(configurations, new EnsembleSpec(8));       // one part
+        for (int c = 0; c < configurations.Length; c++)
+        {
+            Assert.Equal(large.Configurations[c].Runs.SelectMany(r => r.Parameters), again.Configurations[c].Runs.SelectMany(r => r.Parameters));
+            Assert.Equal(large.Configurations[c].Runs.Select(r => r.OptimalLoss), again.Configurations[c].Runs.Select(r => r.OptimalLoss));
+            Assert.Equal(large.Configurations[c].Runs.Select(r => r.FinalLoss), again.Configurations[c].Runs.Select(r => r.FinalLoss));
+            Assert.Equal(large.Configurations[c].Loss.Median, again.Configurations[c].Loss.Median);
+            for (int i = 0; i < 8; i++)
+                Assert.Equal(small.Configurations[c].Runs[i].Parameters, large.Configurations[c].Runs[i].Parameters);
+        }
+    }
+
+    [Fact]
     public void QuantileCurvesAreTheSeedsRecordsAndADivergedSeedCountsAsInfinity()
     {
         var ok = new RunRequest { Problem = "noisy-linear", Optimizer = "sgd", BatchSize = 100, Epochs = 3, OptimizerOptions = new() { Lr = 0.1 } };

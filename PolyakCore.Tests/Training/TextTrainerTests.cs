@@ -57,6 +57,20 @@ public class TextTrainerTests
         Assert.Equal(plan.Config, loaded.Model.Config);
     }
 
+    /// <summary>1d's optional MoMo-Adam trains the character model through the catalogue: its model terms are summed over
+    /// every parameter tensor, its step never exceeds the cap (Adam's 3e-3: far from the optimum the model's step is larger,
+    /// so MoMo-Adam moves as Adam does there), and two epochs lower the loss like Adam's.</summary>
+    [Fact]
+    public void MomoAdamTrainsTheCharacterModel()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var recorder = new RunRecorder();
+        var summary = TextTrainer.Run(Request("momo-adam"), Environment(folder), recorder);
+        Assert.Equal(RunStatus.Completed, summary.Status);
+        Assert.True(recorder.Epochs[^1].Loss < recorder.Epochs[0].Loss - 0.5, $"{recorder.Epochs[0].Loss} → {recorder.Epochs[^1].Loss}");
+        Assert.All(recorder.Batches, b => Assert.InRange(b.StepSize, 0, 3e-3));
+    }
+
     /// <summary>Steps are counted in 64 bits: a tiny model at batch 1 with an 8-character context over a 20-million
     /// character corpus for 1,000 epochs is 2.25 billion steps (it wrapped round to a negative int), and the limits refuse it.</summary>
     [Fact]

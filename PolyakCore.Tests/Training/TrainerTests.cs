@@ -16,6 +16,23 @@ public class TrainerTests
         Assert.Equal(500 * 32, summary.Steps);   // 1000 points / 32 = 31.25 → 32 batches
     }
 
+    /// <summary>Each answer to the unknown f* (and SGD with momentum) on 1a: with interpolation it must still reach the
+    /// optimum (0, 2, 1), its bound ℓ* = 0 being f* there.</summary>
+    [Theory]
+    [InlineData("decsps")]
+    [InlineData("adasps")]
+    [InlineData("sgd-momentum")]
+    [InlineData("momo")]
+    [InlineData("momo-star")]
+    [InlineData("momo-adam")]
+    public void QuadraticWithEachFStarFixReachesTheOptimum(string optimizer)
+    {
+        var summary = Trainer.Run(new RunRequest { Problem = "quadratic", Optimizer = optimizer, BatchSize = 32, Epochs = 500 });
+        Assert.Equal(RunStatus.Completed, summary.Status);
+        Assert.True(summary.FinalLoss < 1e-8, $"{optimizer}: final loss {summary.FinalLoss}, θ = ({string.Join(", ", summary.Parameters)})");
+        Assert.Equal([0.0, 2.0, 1.0], summary.Parameters, new Tolerance(1e-3));
+    }
+
     [Theory]
     [InlineData("polyak-sgd")]
     [InlineData("sgd")]

@@ -38,6 +38,8 @@ public sealed record ExperimentLayout(
         "1b" => new(r => $"{Noise(r)}, batch {r.BatchSize}", r => r.Optimizer, Noise, (0, 1), ShowBatchLoss: false),
         "1c" => new(r => $"batch {r.BatchSize}{(r.BatchSize == 25 ? " (full batch)" : "")}", r => r.Optimizer, _ => "two wells", (0, 1)),
         "1e" => new(r => $"noise {Noise(r)}", r => r.Optimizer),
+        ExperimentCatalog.Fixes1b => new(r => $"{Noise(r)}, batch {r.BatchSize}", r => r.Optimizer, Noise, (0, 1), ShowBatchLoss: false),
+        ExperimentCatalog.Fixes1e => new(r => $"noise {Noise(r)}", r => r.Optimizer),
         "1d-tune" => new(_ => AllRuns, r => r.Label ?? r.Optimizer),
         _ => new(_ => AllRuns, r => r.Optimizer),
     };

@@ -23,6 +23,7 @@ public static class Findings
         "1b" => NoisyLinear(ensemble),
         "1c" => TwoWell(ensemble),
         "1e" => MultiLinear(ensemble),
+        ExperimentCatalog.Fixes1b or ExperimentCatalog.Fixes1e => FStarFixes.For(experimentId, ensemble),
         _ => [],
     };
 
@@ -161,7 +162,7 @@ public static class Findings
         return list;
     }
 
-    private static double Gap(RunSummary r) => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss / r.OptimalLoss!.Value;
+    internal static double Gap(RunSummary r) => r.Status == RunStatus.Diverged ? double.PositiveInfinity : r.FinalLoss / r.OptimalLoss!.Value;
 
     // "Rises with batch size", "falls…", or no monotone trend, from the medians (ordered by batch size).
     private static string Trend(double[] medians)
@@ -177,7 +178,7 @@ public static class Findings
 
     private static string Batches(IEnumerable<ConfigurationEnsemble> configurations) => string.Join(", ", configurations.Select(c => c.Request.BatchSize));
 
-    private static string G(double v) => double.IsPositiveInfinity(v) ? "∞"
+    internal static string G(double v) => double.IsPositiveInfinity(v) ? "∞"
         : Math.Abs(v) >= 1e4 || (Math.Abs(v) < 1e-3 && v != 0) ? v.ToString("0.0E+0", CultureInfo.InvariantCulture)
         : v.ToString("0.###", CultureInfo.InvariantCulture);
 }

@@ -11,6 +11,9 @@ public interface IStepRule
     /// <summary>True when the rule calls <see cref="StepContext.TrialLoss"/>.</summary>
     bool NeedsTrialLoss => false;
 
+    /// <summary>True when the rule reads <see cref="StepContext.Model"/> (three more reductions per step).</summary>
+    bool NeedsModelProducts => false;
+
     StepChoice Next(in StepContext context);
 
     /// <summary>A fresh copy with the same settings and no state (for running many trajectories).</summary>

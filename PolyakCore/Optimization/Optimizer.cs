@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using PolyakCore.Optimization.Directions;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -68,6 +69,7 @@ public sealed class Optimizer : OptimizerHelper
         }
 
         var reductions = Reduce(grads, directions, needDot: !Direction.IsGradient);
+        if (StepRule.NeedsModelProducts) reductions = reductions with { Model = ModelProducts(grads, directions) };
 
         Func<double, double>? trial = null;
         Tensor[]? origin = null;
@@ -80,7 +82,7 @@ public sealed class Optimizer : OptimizerHelper
 
         var choice = StepRule.Next(reductions.Context(loss, _batchesPerEpoch, trial));
         if (origin is not null) MoveTo(origin, directions, choice.StepSize);
-        else for (int i = 0; i < _parameters.Length; i++) _parameters[i].add_(directions[i], alpha: -choice.StepSize);
+        else for (int i = 0; i < _parameters.Length; i++) _parameters[i].AddScaled_(directions[i], -choice.StepSize);
 
         var record = reductions.Record(loss, choice, Direction.IsGradient);
         LastStep = record;
@@ -90,7 +92,7 @@ public sealed class Optimizer : OptimizerHelper
     private void MoveTo(Tensor[] origin, Tensor[] directions, double alpha)
     {
         for (int i = 0; i < _parameters.Length; i++)
-            _parameters[i].copy_(origin[i]).add_(directions[i], alpha: -alpha);
+            _parameters[i].copy_(origin[i]).AddScaled_(directions[i], -alpha);
     }
 
     // ‖g‖², ⟨g, d⟩ and ‖d‖² read back in one copy: each read is a sync, and on tiny models every op counts.
@@ -98,18 +100,34 @@ public sealed class Optimizer : OptimizerHelper
     {
         if (!needDot)
         {
-            var gg = grads.Length == 1 ? grads[0].square().sum() : stack(grads.Select(g => g.square().sum())).sum();
+            var gg = grads.Length == 1 ? grads[0].Squared().sum() : stack(grads.Select(g => g.Squared().sum())).sum();
             return StepReductions.ForGradient(gg.ToDouble());
         }
         var parts = new Tensor[grads.Length * 3];
         for (int i = 0; i < grads.Length; i++)
         {
-            parts[3 * i] = grads[i].square().sum();
+            parts[3 * i] = grads[i].Squared().sum();
             parts[3 * i + 1] = (grads[i] * directions[i]).sum();
-            parts[3 * i + 2] = directions[i].square().sum();
+            parts[3 * i + 2] = directions[i].Squared().sum();
         }
         var sums = stack(parts).view(grads.Length, 3).sum(0, false).to(ScalarType.Float64).data<double>().ToArray();
         return new StepReductions(sums[0], sums[1], sums[2]);
+    }
+
+    // MoMo's ⟨θ, g⟩, ⟨θ, m⟩ and ⟨m, d⟩ at the parameters before the update, in one read.
+    private ModelProducts ModelProducts(Tensor[] grads, Tensor[] directions)
+    {
+        var parts = new Tensor[grads.Length * 3];
+        for (int i = 0; i < grads.Length; i++)
+        {
+            var theta = _parameters[i].detach();
+            var m = Direction.Momentum(i) ?? directions[i];
+            parts[3 * i] = (theta * grads[i]).sum();
+            parts[3 * i + 1] = (theta * m).sum();
+            parts[3 * i + 2] = (m * directions[i]).sum();
+        }
+        var sums = stack(parts).view(grads.Length, 3).sum(0, false).to(ScalarType.Float64).data<double>().ToArray();
+        return new ModelProducts(sums[0], sums[1], sums[2]);
     }
 
     protected override void Dispose(bool disposing)

@@ -11,7 +11,20 @@ public readonly record struct StepContext(
     double GradNormSq,
     double GradDotDirection,
     int BatchesPerEpoch,
-    Func<double, double>? TrialLoss = null);
+    Func<double, double>? TrialLoss = null)
+{
+    /// <summary>MoMo's model terms ⟨θ, g⟩, ⟨θ, m⟩ and ⟨m, d⟩ (m the direction's averaged gradient); zero unless the rule
+    /// asks for them (<see cref="IStepRule.NeedsModelProducts"/>).</summary>
+    public ModelProducts Model { get; init; }
+}
+
+/// <summary>The reductions a model-based rule (MoMo) needs besides ‖g‖²: inner products with the parameters θ before the
+/// update and with the direction's averaged gradient m (<see cref="Directions.IDirection.Momentum"/>; m = d where the
+/// direction does not name one).</summary>
+/// <param name="ParamDotGrad">⟨θ, g⟩.</param>
+/// <param name="ParamDotMomentum">⟨θ, m⟩.</param>
+/// <param name="MomentumDotDirection">⟨m, d⟩: ‖m‖² for heavy ball, ‖m̂‖²_{D⁻¹} = ⟨m̂, m̂/D⟩ for Adam.</param>
+public readonly record struct ModelProducts(double ParamDotGrad, double ParamDotMomentum, double MomentumDotDirection);
 
 /// <summary>The step a rule chose, and how many extra loss evaluations it cost to choose it.</summary>
 public readonly record struct StepChoice(double StepSize, int Evaluations = 0);

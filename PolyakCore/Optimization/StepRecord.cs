@@ -14,6 +14,9 @@ public readonly record struct StepRecord(double Loss, double StepSize, double Gr
 /// <param name="DirectionNormSq">‖d‖² (‖g‖² for d = g).</param>
 public readonly record struct StepReductions(double GradNormSq, double GradDotDirection, double DirectionNormSq)
 {
+    /// <summary>⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ where the rule needs them (MoMo); zero otherwise.</summary>
+    public ModelProducts Model { get; init; }
+
     public static StepReductions ForGradient(double gradNormSq) => new(gradNormSq, gradNormSq, gradNormSq);
 
     /// <summary>α·‖d‖/‖g‖: the plain-gradient step as long as the update (α itself for d = g).</summary>
@@ -26,5 +29,5 @@ public readonly record struct StepReductions(double GradNormSq, double GradDotDi
 
     /// <summary>What a step rule sees.</summary>
     public StepContext Context(double loss, int batchesPerEpoch, Func<double, double>? trialLoss = null) =>
-        new(loss, GradNormSq, GradDotDirection, batchesPerEpoch, trialLoss);
+        new(loss, GradNormSq, GradDotDirection, batchesPerEpoch, trialLoss) { Model = Model };
 }

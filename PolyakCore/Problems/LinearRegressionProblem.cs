@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Problems;
@@ -8,6 +9,7 @@ namespace PolyakCore.Problems;
 public abstract class LinearRegressionProblem : SmallProblem
 {
     private double[]? _optimum;
+    private QuadraticLoss? _quadratic;
 
     protected LinearRegressionProblem(double[,] features, double[] targets)
         : base(tensor(WithOnes(features), float64), tensor(targets, float64))
@@ -21,7 +23,7 @@ public abstract class LinearRegressionProblem : SmallProblem
     public int FeatureCount => ParameterCount - 1;
 
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets) =>
-        Predict(theta, inputs).sub_(targets).square();
+        Predict(theta, inputs).sub_(targets).Squared();
 
     /// <summary>r = X·θ − y per row; loss = scale·Σ r²; ∇ = 2·scale·rᵀX.</summary>
     public override bool HasClosedFormGradient => true;
@@ -29,14 +31,15 @@ public abstract class LinearRegressionProblem : SmallProblem
     public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
         var residual = Predict(theta, inputs).sub_(targets);                                   // (K, B)
-        var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).mul_(2.0 * scale);         // (K, 1, B)·(K, B, P)
-        return (residual.square().sum(1, false).mul_(scale), gradient);
+        var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).Scale_(2.0 * scale);         // (K, 1, B)·(K, B, P)
+        return (residual.Squared().sum(1, false).Scale_(scale), gradient);
     }
 
-    // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row.
+    // (K, P)·(N, P)ᵀ → (K, N) for shared data, one batched product for a data set per row: θ as a row times Xᵀ, which
+    // libtorch computes 1.3–4× faster than X times θ as a column on these shapes (a 40 × 1,000 × 2 batch: 7 vs 25 µs).
     private static Tensor Predict(Tensor theta, Tensor inputs) => inputs.dim() == 2
         ? nn.functional.linear(theta, inputs)
-        : inputs.bmm(theta.unsqueeze(2)).squeeze(2);
+        : theta.unsqueeze(1).bmm(inputs.transpose(1, 2)).squeeze(1);
 
     /// <summary>PyTorch's nn.Linear default: U(−1/√F, 1/√F) for weights and bias.</summary>
     public override double[] InitialParameters(int seed)
@@ -49,11 +52,45 @@ public abstract class LinearRegressionProblem : SmallProblem
     /// <summary>Least-squares solution of [X 1]·θ = y (the floor every chart draws).</summary>
     public override double[] Optimum => _optimum ??= SolveLeastSquares();
 
-    private double[] SolveLeastSquares()
+    /// <summary>f(θ) = (θ − θ*)ᵀ (XᵀX / N) (θ − θ*) + f(θ*), the floor summed once over the points at θ*.</summary>
+    public override QuadraticLoss Quadratic
+    {
+        get
+        {
+            if (_quadratic is { } known) return known;
+            var form = QuadraticForm();
+            var won = Interlocked.CompareExchange(ref _quadratic, form, null);
+            if (won is not null) form.Dispose();       // another thread got there first
+            return won ?? form;
+        }
+    }
+
+    // Kept by the problem: outside any caller's dispose scope.
+    private QuadraticLoss QuadraticForm()
     {
         using var scope = NewDisposeScope();
-        var solution = linalg.lstsq(Inputs, Targets.unsqueeze(1)).Solution;
-        return solution.squeeze(1).data<double>().ToArray();
+        using var noGrad = no_grad();
+        var minimizer = tensor(Optimum, float64);
+        var floor = PointLosses(minimizer.unsqueeze(0), Inputs, Targets).mean();
+        var curvature = Inputs.t().matmul(Inputs).Divide_(Count);
+        return new QuadraticLoss(curvature.DetachFromDisposeScope(), minimizer.DetachFromDisposeScope(), floor.DetachFromDisposeScope());
+    }
+
+    public override void Dispose()
+    {
+        _quadratic?.Dispose();
+        base.Dispose();
+    }
+
+    // Householder QR in managed code: the same digits every time (libtorch's lstsq goes to MKL, whose result moved in
+    // the last digit between two runs of one process, so the floors and the findings built on them did too).
+    private double[] SolveLeastSquares()
+    {
+        int n = Count, p = ParameterCount;
+        var x = Inputs.data<double>().ToArray();
+        var design = MathNet.Numerics.LinearAlgebra.Matrix<double>.Build.Dense(n, p, (i, j) => x[i * p + j]);
+        var targets = MathNet.Numerics.LinearAlgebra.Vector<double>.Build.DenseOfArray(Targets.data<double>().ToArray());
+        return design.QR(MathNet.Numerics.LinearAlgebra.Factorization.QRMethod.Thin).Solve(targets).ToArray();
     }
 
     private static double[,] WithOnes(double[,] features)

@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,7 +48,7 @@ public abstract class SmallProblem : IDisposable
     {
         using var grad = enable_grad();
         var leaf = theta.detach().requires_grad_();
-        var losses = PointLosses(leaf, inputs, targets).sum(1, false).mul_(scale);
+        var losses = PointLosses(leaf, inputs, targets).sum(1, false).Scale_(scale);
         losses.sum().backward();
         return (losses.detach(), leaf.grad!);
     }
@@ -66,7 +67,10 @@ public abstract class SmallProblem : IDisposable
         Optimum is { } o ? [("least squares", o)] : [];
 
     /// <summary>Full-data mean loss for each parameter row: (K, P) → (K).</summary>
-    public Tensor FullLosses(Tensor theta) => PointLosses(theta, Inputs, Targets).mean([1]);
+    public Tensor FullLosses(Tensor theta) => Quadratic is { } q ? q.Evaluate(theta) : PointLosses(theta, Inputs, Targets).mean([1]);
+
+    /// <summary>The full-data loss as an exact quadratic where it is one (least squares), else null.</summary>
+    public virtual QuadraticLoss? Quadratic => null;
 
     /// <summary>Full-data mean loss at θ.</summary>
     public double FullLoss(double[] theta)

@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Problems;
@@ -17,7 +18,7 @@ public sealed class TwoWellProblem : SmallProblem
 
     // Inputs hold the points' sharp-well centres c_i = w_i + 1, so z = x − c_i is one subtraction.
     private TwoWellProblem(double[,] w, double a, double b, double c)
-        : base(tensor(w, float64).add_(1.0), zeros(w.GetLength(0), float64))
+        : base(tensor(w, float64).Shift_(1.0), zeros(w.GetLength(0), float64))
     {
         (A, B, C) = (a, b, c);
         _shift = tensor(new[] { b, c }, float64);
@@ -44,8 +45,8 @@ public sealed class TwoWellProblem : SmallProblem
     public override Tensor PointLosses(Tensor theta, Tensor inputs, Tensor targets)
     {
         var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) or (K, N, 2) → (K, N, 2)
-        var sharp = z.square().sum(2, false).mul_(A);         // (K, N)
-        var wide = (z + _shift).square().sum(2, false);         // (K, N)
+        var sharp = z.Squared().sum(2, false).Scale_(A);      // (K, N)
+        var wide = (z + _shift).Squared().sum(2, false);         // (K, N)
         return minimum(sharp, wide);
     }
 
@@ -56,12 +57,12 @@ public sealed class TwoWellProblem : SmallProblem
     {
         var z = theta.unsqueeze(1) - inputs;                  // (K, B, 2)
         var shifted = z + _shift;
-        var sharp = z.square().sum(2, false).mul_(A);         // (K, B)
-        var wide = shifted.square().sum(2, false);
+        var sharp = z.Squared().sum(2, false).Scale_(A);      // (K, B)
+        var wide = shifted.Squared().sum(2, false);
         var inSharp = sharp.lt(wide);                          // ties go to the wide branch, as minimum's gradient may
-        var loss = where(inSharp, sharp, wide).sum(1, false).mul_(scale);
-        var pointGradients = where(inSharp.unsqueeze(2), z.mul_(2 * A), shifted.mul_(2.0));    // (K, B, 2)
-        return (loss, pointGradients.sum(1, false).mul_(scale));
+        var loss = where(inSharp, sharp, wide).sum(1, false).Scale_(scale);
+        var pointGradients = where(inSharp.unsqueeze(2), z.Scale_(2 * A), shifted.Scale_(2.0));    // (K, B, 2)
+        return (loss, pointGradients.sum(1, false).Scale_(scale));
     }
 
     /// <summary>The data points w_i, (N, 2).</summary>

@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using PolyakCore.Optimization;
@@ -26,6 +27,7 @@ public sealed record BatchRecording(bool EpochLosses = true, bool StepParameters
 /// gives the same records as a single run up to floating-point summation order.</remarks>
 public static class TrajectoryBatch
 {
+
     /// <summary>Runs every request on one shared problem.</summary>
     public static RunSummary[] Run(SmallProblem problem, IReadOnlyList<RunRequest> requests,
         Func<int, IRunSink?>? sinks = null, CancellationToken cancel = default, bool epochLosses = true) =>
@@ -55,16 +57,51 @@ public static class TrajectoryBatch
 
     private static void RunGroups(IReadOnlyList<BatchRun> runs, BatchRecording recording, Stopwatch clock, RunSummary[] summaries, CancellationToken cancel)
     {
-        var groups = runs.Select((run, index) => (run, index))
-            .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction));
-        foreach (var group in groups)
+        int cores = Environment.ProcessorCount;
+        var parts = runs.Select((run, index) => (run, index))
+            .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction))
+            .SelectMany(group => Split(group.ToArray(), cores))
+            .OrderByDescending(part => part.Sum(x => (long)x.run.Request.Epochs * ((x.run.Problem.Count + x.run.Request.BatchSize - 1) / x.run.Request.BatchSize)))
+            .ToArray();
+        void RunPart((BatchRun run, int index)[] members)
         {
-            var members = group.ToArray();
-            using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock);
+            using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock, drawAhead: parts.Length < cores);
             var results = lockstep.Run(cancel);
             for (int i = 0; i < members.Length; i++) summaries[members[i].index] = results[i];
         }
+        if (parts.Length == 1 || cores == 1)
+        {
+            foreach (var part in parts) RunPart(part);
+            return;
+        }
+        // Independent parts on every core, each with one torch thread: an ensemble's many rows are data parallel, while
+        // one small run is a chain of microsecond ops that more threads cannot shorten.
+        try
+        {
+            Parallel.ForEach(parts, new ParallelOptions { MaxDegreeOfParallelism = cores }, part =>
+            {
+                int threads = get_num_threads();
+                TorchThreads.Use(1);
+                try { RunPart(part); }
+                finally { TorchThreads.Use(threads); }
+            });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
     }
+
+    // A large group in as many parts as there are cores (rows are independent: a part computes exactly what the whole
+    // would for its rows), so the parts can run side by side; a part keeps at least MinPartRows rows.
+    private static IEnumerable<(BatchRun run, int index)[]> Split((BatchRun run, int index)[] group, int cores)
+    {
+        int parts = Math.Clamp(group.Length / MinPartRows, 1, cores);
+        int size = (group.Length + parts - 1) / parts;
+        return group.Chunk(size);
+    }
+
+    private const int MinPartRows = 16;
 
     /// <summary>Rows whose mini-batches have equal lengths at every step, advanced together.</summary>
     private sealed class LockstepGroup : IDisposable
@@ -79,13 +116,19 @@ public static class TrajectoryBatch
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
         private (Tensor Inputs, Tensor Targets)? _everyRow;
+        private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private long[] _index = [];
+        private Task? _drawing;                             // the next epoch's permutations, being drawn
+        private readonly bool _drawAhead;                   // on another thread (when a core is free for it)
+        private int _epoch;
+        private readonly int _epochs;
         private readonly Dictionary<int, Tensor> _indexTensors = [];
         private readonly int _k, _p, _n, _features;
+        private readonly bool _modelProducts;               // some row's rule reads ⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ (MoMo)
 
-        public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock)
+        public LockstepGroup(BatchRun[] runs, BatchRecording recording, Stopwatch clock, bool drawAhead)
         {
-            (_runs, _recording, _clock) = (runs, recording, clock);
+            (_runs, _recording, _clock, _drawAhead) = (runs, recording, clock, drawAhead);
             _formula = runs[0].Problem;
             (_k, _p, _n) = (runs.Length, _formula.ParameterCount, _formula.Count);
             var dataSets = runs.Select(r => r.Problem).Distinct().ToList();
@@ -95,6 +138,10 @@ public static class TrajectoryBatch
             _features = (int)_inputs.shape[1];
             _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
             _rows = [.. runs.Select(r => new Row(r))];
+            _epochs = runs.Max(r => r.Request.Epochs);
+            _modelProducts = _rows.Any(r => r.Rule.NeedsModelProducts);
+            if (dataSets.All(d => d.Quadratic is not null))
+                _quadratic = _sharedData ? _formula.Quadratic : QuadraticLoss.Stack([.. runs.Select(r => r.Problem.Quadratic!)]);
 
             // Rows whose directions have equal settings share one instance over their stacked rows.
             foreach (var kind in _rows.Select((row, i) => (row, i)).Where(x => !x.row.Direction.IsGradient)
@@ -128,9 +175,18 @@ public static class TrajectoryBatch
                     direction.BeginStep();
                     d.index_copy_(0, index, direction.Compute(0, g.index_select(0, index)));
                 }
-                var gg = g.square().sum(1, false);
-                var sums = (_directions.Count == 0 ? stack([losses, gg]) : stack([losses, gg, (g * d).sum(1, false), d.square().sum(1, false)]))
-                    .data<double>().ToArray();                                                          // one read
+                var gg = g.Squared().sum(1, false);
+                var reduced = _directions.Count == 0 ? new List<Tensor> { losses, gg } : [losses, gg, (g * d).sum(1, false), d.Squared().sum(1, false)];
+                if (_modelProducts)
+                {
+                    // MoMo's ⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ (m = d unless the direction names its averaged gradient, as Adam's m̂).
+                    var m = d;
+                    foreach (var (direction, index) in _directions)
+                        if (direction.Momentum(0) is { } rows) { if (ReferenceEquals(m, d)) m = d.clone(); m.index_copy_(0, index, rows); }
+                    reduced.AddRange([(theta * g).sum(1, false), (theta * m).sum(1, false), (m * d).sum(1, false)]);
+                }
+                var sums = stack(reduced).data<double>().ToArray();
+                int model = reduced.Count - 3;
                 for (int i = 0; i < _k; i++)
                 {
                     alphas[i] = 0;
@@ -139,6 +195,8 @@ public static class TrajectoryBatch
                     double loss = sums[i], gNormSq = sums[_k + i];
                     var reductions = _directions.Count == 0 ? StepReductions.ForGradient(gNormSq)
                         : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
+                    if (_modelProducts)
+                        reductions = reductions with { Model = new(sums[model * _k + i], sums[(model + 1) * _k + i], sums[(model + 2) * _k + i]) };
                     int rowIndex = i;
                     Func<double, double>? trial = row.Rule.NeedsTrialLoss
                         ? a => TrialLoss(theta, d, batch, rowIndex, a) : null;
@@ -146,15 +204,19 @@ public static class TrajectoryBatch
                     alphas[i] = choice.StepSize;
                     row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
                 }
+               
                 alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
                 theta.sub_(alphaTensor * d);                                  // stopped rows: α = 0 (their θ is not read again)
 
                 MemoryMarshal.Cast<byte, double>(theta.bytes).CopyTo(values);
+               
                 double seconds = _clock.Elapsed.TotalSeconds;
                 bool epochEnd = false;
                 for (int i = 0; i < _k; i++)
                     if (_rows[i].Active) epochEnd |= _rows[i].Record(s, values.AsSpan(i * _p, _p), _recording.StepParameters && withParameters, seconds);
+               
                 if (epochEnd && recordEpochs) EndEpoch(theta, s + 1, withParameters);
+               
             }
 
             var summaries = new RunSummary[_k];
@@ -175,12 +237,7 @@ public static class TrajectoryBatch
             // batch an epoch no permutation is ever read.
             if (length == _n) return new(length, scale, null);
             if (_index.Length != _k * length) _index = new long[_k * length];   // the last batch of an epoch may be shorter
-            if (b == 0)
-            {
-                // Each row shuffles with its own seeded generator (an ensemble's largest C# cost): spread over the cores.
-                if (_k >= 16) Parallel.For(0, _k, i => _rows[i].StartEpoch());
-                else foreach (var row in _rows) row.StartEpoch();
-            }
+            if (b == 0) StartEpoch();
             var index = _index;
             for (int i = 0; i < _k; i++)
             {
@@ -192,6 +249,15 @@ public static class TrajectoryBatch
                 _indexTensors[length] = at = empty(_k * length, ScalarType.Int64).DetachFromDisposeScope();
             at.bytes = MemoryMarshal.AsBytes(index.AsSpan());          // a copy into a kept tensor: far cheaper than a new one
             return new(length, scale, at);
+        }
+
+        // Every row's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
+        // thread (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
+        private void StartEpoch()
+        {
+            _drawing?.Wait();
+            foreach (var row in _rows) row.StartEpoch();
+            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var row in _rows) row.DrawAhead(); });
         }
 
         // Rows count..count+n's mini-batches: (n, B, F) inputs and (n, B) targets.
@@ -240,7 +306,7 @@ public static class TrajectoryBatch
         private double TrialLoss(Tensor theta, Tensor d, Batch batch, int i, double alpha)
         {
             using var scope = NewDisposeScope();
-            var trial = theta.narrow(0, i, 1) - alpha * d.narrow(0, i, 1);
+            var trial = theta.narrow(0, i, 1) - d.narrow(0, i, 1).Times(alpha);
             var (inputs, targets) = Gather(batch, i, 1);
             return _formula.PointLosses(trial, inputs, targets).sum().ToDouble() * batch.Scale;
         }
@@ -250,6 +316,13 @@ public static class TrajectoryBatch
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
             var full = new double[_k];
+            if (_quadratic is { } quadratic) quadratic.Evaluate(theta).data<double>().CopyTo(full, 0);
+            else FullLossesByChunk(theta, full);
+            for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
+        }
+
+        private void FullLossesByChunk(Tensor theta, double[] full)
+        {
             int rows = RowsPerChunk(_n);
             for (int first = 0; first < _k; first += rows)
             {
@@ -258,7 +331,6 @@ public static class TrajectoryBatch
                 var (inputs, targets) = _sharedData ? (_formula.Inputs, _formula.Targets) : EveryRowsData() is var (x, y) ? (x.narrow(0, first, count), y.narrow(0, first, count)) : default;
                 _formula.PointLosses(theta.narrow(0, first, count), inputs, targets).mean([1]).data<double>().CopyTo(full, first);
             }
-            for (int i = 0; i < _k; i++) _rows[i].EndEpochIfDue(step, full[i], withParameters);
         }
 
         // Each row's whole data set, (K, N, F) and (K, N), gathered once: full-data losses and full batches read it.
@@ -276,9 +348,10 @@ public static class TrajectoryBatch
 
         public void Dispose()
         {
+            try { _drawing?.Wait(); } catch (AggregateException) { }   // its exception, if any, was not ours to report
             foreach (var (direction, index) in _directions) { direction.Dispose(); index.Dispose(); }
             foreach (var row in _rows) row.Direction.Dispose();
-            if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); }
+            if (!_sharedData) { _inputs.Dispose(); _targets.Dispose(); _quadratic?.Dispose(); }
             if (_everyRow is var (inputs, targets)) { inputs.Dispose(); targets.Dispose(); }
             foreach (var index in _indexTensors.Values) index.Dispose();
         }
@@ -289,7 +362,8 @@ public static class TrajectoryBatch
     {
         private readonly BatchRun _run;
         private readonly StepStats _stats = new();
-        private int[] _permutation = [];
+        private int[] _permutation = [], _ahead = [];
+        private bool _hasAhead;
         private int _steps;
         private string? _message;
         private RunStatus _status = RunStatus.Completed;
@@ -317,15 +391,27 @@ public static class TrajectoryBatch
         public bool Active { get; private set; } = true;
         public StepRecord Pending { get; set; }
 
-        /// <summary>Draws the permutation of the next epoch while the row runs (a stopped row keeps its last one: its
-        /// gathered batches are not read).</summary>
+        /// <summary>Draws the next epoch's permutation into a buffer of its own (on another thread, while the current one
+        /// is read). A stopped row draws no more: its gathered batches are not read.</summary>
+        public void DrawAhead()
+        {
+            if (!Active && _permutation.Length > 0) return;
+            var next = Schedule.NextEpoch();
+            if (_ahead.Length != next.Length) _ahead = new int[next.Length];
+            next.CopyTo(_ahead, 0);
+            _hasAhead = true;
+        }
+
+        /// <summary>Makes the permutation drawn ahead the current one (drawing it now if it was not).</summary>
         public void StartEpoch()
         {
-            if (Active || _permutation.Length == 0) _permutation = Schedule.NextEpoch();
+            if (!_hasAhead) DrawAhead();
+            if (!_hasAhead) return;
+            (_permutation, _ahead, _hasAhead) = (_ahead, _permutation, false);
         }
 
         /// <summary>The permutation of the row's current epoch, cut into its batches.</summary>
-        public int[] Permutation => _permutation.Length > 0 ? _permutation : _permutation = Schedule.NextEpoch();
+        public int[] Permutation => _permutation;
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)

@@ -10,7 +10,7 @@ public static class FindingsApi
         app.MapGet("/api/experiments/{id}/findings", async (string id, FindingsService findings) =>
             FindingsService.Has(id)
                 ? Results.Ok(await findings.GetAsync(id))
-                : Results.Problem(statusCode: 404, title: "No findings", detail: $"Experiment '{id}' has no findings (1a, 1b, 1c and 1e have)."));
+                : Results.Problem(statusCode: 404, title: "No findings", detail: $"Experiment '{id}' has no findings (1a, 1b, 1c, 1e, 1b-fixes and 1e-fixes have)."));
         return app;
     }
 }

@@ -41,8 +41,9 @@ public static class CommandLine
         var experimentNoFigures = NoFiguresOption();
         var seeds = new Option<int?>("--seeds") { Description = "Small experiments: run each configuration with this many seeds as one batched computation and write DIR/<id>-ensemble/ (quantiles, counts, findings)." };
         var vary = new Option<SeedVariation>("--vary") { Description = "Which randomness the seeds change: both (default), order (mini-batch order and initial parameters) or data (the data draw).", DefaultValueFactory = _ => SeedVariation.Both };
+        var fixes = new Option<bool>("--fixes") { Description = "1b, 1e: the fixes-for-f* grid (1b-fixes, 1e-fixes) at the noisiest σ over --seeds (20 by default): which optimizers end within 10 % of the floor." };
         var experiment = new Command("experiment", "Run an experiment's whole grid and draw its figures (SVG, in DIR/<id>-figures/).")
-            { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures, seeds, vary };
+            { id, experimentOut, epochs, seed, preset, optimizers, experimentCheckpoints, experimentNoFigures, seeds, vary, fixes };
         experiment.SetAction((parse, cancel) => Task.Run(() =>
         {
             var overrides = new ExperimentOverrides
@@ -50,6 +51,13 @@ public static class CommandLine
                 Epochs = parse.GetValue(epochs), Seed = parse.GetValue(seed), Preset = parse.GetValue(preset),
                 Optimizers = parse.GetValue(optimizers) is { Length: > 0 } o ? o : null,
             };
+            string experimentId = parse.GetValue(id)!;
+            if (parse.GetValue(fixes))
+            {
+                if (ExperimentCatalog.FixesOf(experimentId) is not { } fixesId) { errors.WriteLine($"--fixes: only 1b and 1e have a fixes-for-f* grid, not '{experimentId}'."); return 2; }
+                return EnsembleCommand.RunExperiment(fixesId, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(parse.GetValue(seeds) ?? FindingsSeeds, parse.GetValue(vary)),
+                    !parse.GetValue(experimentNoFigures), output, errors, cancel);
+            }
             return parse.GetValue(seeds) is { } n
                 ? EnsembleCommand.RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, new EnsembleSpec(n, parse.GetValue(vary)), !parse.GetValue(experimentNoFigures), output, errors, cancel)
                 : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors, cancel);
@@ -60,6 +68,8 @@ public static class CommandLine
         // Time for the cancelled run to write its files before System.CommandLine gives up on it.
         return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors, ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
     }
+
+    private const int FindingsSeeds = 20;
 
     private static Option<bool> NoFiguresOption() => new("--no-figures") { Description = "Write the numbers only, no SVG figures." };
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using PolyakCore.Experiments;
+using PolyakCore.Optimization;
 using PolyakCore.Export;
 using PolyakCore.Problems;
 using PolyakCore.Training;
@@ -34,11 +35,22 @@ public static class EnsembleCommand
     public static int RunExperiment(string id, DirectoryInfo outDir, ExperimentOverrides overrides, EnsembleSpec spec, bool figures, TextWriter output, TextWriter errors, CancellationToken cancel = default)
     {
         if (!ExperimentCatalog.IsKnown(id)) { errors.WriteLine($"Unknown experiment '{id}'. Known: {string.Join(", ", ExperimentCatalog.Ids)}."); return 2; }
-        if (id.StartsWith("1d", StringComparison.Ordinal)) { errors.WriteLine("--seeds: ensembles run on the small experiments (1a, 1b, 1c, 1e)."); return 2; }
+        if (id.StartsWith("1d", StringComparison.Ordinal)) { errors.WriteLine("--seeds: ensembles run on the small experiments (1a, 1b, 1c, 1e, 1b-fixes, 1e-fixes)."); return 2; }
         var experiment = ExperimentCatalog.Get(id, overrides);
         return Write(experiment.Runs, [.. experiment.Runs.Select(r => ExperimentCatalog.RunId(id, r))], spec,
             Path.Combine(outDir.FullName, $"{id}-ensemble"), outDir, findings: e => PolyakCore.Experiments.Findings.For(id, e), output, errors, cancel,
             figures ? e => Figures.EnsembleFigures.Write(id, e, Path.Combine(outDir.FullName, $"{id}-ensemble", "figures")) : null);
+    }
+
+    // The fixes view's answer as plain text: per optimizer whether it ends within 10 % of the floor in >= 80 % of seeds.
+    private static string FixesSummary(IReadOnlyList<FStarFixes.Verdict> verdicts, IReadOnlyList<Finding>? findings)
+    {
+        var text = new System.Text.StringBuilder();
+        text.AppendLine($"Within {FStarFixes.Within:0.##}× the least-squares floor in at least {FStarFixes.Share:P0} of seeds:");
+        foreach (var v in verdicts)
+            text.AppendLine($"{v.Optimizer}\t{(v.Fixes ? "yes" : "no")}\t{v.Near}/{v.Seeds}\tmedian {v.Ratio.Median:G4}×");
+        foreach (var f in findings ?? []) text.AppendLine().AppendLine(f.Text);
+        return text.ToString();
     }
 
     private static int Write(IReadOnlyList<RunRequest> configurations, IReadOnlyList<string> names, EnsembleSpec spec, string folder,
@@ -75,6 +87,8 @@ public static class EnsembleCommand
             output.WriteLine($"{name}: final loss median {f.Median:G4} (10–90 % {f.P10:G4}–{f.P90:G4}), diverged {c.Diverged}/{c.Seeds}{extra}");
         }
         foreach (var finding in found ?? []) output.WriteLine($"{(finding.Holds ? "holds" : "DOES NOT HOLD")}: {finding.Text}");
+        if (configurations.Any(r => OptimizerCatalog.FStarFixes.Contains(r.Optimizer)) && FStarFixes.Verdicts(ensemble) is { Count: > 0 } verdicts)
+            File.WriteAllText(Path.Combine(folder, "fixes.txt"), FixesSummary(verdicts, found));
         if (figures?.Invoke(ensemble) is { } drawn) output.WriteLine($"{drawn.Count} figures (SVG) → {Path.Combine(folder, "figures")}");
         output.WriteLine($"{configurations.Count * spec.Seeds} runs in {ensemble.Seconds:F2} s → {folder}");
         return 0;

@@ -27,7 +27,7 @@ public sealed class EnsembleService(EnsembleStore? store = null, TimeProvider? t
     public static IReadOnlyList<FieldError> Validate(string experimentId, ExperimentOverrides overrides, EnsembleSpec spec)
     {
         var errors = new List<FieldError>();
-        if (!FindingsService.Has(experimentId)) errors.Add(new("experiment", $"Ensembles run on the small experiments (1a, 1b, 1c, 1e), not '{experimentId}'."));
+        if (!FindingsService.Has(experimentId)) errors.Add(new("experiment", $"Ensembles run on the small experiments (1a, 1b, 1c, 1e, 1b-fixes, 1e-fixes), not '{experimentId}'."));
         if (spec.Seeds is < 1 or > MaxSeeds) errors.Add(new("seeds", $"Seeds must be 1 to {MaxSeeds}; got {spec.Seeds}."));
         if (errors.Count > 0) return errors;
         foreach (var request in ExperimentCatalog.Get(experimentId, overrides).Runs)

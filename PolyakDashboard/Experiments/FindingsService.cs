@@ -15,8 +15,8 @@ public sealed class FindingsService(ILogger<FindingsService> log)
 
     private readonly ConcurrentDictionary<string, Lazy<Task<ExperimentFindings>>> _cache = new();
 
-    /// <summary>True for the experiments that have findings (the small ones).</summary>
-    public static bool Has(string experimentId) => experimentId is "1a" or "1b" or "1c" or "1e";
+    /// <summary>True for the experiments that have findings (the small ones, and their fixes-for-f* grids).</summary>
+    public static bool Has(string experimentId) => experimentId is "1a" or "1b" or "1c" or "1e" or ExperimentCatalog.Fixes1b or ExperimentCatalog.Fixes1e;
 
     public Task<ExperimentFindings> GetAsync(string experimentId)
     {

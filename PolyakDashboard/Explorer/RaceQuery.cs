@@ -97,5 +97,8 @@ public static class RaceQuery
         ("Start in the wide well's basin (−4, −6)", new RaceSettings { StartX = -4, StartY = -6 }),
         ("Report: start (3, 3), batch 2, over 20 mini-batch orders", new RaceSettings { Seeds = 20, Optimizers = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd] }),
         ("Polyak–Adam, report vs corrected", new RaceSettings { Optimizers = [OptimizerCatalog.Adam, OptimizerCatalog.PolyakAdam, OptimizerCatalog.PolyakAdamCorrected] }),
+        // The sharp well's floor is above 0, so f* = 0 is wrong there as noise makes it wrong in 1b: the published answers race.
+        ("Fixes for f*", new RaceSettings { Optimizers = [OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.DecSps, OptimizerCatalog.AdaSps,
+            OptimizerCatalog.Momo, OptimizerCatalog.MomoStar, OptimizerCatalog.Sgd, OptimizerCatalog.Adam] }),
     ];
 }

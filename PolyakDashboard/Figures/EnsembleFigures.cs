@@ -84,6 +84,41 @@ public static class EnsembleFigures
             }
             yield return ("floor-ratio.svg", model);
         }
+        if (ensemble.Configurations.Any(c => PolyakCore.Optimization.OptimizerCatalog.FStarFixes.Contains(c.Request.Optimizer)))
+            yield return ("fixes-floor-ratio.svg", FixesFloorRatio(ensemble));
+    }
+
+    /// <summary>The fixes view's chart: per optimizer the final loss over the floor, its 10–90 % range as a bar and the median
+    /// as a dot, with the floor (1×) and the 10 % line (1.1×).</summary>
+    private static PlotModel FixesFloorRatio(EnsembleResult ensemble)
+    {
+        var verdicts = FStarFixes.Verdicts(ensemble);
+        var model = Model($"final loss / least-squares floor, median and 10–90 % over {ensemble.Spec.Seeds} seeds");
+        model.IsLegendVisible = false;
+        double top = verdicts.Select(v => v.Ratio.P90).Where(double.IsFinite).DefaultIfEmpty(2).Max() * 1.1;
+        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = "final / floor (log)", Minimum = 0.98, Maximum = Math.Max(1.3, top) });
+        model.Axes.Add(new LinearAxis
+        {
+            Position = AxisPosition.Left, Minimum = -0.7, Maximum = verdicts.Count - 0.3, MajorStep = 1, MinorStep = 1, StartPosition = 1, EndPosition = 0,
+            LabelFormatter = y => Math.Abs(y - Math.Round(y)) < 1e-9 && y >= 0 && y < verdicts.Count ? verdicts[(int)Math.Round(y)].Name : "",
+        });
+        foreach (var at in new[] { 1.0, FStarFixes.Within })
+            model.Annotations.Add(new LineAnnotation { Type = LineAnnotationType.Vertical, X = at, LineStyle = LineStyle.Dash, Color = OxyColors.Gray,
+                Text = at == 1.0 ? "floor" : "+10 %" });
+        for (int i = 0; i < verdicts.Count; i++)
+        {
+            var v = verdicts[i];
+            var color = OxyColor.Parse(SeriesColors.Optimizer(v.Optimizer));
+            double hi = double.IsFinite(v.Ratio.P90) ? v.Ratio.P90 : top;
+            var range = new LineSeries { Color = OxyColor.FromAColor(120, color), StrokeThickness = 8 };
+            range.Points.Add(new DataPoint(v.Ratio.P10, i));
+            range.Points.Add(new DataPoint(Math.Max(hi, v.Ratio.P10 * 1.002), i));
+            var median = new LineSeries { Title = v.Name, Color = color, MarkerType = MarkerType.Circle, MarkerSize = 5, MarkerFill = color, StrokeThickness = 0 };
+            median.Points.Add(new DataPoint(double.IsFinite(v.Ratio.Median) ? v.Ratio.Median : top, i));
+            model.Series.Add(range);
+            model.Series.Add(median);
+        }
+        return model;
     }
 
     // Ensemble titles are longer (they say the seeds): a point smaller.

@@ -11,6 +11,10 @@ public static class SeriesColors
         [OptimizerCatalog.Sgd] = "#1f77b4", [OptimizerCatalog.PolyakSgd] = "#d62728", [OptimizerCatalog.SpsMax] = "#2ca02c",
         [OptimizerCatalog.Adam] = "#9467bd", [OptimizerCatalog.PolyakAdam] = "#ff7f0e", [OptimizerCatalog.PolyakAdamCorrected] = "#e377c2",
         [OptimizerCatalog.ArmijoSgd] = "#7f7f7f",
+        // The fixes for f*: mid-luminance hues, each ≥ 3:1 against the light (#ffffff, #f6f7fb) and the dark (#32333d,
+        // #373740) backgrounds, apart from the hues above and the wells'.
+        [OptimizerCatalog.DecSps] = "#009688", [OptimizerCatalog.AdaSps] = "#b8860b", [OptimizerCatalog.SgdMomentum] = "#7e7eff",
+        [OptimizerCatalog.Momo] = "#c158dc", [OptimizerCatalog.MomoStar] = "#6b8e23", [OptimizerCatalog.MomoAdam] = "#e85d75",
     };
 
     private static readonly string[] Category = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

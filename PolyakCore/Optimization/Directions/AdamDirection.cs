@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Optimization.Directions;
@@ -36,13 +37,17 @@ public sealed class AdamDirection : IDirection
         while (_moments.Count <= index) _moments.Add(null);
         var (m, v) = _moments[index] ??= (zeros_like(grad).DetachFromDisposeScope(), zeros_like(grad).DetachFromDisposeScope());
         var (b1, b2) = (Settings.Beta1, Settings.Beta2);
-        m.mul_(b1).add_(grad, alpha: 1 - b1);
-        v.mul_(b2).addcmul_(grad, grad, value: 1 - b2);
+        m.Scale_(b1).AddScaled_(grad, 1 - b1);
+        v.Scale_(b2).AddProduct_(grad, grad, 1 - b2);
         double bias1 = 1 - Math.Pow(b1, _t), bias2 = 1 - Math.Pow(b2, _t);
         // Same order of operations as torch.optim.Adam, so a constant step reproduces it to rounding.
-        var denominator = v.sqrt().div_(Math.Sqrt(bias2)).add_(Settings.Eps);
-        return m.div(denominator).div_(bias1);
+        var denominator = v.sqrt().Divide_(Math.Sqrt(bias2)).Shift_(Settings.Eps);
+        return m.div(denominator).Divide_(bias1);
     }
+
+    /// <summary>m̂ = m/(1 − β₁ᵗ) of the last step: MoMo-Adam's model slope.</summary>
+    public Tensor? Momentum(int index) =>
+        index < _moments.Count && _moments[index] is { } pair ? pair.M.clone().Divide_(1 - Math.Pow(Settings.Beta1, _t)) : null;
 
     public IDirection Clone() => new AdamDirection(Settings);
 

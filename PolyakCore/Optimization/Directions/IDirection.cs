@@ -16,6 +16,11 @@ public interface IDirection : IDisposable
     /// <summary>d for parameter number <paramref name="index"/>; may return <paramref name="grad"/> itself.</summary>
     Tensor Compute(int index, Tensor grad);
 
+    /// <summary>The averaged gradient m that the last <see cref="Compute"/> of parameter <paramref name="index"/> was built
+    /// from — the slope of MoMo's model —, or null when that is the direction itself (the gradient, heavy-ball momentum).
+    /// Adam returns its bias-corrected first moment m̂ (its direction is m̂ / (√v̂ + ε)).</summary>
+    Tensor? Momentum(int index) => null;
+
     /// <summary>The direction's settings, compared by value: runs whose directions have equal settings can share one
     /// instance over their stacked rows (the batched engine does).</summary>
     object Settings { get; }

@@ -8,7 +8,7 @@ namespace PolyakDashboard.Components.ChildSpeech;
 /// <summary>The 1d page's form: one run per selected optimizer, all on the same corpus and model.</summary>
 public sealed class ChildSpeechSettings
 {
-    public static IReadOnlyList<string> OptimizerChoices { get; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.PolyakAdam];
+    public static IReadOnlyList<string> OptimizerChoices { get; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.PolyakAdam, OptimizerCatalog.MomoAdam];
 
     public string Preset { get; set; } = GptPreset.Tiny;
     public string Corpus { get; set; } = ChildSpeechCorpus.Name;
@@ -34,7 +34,7 @@ public sealed class ChildSpeechSettings
             Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
         },
         Optimizer = optimizer,
-        OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
+        OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
         BatchSize = BatchSize ?? 0,
         Epochs = Epochs ?? 0,
         Seed = Seed ?? 0,
@@ -75,5 +75,10 @@ public sealed class ChildSpeechSettings
         return string.Join(" · ", parts);
     }
 
-    public ExperimentOverrides TuningOverrides() => new() { Preset = Preset };
+    /// <summary>The tuning grids of the preset; MoMo-Adam's cap grid joins them when MoMo-Adam is among the chosen optimizers.</summary>
+    public ExperimentOverrides TuningOverrides() => new()
+    {
+        Preset = Preset,
+        Optimizers = Optimizers.Contains(OptimizerCatalog.MomoAdam) ? [OptimizerCatalog.MomoAdam] : null,
+    };
 }

@@ -223,7 +223,7 @@ public static class Ensemble
                     RunValidation.EnsureValid(request);
                     var problem = ProblemFor(request, problems);
                     if (i == 0) curves[c] = new Curves(configurations[c], traces, StepsOf(request, problem));
-                    traces[i] = new Trace(curves[c].TotalSteps, reporter);
+                    traces[i] = new Trace(curves[c].TotalSteps, configurations[c].Epochs + 1, reporter);
                     var extra = sinks?.Invoke(c, i);
                     runs.Add(new BatchRun(request, problem, extra is null ? traces[i] : new TeeSink(traces[i], extra)));
                 }
@@ -281,12 +281,11 @@ public static class Ensemble
     }
 
     /// <summary>One configuration's quantile curves, computed column by column as its seeds' records arrive.</summary>
-    /// <remarks>The seeds of a configuration step in lockstep (one group of the batched engine), so while it runs every
-    /// seed still running holds the same number of records, give or take the one being recorded: a column is final
-    /// once the longest seed is past it, and a seed that stopped before it has diverged (+∞ loss, no step size). A
-    /// cancel stops every running seed at the same step, so that inference never sees one. Epoch records are written
-    /// for every row between two steps, so all the epochs the longest seed has are final. When every seed's last loss
-    /// diverged, the configuration has ended: its remaining columns are +∞ (losses) and NaN (step sizes).</remarks>
+    /// <remarks>Seeds advance at their own pace (the engine may run a configuration's seeds in parts, on several threads),
+    /// so a column is final once every seed still running has recorded it. A seed whose last loss diverged has stopped
+    /// (the engine stops a run on such a loss): after its end it counts as +∞ (loss) and not at all (step size), as in
+    /// the result. A seed stopped otherwise (non-finite parameters, a cancel) holds the columns back until the end,
+    /// when every seed's status is known. When every seed has diverged, the configuration has ended.</remarks>
     private sealed class Curves(RunRequest request, Trace[] traces, int totalSteps)
     {
         public RunRequest Request { get; } = request;
@@ -297,21 +296,19 @@ public static class Ensemble
         public SpreadSeries EpochLoss { get; } = SpreadSeries.Empty(request.Epochs + 1);
         private int _steps, _epochs;
 
-        /// <summary>Computes the columns every seed has passed (on the computing thread, between records).</summary>
+        /// <summary>Computes the columns every running seed has recorded (any thread; one at a time).</summary>
         public void Advance()
         {
-            int longest = 0, longestEpochs = 0;
-            bool allDiverged = true;
+            int steps = int.MaxValue, epochs = int.MaxValue;
             foreach (var t in traces)
             {
                 if (t is null) return;                    // still being set up
-                longest = Math.Max(longest, t.Losses.Count);
-                longestEpochs = Math.Max(longestEpochs, t.EpochLosses.Count);
-                allDiverged &= t.Diverged;
+                if (t.Diverged) continue;
+                steps = Math.Min(steps, t.Losses.Count);
+                epochs = Math.Min(epochs, t.EpochLosses.Count);
             }
-            if (allDiverged) { Extend(TotalSteps, TotalEpochs, _ => double.PositiveInfinity); return; }
-            int steps = longest == TotalSteps ? longest : Math.Max(0, longest - 1);
-            Extend(steps, longestEpochs, _ => double.PositiveInfinity);
+            if (steps == int.MaxValue) (steps, epochs) = (TotalSteps, TotalEpochs);      // every seed diverged: ended
+            Extend(Math.Min(steps, TotalSteps), Math.Min(epochs, TotalEpochs), _ => double.PositiveInfinity);
         }
 
         /// <summary>Computes every remaining column, with each seed's own end (its status is known now).</summary>
@@ -321,13 +318,13 @@ public static class Ensemble
         {
             if (steps > _steps)
             {
-                Loss.Fill(traces.Select(t => (IReadOnlyList<double>)t.Losses).ToArray(), lossAfterEnd, _steps, steps);
-                StepSize.Fill(traces.Select(t => (IReadOnlyList<double>)t.StepSizes).ToArray(), _ => double.NaN, _steps, steps);
+                Loss.Fill([.. traces.Select(t => t.Losses.Snapshot())], lossAfterEnd, _steps, steps);
+                StepSize.Fill([.. traces.Select(t => t.StepSizes.Snapshot())], _ => double.NaN, _steps, steps);
                 _steps = steps;
             }
             if (epochs > _epochs)
             {
-                EpochLoss.Fill(traces.Select(t => (IReadOnlyList<double>)t.EpochLosses).ToArray(), lossAfterEnd, _epochs, epochs);
+                EpochLoss.Fill([.. traces.Select(t => t.EpochLosses.Snapshot())], lossAfterEnd, _epochs, epochs);
                 _epochs = epochs;
             }
         }
@@ -335,42 +332,77 @@ public static class Ensemble
         public ConfigurationProgress Snapshot() => new(Request, _steps, TotalSteps, _epochs, TotalEpochs, Loss, StepSize, EpochLoss);
     }
 
-    /// <summary>Reports progress from the computing thread: every so many records it looks at the clock, and at most
-    /// every <see cref="ProgressInterval"/> brings the curves up to date and hands them over.</summary>
+    /// <summary>Reports progress from the computing threads: every so many records one of them looks at the clock, and
+    /// at most every <see cref="ProgressInterval"/> brings the curves up to date and hands them over (one at a time).</summary>
     private sealed class Reporter(Action<EnsembleProgress> report, Curves[] curves, Stopwatch clock)
     {
         private const int RecordsBetweenLooks = 256;     // a clock read per record would cost more than the bookkeeping
+        private readonly Lock _gate = new();
         private int _records;
-        private TimeSpan _last;
+        private long _last;
 
         public void OnRecord()
         {
-            if (++_records % RecordsBetweenLooks != 0) return;
+            if (Interlocked.Increment(ref _records) % RecordsBetweenLooks != 0) return;
             var now = clock.Elapsed;
-            if (now - _last < ProgressInterval) return;
-            _last = now;
-            foreach (var c in curves) c?.Advance();
-            report(new EnsembleProgress([.. curves.Where(c => c is not null).Select(c => c.Snapshot())], now.TotalSeconds, Done: false));
+            if (now.Ticks - Volatile.Read(ref _last) < ProgressInterval.Ticks || !_gate.TryEnter()) return;
+            try
+            {
+                if (now.Ticks - _last < ProgressInterval.Ticks) return;
+                Volatile.Write(ref _last, now.Ticks);
+                foreach (var c in curves) c?.Advance();
+                report(new EnsembleProgress([.. curves.Where(c => c is not null).Select(c => c.Snapshot())], now.TotalSeconds, Done: false));
+            }
+            finally { _gate.Exit(); }
         }
     }
 
-    /// <summary>A seed's losses and step sizes, kept compact (no per-step objects).</summary>
-    private sealed class Trace(int steps, Reporter? reporter) : IRunSink
+    /// <summary>A seed's losses and step sizes, kept compact (no per-step objects), readable while it records.</summary>
+    private sealed class Trace(int steps, int epochs, Reporter? reporter) : IRunSink
     {
-        public List<double> Losses { get; } = new(steps);
-        public List<double> StepSizes { get; } = new(steps);
-        public List<double> EpochLosses { get; } = [];
+        private volatile bool _diverged;
+        public Column Losses { get; } = new(steps);
+        public Column StepSizes { get; } = new(steps);
+        public Column EpochLosses { get; } = new(epochs);
         /// <summary>The last loss diverged: the engine has stopped this seed.</summary>
-        public bool Diverged { get; private set; }
+        public bool Diverged => _diverged;
 
         public void OnBatch(BatchRecord record)
         {
-            Losses.Add(record.Loss);
             StepSizes.Add(record.StepSize);
-            Diverged = Divergence.IsDiverged(record.Loss);
+            Losses.Add(record.Loss);
+            if (Divergence.IsDiverged(record.Loss)) _diverged = true;     // after the loss: a reader that sees it sees the loss
             reporter?.OnRecord();
         }
 
         public void OnEpoch(EpochRecord record) => EpochLosses.Add(record.Loss);
+    }
+
+    /// <summary>Values appended by one thread and read by others: a reader sees a count, then at least that many values.</summary>
+    private sealed class Column(int capacity)
+    {
+        private double[] _values = new double[Math.Max(1, capacity)];
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Add(double value)
+        {
+            if (_count == _values.Length)
+            {
+                var grown = new double[_values.Length * 2];
+                _values.CopyTo(grown, 0);
+                Volatile.Write(ref _values, grown);
+            }
+            _values[_count] = value;
+            Volatile.Write(ref _count, _count + 1);
+        }
+
+        /// <summary>The values recorded so far (a view: later ones do not show in it).</summary>
+        public IReadOnlyList<double> Snapshot()
+        {
+            int count = Volatile.Read(ref _count);
+            return new ArraySegment<double>(Volatile.Read(ref _values), 0, count);
+        }
     }
 }

@@ -53,6 +53,14 @@ public sealed class EnsembleService(EnsembleStore? store = null, TimeProvider? t
         return live;
     }
 
+    /// <summary>A result not stored (the fixes view's): shared with anyone asking the same, awaited whole.</summary>
+    public async Task<ExperimentEnsemble> RunAsync(string experimentId, ExperimentOverrides overrides, EnsembleSpec spec)
+    {
+        var live = Compute(experimentId, overrides, spec);
+        try { return await live.Completion; }
+        finally { Leave(live); }
+    }
+
     /// <summary>A page leaves a viewer's ensemble it asked for; the last one out cancels it while it runs.</summary>
     public void Leave(LiveEnsemble live)
     {

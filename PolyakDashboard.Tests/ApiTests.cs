@@ -28,7 +28,7 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
     public async Task AnExperimentWithSeedsAnswersWithItsEnsemble()
     {
         var response = await _client.PostAsJsonAsync("/api/experiments/1c/runs", new { seeds = 4, vary = "order", epochs = 5 });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);     // stored as a group (see EnsembleGroupTests)
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = json.RootElement;
         Assert.Equal(4, root.GetProperty("seeds").GetInt32());
@@ -60,9 +60,9 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
         Assert.Contains(experiments.RootElement.EnumerateArray(), e => e.GetProperty("id").GetString() == "1b-fixes");
 
         var response = await _client.PostAsJsonAsync("/api/experiments/1b-fixes/runs", new { seeds = 3, epochs = 5, batchSizes = new[] { 256 } });
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);      // stored as a group, like every presenter ensemble
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var names = json.RootElement.GetProperty("configurations").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToArray();
+        var names = json.RootElement.GetProperty("configurations").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToArray();
         Assert.Equal(["1b-fixes-s5-b256-polyak-sgd", "1b-fixes-s5-b256-sps-max", "1b-fixes-s5-b256-decsps", "1b-fixes-s5-b256-adasps",
             "1b-fixes-s5-b256-momo", "1b-fixes-s5-b256-momo-star", "1b-fixes-s5-b256-sgd", "1b-fixes-s5-b256-adam"], names);
         Assert.Contains(json.RootElement.GetProperty("findings").EnumerateArray(), f => f.GetProperty("id").GetString() == "1b-fixes-within-floor");

@@ -40,6 +40,8 @@ public sealed class RunsPageTests : IAsyncLifetime
         _ctx.Services.AddSingleton(new RunHistory(_store, registry, options, NullLogger<RunHistory>.Instance));
         _ctx.Services.AddSingleton<RunImporter>();
         _ctx.Services.AddSingleton(new RunCharts(service, _store));
+        _ctx.Services.AddSingleton(new EnsembleStore(_store));
+        _ctx.Services.AddSingleton<GroupCharts>();
         _ctx.Services.AddScoped<TrainingHubClient>();
 
         Store("sgd-run", "sgd", 0.5, DateTimeOffset.Parse("2026-03-01T10:00:00Z"), ["lecture"]);
@@ -117,6 +119,46 @@ public sealed class RunsPageTests : IAsyncLifetime
         Assert.False(_store.Contains("polyak-run"));
         page.WaitForAssertion(() => Assert.Contains("Deleted 1 run.", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
         await Task.CompletedTask;
+    }
+
+    [Fact]
+    public void AnEnsembleIsOneRowThatOpensToItsConfigurationsAndIsDeletedAfterAConfirmation()
+    {
+        var configurations = PolyakCore.Experiments.ExperimentCatalog.Get("1c", new() { Epochs = 3 }).Runs;
+        var spec = new EnsembleSpec(3);
+        var result = Ensemble.Run(configurations, spec);
+        var groups = new EnsembleStore(_store);
+        var created = DateTimeOffset.Parse("2026-03-04T10:00:00Z");
+        var group = new StoredEnsemble("1c-ens-20260304-100000", "1c", new() { Epochs = 3 }, spec, configurations.Count, "two-well",
+            ["polyak-sgd", "sgd"], RunStatus.Completed, null, created, created.AddSeconds(1), result.Seconds, []);
+        groups.Insert(group with { Status = RunStatus.Running });
+        groups.Finish(group, result, [.. configurations.Select((_, i) => $"c{i}")], null);
+
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal([group.Id, "adam-run", "polyak-run", "sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
+        var row = page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector($"[data-ensemble='{group.Id}']") is not null);
+        Assert.Contains($"ensemble · 3 seeds × {configurations.Count} configurations", row.TextContent);
+        Assert.Contains("seeds vary data and order", row.TextContent);
+        Assert.Null(row.QuerySelector("[data-testid=edit]"));       // no tags on a group
+        Assert.Empty(page.FindAll("[data-testid=ensemble-details]"));     // closed until opened
+
+        Act(page, () => page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector($"[data-ensemble='{group.Id}']") is not null)
+            .QuerySelector("[data-testid=expand]")!.Click());
+        page.WaitForAssertion(() =>
+        {
+            var details = page.Find($"[data-testid=ensemble-details][data-ensemble='{group.Id}'][data-state=ready]");
+            var rows = details.QuerySelectorAll("[data-testid=ensemble-table] tbody tr");
+            Assert.Equal(configurations.Count, rows.Length);
+            Assert.All(rows, r => Assert.Matches(@"\d+/3", r.TextContent));            // well counts and divergences out of 3 seeds
+        }, TimeSpan.FromSeconds(10));
+
+        Act(page, () => DeleteButtonOf(page, group.Id).Click());
+        var dialog = _dialogs.WaitForElement(".mud-dialog", TimeSpan.FromSeconds(10));
+        Assert.Contains($"Delete the ensemble · 3 seeds × {configurations.Count} configurations {group.Id}", dialog.TextContent);
+        DialogButton("Delete").Click();
+        page.WaitForAssertion(() => Assert.Equal(["adam-run", "polyak-run", "sgd-run"], Names(page)), TimeSpan.FromSeconds(10));
+        Assert.Null(groups.Find(group.Id));
+        page.WaitForAssertion(() => Assert.Contains("Deleted 1 ensemble.", page.Find("[data-testid=runs-messages]").TextContent), TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -217,7 +259,7 @@ public sealed class RunsPageTests : IAsyncLifetime
     }
 
     private static AngleSharp.Dom.IElement DeleteButtonOf(IRenderedComponent<RunsPage> page, string id) =>
-        page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector($"[data-run={id}]") is not null)
+        page.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector($"[data-run='{id}']") is not null)
             .QuerySelector("[data-testid=delete]")!;
 
     public async Task DisposeAsync()

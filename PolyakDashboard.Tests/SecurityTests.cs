@@ -53,6 +53,8 @@ public class SecurityTests(KeyedDashboardFactory app) : IClassFixture<KeyedDashb
         { "DELETE", "/api/runs/any-run?purge=true", null },
         { "PUT", "/api/runs/any-run/annotations", """{ "tags": ["x"] }""" },
         { "POST", "/api/runs/import", "{}" },
+        { "POST", "/api/experiments/1c/runs", """{ "seeds": 3 }""" },
+        { "DELETE", "/api/ensembles/any-group", null },
     };
 
     [Theory]

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using PolyakCore.Experiments;
 using PolyakCore.Problems;
 using PolyakCore.Training;
 
@@ -104,6 +106,70 @@ public class EnsembleTests
         Assert.Equal(4, c.Wells!.Values.Sum());
         using var problem = TwoWellProblem.Create();
         Assert.Equal(problem.WellOf(Trainer.Run(request).Parameters) == "local" ? 1 : 0, c.Runs.Take(1).Count(_ => c.CountInWell("local") >= 1));
+    }
+
+    [Fact]
+    public void ProgressReportsTheQuantilesSoFarAndTheLastReportIsTheResult()
+    {
+        // 1b's batch-16 configurations (6,300 steps each, seconds in all) and one that diverges within a few steps: its
+        // seeds stop early, and a column after them is +∞ while the others still run. The engine may run the rows in
+        // parts on several threads: reports come from any of them, one at a time.
+        var grid = ExperimentCatalog.Get("1b", new() { BatchSizes = [16], Noises = [1.0, 5.0] }).Runs;
+        var configurations = grid.Append(grid[0] with { Optimizer = "sgd", OptimizerOptions = new() { Lr = 50 }, Label = "diverging" }).ToArray();
+        var reports = new List<(double Seconds, bool Done, int[] Steps, int[] Epochs, double[][] Median, double[][] P90, double[][] EpochMedian)>();
+        var result = Ensemble.Run(configurations, new EnsembleSpec(8), progress: p => reports.Add((p.Seconds, p.Done,
+            [.. p.Configurations.Select(c => c.Steps)], [.. p.Configurations.Select(c => c.Epochs)],
+            [.. p.Configurations.Select(c => c.Loss.Median[..c.Steps])], [.. p.Configurations.Select(c => c.Loss.P90[..c.Steps])],
+            [.. p.Configurations.Select(c => c.EpochLoss.Median[..c.Epochs])])));
+
+        var partial = reports.Where(r => !r.Done).ToList();
+        Assert.True(partial.Count >= 2, $"{partial.Count} progress reports before the end");
+        Assert.True(reports[^1].Done);
+        Assert.Single(reports, r => r.Done);
+        // At most ten a second, and the curves only grow.
+        for (int k = 1; k < partial.Count; k++)
+        {
+            Assert.True(partial[k].Seconds - partial[k - 1].Seconds >= Ensemble.ProgressInterval.TotalSeconds * 0.99, $"reports {k - 1} and {k} too close");
+            Assert.All(Enumerable.Range(0, configurations.Length), c => Assert.True(partial[k].Steps[c] >= partial[k - 1].Steps[c]));
+        }
+        Assert.Contains(partial, r => r.Steps.Sum() > 0 && r.Steps.Sum() < configurations.Length * 6300);
+        // Every partial column is the final one: the quantiles so far are the result's (a diverged seed as +∞ too).
+        foreach (var report in partial)
+            for (int c = 0; c < configurations.Length; c++)
+            {
+                var final = result.Configurations[c];
+                Assert.Equal(final.Loss.Median[..report.Steps[c]], report.Median[c]);
+                Assert.Equal(final.Loss.P90[..report.Steps[c]], report.P90[c]);
+                Assert.Equal(final.EpochLoss.Median[..report.Epochs[c]], report.EpochMedian[c]);
+            }
+        // The diverging configuration ends while the others still run: its columns are +∞ to the planned end.
+        Assert.Contains(partial, r => r.Steps[^1] == 6300 && double.IsPositiveInfinity(r.Median[^1][^1]));
+        // The last report is the result, whole.
+        var last = reports[^1];
+        for (int c = 0; c < configurations.Length; c++)
+        {
+            Assert.Equal(result.Configurations[c].Loss.Length, last.Steps[c]);
+            Assert.Equal(result.Configurations[c].Loss.Median, last.Median[c]);
+            Assert.Equal(result.Configurations[c].EpochLoss.Median, last.EpochMedian[c]);
+        }
+        Assert.Equal(8, result.Configurations[^1].Diverged);
+    }
+
+    [Fact]
+    public void ACancelStopsTheEnsembleWithinASecond()
+    {
+        var grid = ExperimentCatalog.Get("1b", new() { BatchSizes = [16] }).Runs;
+        using var cancel = new CancellationTokenSource();
+        var clock = new Stopwatch();
+        var result = Ensemble.Run(grid, new EnsembleSpec(20), cancel: cancel.Token, progress: p =>
+        {
+            if (!p.Done && !cancel.IsCancellationRequested) { cancel.Cancel(); clock.Start(); }
+        });
+        clock.Stop();
+        Assert.True(cancel.IsCancellationRequested, "no progress report before the end");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"the cancel took {clock.Elapsed.TotalSeconds:0.00} s");
+        Assert.All(result.Configurations.SelectMany(c => c.Runs), r => Assert.Equal(RunStatus.Cancelled, r.Status));
+        Assert.All(result.Configurations, c => Assert.True(c.Runs[0].Steps < c.Runs[0].TotalSteps));
     }
 
     [Fact]

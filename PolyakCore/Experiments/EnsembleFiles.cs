@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Compression;
 using System.Text.Json;
 using PolyakCore.Export;
 using PolyakCore.Shared;
@@ -14,12 +15,36 @@ public static class EnsembleFiles
     public const string StepHeader = "configuration,step,loss_p10,loss_median,loss_p90,stepSize_p10,stepSize_median,stepSize_p90";
     public const string EpochHeader = "configuration,epoch,loss_p10,loss_median,loss_p90";
 
+    /// <summary>The three files in <paramref name="folder"/> (created if need be).</summary>
     /// <param name="names">Each configuration's name in the files (e.g. its run id), in order.</param>
     public static void Write(string folder, EnsembleResult ensemble, IReadOnlyList<string> names, IReadOnlyList<Finding>? findings = null)
     {
         Directory.CreateDirectory(folder);
-        using (var steps = new StreamWriter(Path.Combine(folder, "ensemble.csv")))
+        foreach (var (name, write) in Files(ensemble, names, findings))
         {
+            using var file = File.Create(Path.Combine(folder, name));
+            write(file);
+        }
+    }
+
+    /// <summary>The three files as one zip (flat: ensemble.json, ensemble.csv, epochs.csv), byte for byte what
+    /// <see cref="Write"/> puts in a folder.</summary>
+    public static void WriteZip(Stream output, EnsembleResult ensemble, IReadOnlyList<string> names, IReadOnlyList<Finding>? findings = null)
+    {
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true);
+        foreach (var (name, write) in Files(ensemble, names, findings))
+        {
+            using var entry = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+            write(entry);
+        }
+    }
+
+    /// <summary>Each file's name and how to write it to a stream: the one implementation of the files.</summary>
+    private static IEnumerable<(string Name, Action<Stream> Write)> Files(EnsembleResult ensemble, IReadOnlyList<string> names, IReadOnlyList<Finding>? findings)
+    {
+        yield return ("ensemble.csv", stream =>
+        {
+            using var steps = new StreamWriter(stream, leaveOpen: true);
             steps.WriteLine(StepHeader);
             for (int c = 0; c < ensemble.Configurations.Count; c++)
             {
@@ -28,9 +53,10 @@ public static class EnsembleFiles
                     steps.WriteLine($"{names[c]},{t + 1},{N(loss.P10[t])},{N(loss.Median[t])},{N(loss.P90[t])}," +
                         (t < step.Length ? $"{N(step.P10[t])},{N(step.Median[t])},{N(step.P90[t])}" : ",,"));
             }
-        }
-        using (var epochs = new StreamWriter(Path.Combine(folder, "epochs.csv")))
+        });
+        yield return ("epochs.csv", stream =>
         {
+            using var epochs = new StreamWriter(stream, leaveOpen: true);
             epochs.WriteLine(EpochHeader);
             for (int c = 0; c < ensemble.Configurations.Count; c++)
             {
@@ -38,8 +64,8 @@ public static class EnsembleFiles
                 for (int t = 0; t < loss.Length; t++)
                     epochs.WriteLine($"{names[c]},{t},{N(loss.P10[t])},{N(loss.Median[t])},{N(loss.P90[t])}");
             }
-        }
-        File.WriteAllText(Path.Combine(folder, "ensemble.json"), JsonSerializer.Serialize(Summary(ensemble, names, findings), PolyakJson.Options));
+        });
+        yield return ("ensemble.json", stream => JsonSerializer.Serialize(stream, Summary(ensemble, names, findings), PolyakJson.Options));
     }
 
     /// <summary>The JSON document of an ensemble (what ensemble.json holds).</summary>

@@ -63,9 +63,12 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
     /// <summary>At most <paramref name="maxPoints"/> points for a chart: per bucket of indices the band's envelope (lowest
     /// 10 %, highest 90 % quantile, so spikes stay) and the median at the bucket's middle; x = index + <paramref name="firstX"/>.
     /// Infinite or NaN values are left out of the envelope (NaN where a bucket has none).</summary>
-    public (double[] X, double[] P10, double[] Median, double[] P90) Decimate(int maxPoints, int firstX = 1)
+    /// <param name="length">Only the first indices (those computed so far); default: all.</param>
+    public (double[] X, double[] P10, double[] Median, double[] P90) Decimate(int maxPoints, int firstX = 1, int? length = null)
     {
-        int n = Length, buckets = Math.Max(1, Math.Min(n, maxPoints));
+        int n = Math.Min(length ?? Length, Length);
+        if (n == 0) return ([], [], [], []);
+        int buckets = Math.Max(1, Math.Min(n, maxPoints));
         var (x, lo, mid, hi) = (new double[buckets], new double[buckets], new double[buckets], new double[buckets]);
         for (int b = 0; b < buckets; b++)
         {
@@ -88,10 +91,35 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
     /// loss; NaN leaves it out).</summary>
     public static SpreadSeries Of(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int length)
     {
+        var series = Empty(length);
+        series.Fill(seeds, afterEnd, 0, length);
+        return series;
+    }
+
+    /// <summary>A series of <paramref name="length"/> indices, all NaN (not computed yet).</summary>
+    public static SpreadSeries Empty(int length)
+    {
         var (p10, median, p90) = (new double[length], new double[length], new double[length]);
+        Array.Fill(p10, double.NaN);
+        Array.Fill(median, double.NaN);
+        Array.Fill(p90, double.NaN);
+        return new(p10, median, p90);
+    }
+
+    /// <summary>Computes indices <paramref name="from"/> to <paramref name="to"/> (exclusive) as <see cref="Of"/> does.</summary>
+    internal void Fill(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int from, int to)
+    {
         var column = new List<double>(seeds.Count);
-        for (int t = 0; t < length; t++)
+        int longest = 0;
+        foreach (var seed in seeds) longest = Math.Max(longest, seed.Count);
+        for (int t = from; t < to; t++)
         {
+            if (t > longest && t > from)
+            {
+                // Past every seed's end each column is the same (every seed at its afterEnd): copy the one before.
+                (P10[t], Median[t], P90[t]) = (P10[t - 1], Median[t - 1], P90[t - 1]);
+                continue;
+            }
             column.Clear();
             for (int i = 0; i < seeds.Count; i++)
             {
@@ -99,9 +127,8 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
                 if (!double.IsNaN(v)) column.Add(v);
             }
             var spread = Spread.Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(column));
-            (p10[t], median[t], p90[t]) = (spread.P10, spread.Median, spread.P90);
+            (P10[t], Median[t], P90[t]) = (spread.P10, spread.Median, spread.P90);
         }
-        return new(p10, median, p90);
     }
 }
 
@@ -147,12 +174,36 @@ public sealed record ConfigurationEnsemble
 /// <summary>An ensemble: many seeds of each configuration, summarised.</summary>
 public sealed record EnsembleResult(EnsembleSpec Spec, IReadOnlyList<ConfigurationEnsemble> Configurations, double Seconds);
 
+/// <summary>How far an ensemble has got, reported while it computes: per configuration, its quantile curves so far.</summary>
+/// <param name="Done">The last report: the computation has ended and the curves are the result's own.</param>
+public sealed record EnsembleProgress(IReadOnlyList<ConfigurationProgress> Configurations, double Seconds, bool Done)
+{
+    /// <summary>Step columns computed, over all configurations.</summary>
+    public long Steps => Configurations.Sum(c => (long)c.Steps);
+    public long TotalSteps => Configurations.Sum(c => (long)c.TotalSteps);
+    /// <summary>0 to 1: the share of the configurations' steps computed (1 once done).</summary>
+    public double Fraction => Done || TotalSteps == 0 ? 1 : (double)Steps / TotalSteps;
+}
+
+/// <summary>One configuration's quantile curves as far as its seeds have got.</summary>
+/// <param name="Steps">Indices of <paramref name="Loss"/> and <paramref name="StepSize"/> that are final (steps 1 to Steps).</param>
+/// <param name="Epochs">Indices of <paramref name="EpochLoss"/> that are final (epoch 0 to Epochs − 1).</param>
+/// <remarks>The curves are the arrays the result will hold, filled in as the computation advances: read only the indices
+/// below <paramref name="Steps"/> (<paramref name="Epochs"/>); the others are NaN or being written.</remarks>
+public sealed record ConfigurationProgress(RunRequest Request, int Steps, int TotalSteps, int Epochs, int TotalEpochs,
+    SpreadSeries Loss, SpreadSeries StepSize, SpreadSeries EpochLoss);
+
 /// <summary>Runs many seeds of many configurations of the small problems as one batched computation.</summary>
 public static class Ensemble
 {
+    /// <summary>Progress is reported at most this often (and once at the end).</summary>
+    public static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(100);
+
     /// <param name="sinks">Optional per-run sinks (configuration index, seed index), e.g. the CLI's files.</param>
+    /// <param name="progress">Optional: called on the computing thread with the quantile curves so far, at most every
+    /// <see cref="ProgressInterval"/> and once at the end (<see cref="EnsembleProgress.Done"/>). Be quick.</param>
     public static EnsembleResult Run(IReadOnlyList<RunRequest> configurations, EnsembleSpec spec,
-        Func<int, int, IRunSink?>? sinks = null, CancellationToken cancel = default)
+        Func<int, int, IRunSink?>? sinks = null, CancellationToken cancel = default, Action<EnsembleProgress>? progress = null)
     {
         if (spec.Seeds < 1 || spec.Seeds > EnsembleSpec.MaxSeeds)
             throw new RunValidationException([new FieldError("seeds", $"Seeds must be 1 to {EnsembleSpec.MaxSeeds}.")]);
@@ -160,44 +211,56 @@ public static class Ensemble
         var problems = new Dictionary<string, SmallProblem>();
         try
         {
-            var traces = new List<Trace>();
+            var curves = new Curves[configurations.Count];
+            var reporter = progress is null ? null : new Reporter(progress, curves, clock);
             var runs = new List<BatchRun>();
             for (int c = 0; c < configurations.Count; c++)
+            {
+                var traces = new Trace[spec.Seeds];
                 for (int i = 0; i < spec.Seeds; i++)
                 {
                     var request = spec.SeedOf(configurations[c], i);
                     RunValidation.EnsureValid(request);
-                    var trace = new Trace();
-                    traces.Add(trace);
+                    var problem = ProblemFor(request, problems);
+                    if (i == 0) curves[c] = new Curves(configurations[c], traces, StepsOf(request, problem));
+                    traces[i] = new Trace(curves[c].TotalSteps, configurations[c].Epochs + 1, reporter);
                     var extra = sinks?.Invoke(c, i);
-                    runs.Add(new BatchRun(request, ProblemFor(request, problems), extra is null ? trace : new TeeSink(trace, extra)));
+                    runs.Add(new BatchRun(request, problem, extra is null ? traces[i] : new TeeSink(traces[i], extra)));
                 }
+            }
             var summaries = TrajectoryBatch.Run(runs, new BatchRecording(EpochLosses: true, StepParameters: sinks is not null), cancel);
             var result = new ConfigurationEnsemble[configurations.Count];
             for (int c = 0; c < configurations.Count; c++)
             {
                 var range = Enumerable.Range(c * spec.Seeds, spec.Seeds).ToArray();
                 var seedRuns = range.Select(k => summaries[k]).ToArray();
-                var seedTraces = range.Select(k => traces[k]).ToArray();
-                double AfterEnd(int i) => seedRuns[i].Status == RunStatus.Diverged ? double.PositiveInfinity : double.NaN;
+                curves[c].Complete(i => seedRuns[i].Status == RunStatus.Diverged ? double.PositiveInfinity : double.NaN);
                 result[c] = new ConfigurationEnsemble
                 {
                     Request = configurations[c],
                     Runs = seedRuns,
-                    Loss = SpreadSeries.Of([.. seedTraces.Select(t => t.Losses)], AfterEnd, seedRuns[0].TotalSteps),
-                    StepSize = SpreadSeries.Of([.. seedTraces.Select(t => t.StepSizes)], _ => double.NaN, seedRuns[0].TotalSteps),
-                    EpochLoss = SpreadSeries.Of([.. seedTraces.Select(t => t.EpochLosses)], AfterEnd, configurations[c].Epochs + 1),
+                    Loss = curves[c].Loss,
+                    StepSize = curves[c].StepSize,
+                    EpochLoss = curves[c].EpochLoss,
                     Wells = configurations[c].Problem == ProblemCatalog.TwoWell
                         ? Wells(seedRuns, range.Select(k => (TwoWellProblem)runs[k].Problem).ToArray()) : null,
                 };
             }
-            return new EnsembleResult(spec, result, clock.Elapsed.TotalSeconds);
+            var ensemble = new EnsembleResult(spec, result, clock.Elapsed.TotalSeconds);
+            progress?.Invoke(new EnsembleProgress([.. curves.Select(c => c.Snapshot())], ensemble.Seconds, Done: true));
+            return ensemble;
         }
         finally
         {
             foreach (var problem in problems.Values) problem.Dispose();
         }
     }
+
+    // The steps a run of this request plans (every seed of a configuration plans the same); 0 when its batch does not
+    // fit the data, which the engine refuses by name.
+    private static int StepsOf(RunRequest request, SmallProblem problem) =>
+        request.BatchSize >= 1 && request.BatchSize <= problem.Count
+            ? new BatchSchedule(request.Seed, problem.Count, request.BatchSize).BatchesPerEpoch * request.Epochs : 0;
 
     // Seeds that draw the same data share one problem instance (and so one data set in the batched engine).
     private static SmallProblem ProblemFor(RunRequest request, Dictionary<string, SmallProblem> problems)
@@ -217,13 +280,129 @@ public static class Ensemble
         return counts;
     }
 
-    /// <summary>A seed's losses and step sizes, kept compact (no per-step objects).</summary>
-    private sealed class Trace : IRunSink
+    /// <summary>One configuration's quantile curves, computed column by column as its seeds' records arrive.</summary>
+    /// <remarks>Seeds advance at their own pace (the engine may run a configuration's seeds in parts, on several threads),
+    /// so a column is final once every seed still running has recorded it. A seed whose last loss diverged has stopped
+    /// (the engine stops a run on such a loss): after its end it counts as +∞ (loss) and not at all (step size), as in
+    /// the result. A seed stopped otherwise (non-finite parameters, a cancel) holds the columns back until the end,
+    /// when every seed's status is known. When every seed has diverged, the configuration has ended.</remarks>
+    private sealed class Curves(RunRequest request, Trace[] traces, int totalSteps)
     {
-        public List<double> Losses { get; } = [];
-        public List<double> StepSizes { get; } = [];
-        public List<double> EpochLosses { get; } = [];
-        public void OnBatch(BatchRecord record) { Losses.Add(record.Loss); StepSizes.Add(record.StepSize); }
+        public RunRequest Request { get; } = request;
+        public int TotalSteps { get; } = totalSteps;
+        public int TotalEpochs { get; } = request.Epochs + 1;
+        public SpreadSeries Loss { get; } = SpreadSeries.Empty(totalSteps);
+        public SpreadSeries StepSize { get; } = SpreadSeries.Empty(totalSteps);
+        public SpreadSeries EpochLoss { get; } = SpreadSeries.Empty(request.Epochs + 1);
+        private int _steps, _epochs;
+
+        /// <summary>Computes the columns every running seed has recorded (any thread; one at a time).</summary>
+        public void Advance()
+        {
+            int steps = int.MaxValue, epochs = int.MaxValue;
+            foreach (var t in traces)
+            {
+                if (t is null) return;                    // still being set up
+                if (t.Diverged) continue;
+                steps = Math.Min(steps, t.Losses.Count);
+                epochs = Math.Min(epochs, t.EpochLosses.Count);
+            }
+            if (steps == int.MaxValue) (steps, epochs) = (TotalSteps, TotalEpochs);      // every seed diverged: ended
+            Extend(Math.Min(steps, TotalSteps), Math.Min(epochs, TotalEpochs), _ => double.PositiveInfinity);
+        }
+
+        /// <summary>Computes every remaining column, with each seed's own end (its status is known now).</summary>
+        public void Complete(Func<int, double> afterEnd) => Extend(TotalSteps, TotalEpochs, afterEnd);
+
+        private void Extend(int steps, int epochs, Func<int, double> lossAfterEnd)
+        {
+            if (steps > _steps)
+            {
+                Loss.Fill([.. traces.Select(t => t.Losses.Snapshot())], lossAfterEnd, _steps, steps);
+                StepSize.Fill([.. traces.Select(t => t.StepSizes.Snapshot())], _ => double.NaN, _steps, steps);
+                _steps = steps;
+            }
+            if (epochs > _epochs)
+            {
+                EpochLoss.Fill([.. traces.Select(t => t.EpochLosses.Snapshot())], lossAfterEnd, _epochs, epochs);
+                _epochs = epochs;
+            }
+        }
+
+        public ConfigurationProgress Snapshot() => new(Request, _steps, TotalSteps, _epochs, TotalEpochs, Loss, StepSize, EpochLoss);
+    }
+
+    /// <summary>Reports progress from the computing threads: every so many records one of them looks at the clock, and
+    /// at most every <see cref="ProgressInterval"/> brings the curves up to date and hands them over (one at a time).</summary>
+    private sealed class Reporter(Action<EnsembleProgress> report, Curves[] curves, Stopwatch clock)
+    {
+        private const int RecordsBetweenLooks = 256;     // a clock read per record would cost more than the bookkeeping
+        private readonly Lock _gate = new();
+        private int _records;
+        private long _last;
+
+        public void OnRecord()
+        {
+            if (Interlocked.Increment(ref _records) % RecordsBetweenLooks != 0) return;
+            var now = clock.Elapsed;
+            if (now.Ticks - Volatile.Read(ref _last) < ProgressInterval.Ticks || !_gate.TryEnter()) return;
+            try
+            {
+                if (now.Ticks - _last < ProgressInterval.Ticks) return;
+                Volatile.Write(ref _last, now.Ticks);
+                foreach (var c in curves) c?.Advance();
+                report(new EnsembleProgress([.. curves.Where(c => c is not null).Select(c => c.Snapshot())], now.TotalSeconds, Done: false));
+            }
+            finally { _gate.Exit(); }
+        }
+    }
+
+    /// <summary>A seed's losses and step sizes, kept compact (no per-step objects), readable while it records.</summary>
+    private sealed class Trace(int steps, int epochs, Reporter? reporter) : IRunSink
+    {
+        private volatile bool _diverged;
+        public Column Losses { get; } = new(steps);
+        public Column StepSizes { get; } = new(steps);
+        public Column EpochLosses { get; } = new(epochs);
+        /// <summary>The last loss diverged: the engine has stopped this seed.</summary>
+        public bool Diverged => _diverged;
+
+        public void OnBatch(BatchRecord record)
+        {
+            StepSizes.Add(record.StepSize);
+            Losses.Add(record.Loss);
+            if (Divergence.IsDiverged(record.Loss)) _diverged = true;     // after the loss: a reader that sees it sees the loss
+            reporter?.OnRecord();
+        }
+
         public void OnEpoch(EpochRecord record) => EpochLosses.Add(record.Loss);
+    }
+
+    /// <summary>Values appended by one thread and read by others: a reader sees a count, then at least that many values.</summary>
+    private sealed class Column(int capacity)
+    {
+        private double[] _values = new double[Math.Max(1, capacity)];
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public void Add(double value)
+        {
+            if (_count == _values.Length)
+            {
+                var grown = new double[_values.Length * 2];
+                _values.CopyTo(grown, 0);
+                Volatile.Write(ref _values, grown);
+            }
+            _values[_count] = value;
+            Volatile.Write(ref _count, _count + 1);
+        }
+
+        /// <summary>The values recorded so far (a view: later ones do not show in it).</summary>
+        public IReadOnlyList<double> Snapshot()
+        {
+            int count = Volatile.Read(ref _count);
+            return new ArraySegment<double>(Volatile.Read(ref _values), 0, count);
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using PolyakCore.Experiments;
@@ -72,18 +73,32 @@ public static class RunsApi
         return Answer(result, r => new { runIds = r.Runs.Select(x => x.Id) });
     }
 
-    // With "seeds": the grid over that many seeds as one batched computation (seconds), answered with its summary —
-    // what the CLI writes to ensemble.json: spreads, counts, each seed's summary, the findings.
+    // With "seeds": the grid over that many seeds as one batched computation (seconds), stored as a group (the caller
+    // is the presenter) and answered with its summary — what the CLI writes to ensemble.json: spreads, counts, each
+    // seed's summary, the findings — after the group's id; Location is the group.
     private static async Task<IResult> EnsembleAsync(string id, ExperimentOverrides overrides, int seeds, Experiments.EnsembleService ensembles)
     {
         var grid = overrides with { Seeds = null, Vary = null };
         var spec = new EnsembleSpec(seeds, overrides.Vary ?? SeedVariation.Both);
         var errors = Experiments.EnsembleService.Validate(id, grid, spec);
-        if (errors.Count > 0)
-            return Results.ValidationProblem(errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
-        var ensemble = await ensembles.RunAsync(id, grid, spec);
-        var names = ensemble.Result.Configurations.Select(c => ExperimentCatalog.RunId(id, c.Request)).ToArray();
-        return Results.Json(EnsembleFiles.Summary(ensemble.Result, names, ensemble.Findings), PolyakJson.Options);
+        if (errors.Count > 0) return Invalid(errors);
+        var live = ensembles.Start(id, grid, spec);
+        var ensemble = await live.Completion;
+        var document = JsonSerializer.SerializeToNode(new { id = live.Id, experimentId = id, status = live.Status }, PolyakJson.Options)!.AsObject();
+        foreach (var (name, value) in JsonSerializer.SerializeToNode(EnsembleFiles.Summary(ensemble.Result, live.Names, ensemble.Findings), PolyakJson.Options)!.AsObject().ToArray())
+            document[name] = value?.DeepClone();
+        return new Located(Results.Text(document.ToJsonString(PolyakJson.Options), "application/json", statusCode: StatusCodes.Status201Created),
+            $"/api/ensembles/{live.Id}");
+    }
+
+    /// <summary>A result with a Location header.</summary>
+    private sealed class Located(IResult inner, string location) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            http.Response.Headers.Location = location;
+            return inner.ExecuteAsync(http);
+        }
     }
 
     private static IResult Metrics(string id, string? format, RunService runs)

@@ -39,8 +39,10 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunService>();
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
+        builder.Services.AddSingleton<GroupCharts>();          // the Runs page's comparison of ensembles
         builder.Services.AddSingleton<RunImporter>();          // the Runs page's uploads and POST /api/runs/import
         builder.Services.AddSingleton<Experiments.FindingsService>();
+        builder.Services.AddSingleton<EnsembleStore>();                 // ensembles as groups in the run store
         builder.Services.AddSingleton<Experiments.EnsembleService>();
         builder.Services.AddSingleton<Explorer.RaceCache>();       // the explorer page and the presenter's race endpoint
         builder.Services.AddSingleton<MetricsBroadcaster>();
@@ -74,6 +76,7 @@ public static class RunsExtensions
         app.MapFindingsApi();
         app.MapGenerationApi().RequireRateLimiting(RateLimits.Computation);   // viewers generate too, within limits
         app.MapRunHistoryApi();
+        app.MapEnsemblesApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
         return app;
     }

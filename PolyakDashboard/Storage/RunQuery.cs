@@ -27,6 +27,18 @@ public sealed record RunRow(string Id, string? Label, string? ExperimentId, stri
     public string Name => Label ?? Id;
 
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
+
+    /// <summary>Set when the row is an ensemble (a group of many seeds of a grid), not a run.</summary>
+    public EnsembleRow? Ensemble { get; init; }
+
+    public bool IsEnsemble => Ensemble is not null;
+}
+
+/// <summary>What a row that is an ensemble adds: its seeds, configurations and which randomness the seeds vary.</summary>
+public sealed record EnsembleRow(int Seeds, int Configurations, SeedVariation Vary)
+{
+    /// <summary>"ensemble · 20 seeds × 24 configurations".</summary>
+    public string Title => StoredEnsemble.EnsembleTitle(Seeds, Configurations);
 }
 
 /// <summary>Rows of one page and how many match in all.</summary>

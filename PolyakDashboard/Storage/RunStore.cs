@@ -24,6 +24,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     public const string DefaultConnectionString = "Data Source=data/runs.db";
     public const string RunningMessage = "The server stopped while this run was running.";
     public const string QueuedMessage = "The server stopped before this run started.";
+    public const string EnsembleRunningMessage = "The server stopped while this ensemble was computing.";
 
     // PolyakJson, compact; rows written by an older build may carry a field this one no longer has.
     private static readonly JsonSerializerOptions Json = new(PolyakJson.Options)
@@ -40,6 +41,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     private readonly ILogger<RunStore> _logger;
     private readonly Lock _openGate = new();
     private volatile bool _opened;
+    private SqliteConnection? _keepAlive;     // an in-memory store lives as long as a connection to it is open
 
     public RunStore(IConfiguration configuration, IHostEnvironment environment, ILogger<RunStore> logger)
     {
@@ -75,6 +77,12 @@ public sealed class RunStore : IRunArchive, IDisposable
             try
             {
                 if (FilePath is not null) Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+                else
+                {
+                    // "Mode=Memory;Cache=Shared": one database for every connection of this store, kept for its lifetime.
+                    _keepAlive = new SqliteConnection(_connectionString);
+                    _keepAlive.Open();
+                }
                 using var connection = new SqliteConnection(_connectionString);
                 connection.Open();
                 Execute(connection, "PRAGMA journal_mode = WAL");
@@ -283,7 +291,8 @@ public sealed class RunStore : IRunArchive, IDisposable
         transaction.Commit();
     }
 
-    /// <summary>One page of the stored runs (every run, live ones included: their rows are written as they stream).</summary>
+    /// <summary>One page of the stored runs and ensembles (every run, live ones included: their rows are written as
+    /// they stream; an ensemble is one row).</summary>
     public RunPage Query(RunQuery query)
     {
         var where = new List<string>();
@@ -293,9 +302,8 @@ public sealed class RunStore : IRunArchive, IDisposable
             string like = "%" + query.Search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
             where.Add("""
                 (id LIKE $q ESCAPE '\' OR coalesce(label, '') LIKE $q ESCAPE '\' OR coalesce(experiment_id, '') LIKE $q ESCAPE '\'
-                 OR coalesce(json_extract(request, '$.problem'), '') LIKE $q ESCAPE '\'
-                 OR coalesce(json_extract(request, '$.optimizer'), '') LIKE $q ESCAPE '\'
-                 OR tags LIKE $q ESCAPE '\' OR coalesce(note, '') LIKE $q ESCAPE '\')
+                 OR coalesce(problem, '') LIKE $q ESCAPE '\' OR coalesce(optimizer, '') LIKE $q ESCAPE '\'
+                 OR tags LIKE $q ESCAPE '\' OR coalesce(note, '') LIKE $q ESCAPE '\' OR (kind = 1 AND 'ensemble' LIKE $q ESCAPE '\'))
                 """);
             parameters.Add(("$q", like));
         }
@@ -308,10 +316,10 @@ public sealed class RunStore : IRunArchive, IDisposable
         string order = query.Sort switch
         {
             RunSort.Experiment => "coalesce(experiment_id, '')",
-            RunSort.Problem => "json_extract(request, '$.problem')",
-            RunSort.Optimizer => "json_extract(request, '$.optimizer')",
-            RunSort.Batch => "json_extract(request, '$.batchSize')",
-            RunSort.Seed => "json_extract(request, '$.seed')",
+            RunSort.Problem => "problem",
+            RunSort.Optimizer => "optimizer",
+            RunSort.Batch => "batch",
+            RunSort.Seed => "seed",
             RunSort.Status => "status",
             RunSort.FinalLoss => FinalLossSql,
             RunSort.Duration => DurationSql,
@@ -321,15 +329,16 @@ public sealed class RunStore : IRunArchive, IDisposable
         int take = Math.Clamp(query.Take, 1, RunQuery.MaxTake);
 
         using var connection = Connect();
-        using var count = Command(connection, $"SELECT count(*) FROM runs {filter}", [.. parameters]);
+        using var count = Command(connection, $"WITH listed AS ({Listed}) SELECT count(*) FROM listed {filter}", [.. parameters]);
         int total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         using var command = Command(connection, $"""
-            SELECT id, label, experiment_id, json_extract(request, '$.problem'), json_extract(request, '$.optimizer'),
-                   json_extract(request, '$.batchSize'), json_extract(request, '$.seed'), status, message,
-                   coalesce((SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), 0), total_steps,
-                   json_extract(summary, '$.finalLoss'), started_at, finished_at, created_at, tags, note
-            FROM runs {filter}
-            ORDER BY {order} IS NULL, {order} {direction}, created_at {direction}, seq {direction}
+            WITH listed AS ({Listed})
+            SELECT id, label, experiment_id, problem, optimizer, batch, seed, status, message,
+                   CASE kind WHEN 0 THEN coalesce((SELECT max(last_step) FROM record_chunks WHERE run = listed.seq), 0) ELSE 0 END,
+                   total_steps, json_extract(summary, '$.finalLoss'), started_at, finished_at, created_at, tags, note,
+                   seeds, configurations, vary
+            FROM listed {filter}
+            ORDER BY {order} IS NULL, {order} {direction}, created_at {direction}, kind {direction}, seq {direction}
             LIMIT $take OFFSET $skip
             """, [.. parameters, ("$take", take), ("$skip", Math.Max(0, query.Skip))]);
         using var reader = command.ExecuteReader();
@@ -343,7 +352,11 @@ public sealed class RunStore : IRunArchive, IDisposable
                     Enum.Parse<RunStatus>(reader.GetString(7), ignoreCase: true), Text(reader, 8), reader.GetInt32(9), reader.GetInt32(10),
                     Loose(reader, 11), Text(reader, 12) is { } started && Text(reader, 13) is { } finished
                         ? (ParseTime(finished) - ParseTime(started)).TotalSeconds : null,
-                    ParseTime(reader.GetString(14)), Deserialize<string[]>(reader.GetString(15)), Text(reader, 16)));
+                    ParseTime(reader.GetString(14)), Deserialize<string[]>(reader.GetString(15)), Text(reader, 16))
+                {
+                    Ensemble = reader.IsDBNull(17) ? null
+                        : new EnsembleRow(reader.GetInt32(17), reader.GetInt32(18), Deserialize<SeedVariation>(reader.GetString(19))),
+                });
             }
             catch (Exception e) when (e is JsonException or FormatException or ArgumentException)
             {
@@ -352,6 +365,20 @@ public sealed class RunStore : IRunArchive, IDisposable
         }
         return new(rows, total);
     }
+
+    // Runs and ensembles as one list: an ensemble is one row (no label, batch, seed, steps or tags of its own; its
+    // optimizers comma-separated; its duration from creation to end).
+    private const string Listed = """
+        SELECT 0 AS kind, seq, id, label, experiment_id, json_extract(request, '$.problem') AS problem,
+               json_extract(request, '$.optimizer') AS optimizer, json_extract(request, '$.batchSize') AS batch,
+               json_extract(request, '$.seed') AS seed, status, message, total_steps, summary, started_at, finished_at,
+               created_at, tags, note, NULL AS seeds, NULL AS configurations, NULL AS vary
+        FROM runs
+        UNION ALL
+        SELECT 1, seq, id, NULL, experiment_id, problem, (SELECT group_concat(value, ', ') FROM json_each(optimizers)),
+               NULL, NULL, status, message, 0, NULL, created_at, finished_at, created_at, '[]', NULL, seeds, configurations, vary
+        FROM ensembles
+        """;
 
     // Diverged runs have "NaN" or "Infinity" (strings) as their final loss: they sort last, as NULLs do.
     private const string FinalLossSql = "CASE WHEN json_type(summary, '$.finalLoss') IN ('real', 'integer') THEN json_extract(summary, '$.finalLoss') END";
@@ -384,11 +411,13 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
+        _keepAlive?.Dispose();
     }
 
     private LiveRun Restored(StoredRun stored, int step) => new(stored, step, () => LoadRecords(stored.Id));
 
-    private SqliteConnection Connect()
+    /// <summary>An open connection to the store (opened and migrated first).</summary>
+    internal SqliteConnection Connect()
     {
         Open();
         var connection = new SqliteConnection(_connectionString);
@@ -425,7 +454,10 @@ public sealed class RunStore : IRunArchive, IDisposable
             UPDATE runs SET status = 'interrupted', message = CASE status WHEN 'queued' THEN $queued ELSE $running END
             WHERE status IN ('queued', 'running')
             """, ("$queued", QueuedMessage), ("$running", RunningMessage));
-        return command.ExecuteNonQuery();
+        using var ensembles = Command(connection, """
+            UPDATE ensembles SET status = 'interrupted', message = $running WHERE status IN ('queued', 'running')
+            """, ("$running", EnsembleRunningMessage));
+        return command.ExecuteNonQuery() + ensembles.ExecuteNonQuery();
     }
 
     private static StoredRun ReadRun(SqliteDataReader r) => new(
@@ -440,22 +472,22 @@ public sealed class RunStore : IRunArchive, IDisposable
     private static string Reason(Exception e) => e.Message.TrimEnd('.');
 
     // Values as SQLite holds them.
-    private static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
-    private static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
-    private static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
-    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
-    private static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)!;
+    internal static string StatusText(RunStatus status) => status.ToString().ToLowerInvariant();
+    internal static string? Time(DateTimeOffset? time) => time?.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+    internal static DateTimeOffset ParseTime(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+    internal static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+    internal static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)!;
     private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;     // SQLite has no NaN
     private static double Real(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
     private static object ValLoss(double? value) => value switch { null => DBNull.Value, double.NaN => "NaN", { } v => v };
-    private static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    internal static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     // Parameters as float64 bytes (little-endian on every platform we build for): exact, NaN included.
     private static object Blob(double[]? values) => values is null ? DBNull.Value : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
     private static double[]? Doubles(SqliteDataReader r, int i) =>
         r.IsDBNull(i) ? null : MemoryMarshal.Cast<byte, double>((byte[])r.GetValue(i)).ToArray();
 
-    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -463,7 +495,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         command.ExecuteNonQuery();
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    internal static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -471,7 +503,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         return command;
     }
 
-    private static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
+    internal static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -481,7 +513,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         return command;
     }
 
-    private static void Bind(SqliteCommand command, params object?[] values)
+    internal static void Bind(SqliteCommand command, params object?[] values)
     {
         for (int i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }

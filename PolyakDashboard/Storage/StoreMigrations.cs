@@ -11,7 +11,7 @@ internal sealed record Migration(string Sql, Action<SqliteConnection, SqliteTran
 /// <remarks>Never edit a migration that has shipped; append a new one.</remarks>
 internal static class StoreMigrations
 {
-    public static IReadOnlyList<Migration> All { get; } = [new(V1), new(V2), new(V3, PackRows), new(V4)];
+    public static IReadOnlyList<Migration> All { get; } = [new(V1), new(V2), new(V3, PackRows), new(V4), new(V5)];
 
     /// <summary>Runs, per-batch and per-epoch records.</summary>
     /// <remarks>Times are ISO 8601 text in UTC (they sort as text); requests, summaries, parameter names and
@@ -99,6 +99,46 @@ internal static class StoreMigrations
     private const string V4 = """
         DROP TABLE batch_chunks;
         DROP TABLE batches;
+        """;
+
+    /// <summary>Ensembles: one row per group (an experiment's grid over many seeds, computed as one batch), with its
+    /// spec, status, timings and its summary document (ensemble.json: spreads, counts, each seed's summary, findings);
+    /// one row per configuration with its request, every seed's <c>RunSummary</c>, its well counts and its quantile
+    /// curves exactly, as one float64 blob (little-endian; NaN kept): loss p10, median, p90 and step size p10, median,
+    /// p90 per step, then the full-data loss p10, median, p90 per epoch. Per-seed records are not kept.</summary>
+    private const string V5 = """
+        CREATE TABLE ensembles (
+            seq             INTEGER PRIMARY KEY,
+            id              TEXT NOT NULL UNIQUE,
+            experiment_id   TEXT NOT NULL,
+            overrides       TEXT NOT NULL,
+            seeds           INTEGER NOT NULL,
+            vary            TEXT NOT NULL,
+            configurations  INTEGER NOT NULL,
+            problem         TEXT NOT NULL,
+            optimizers      TEXT NOT NULL,
+            status          TEXT NOT NULL,
+            message         TEXT,
+            created_at      TEXT NOT NULL,
+            finished_at     TEXT,
+            seconds         REAL,
+            findings        TEXT NOT NULL DEFAULT '[]',
+            summary         TEXT
+        ) STRICT;
+        CREATE INDEX ensembles_created_at ON ensembles (created_at);
+
+        CREATE TABLE ensemble_configurations (
+            ensemble        INTEGER NOT NULL REFERENCES ensembles (seq) ON DELETE CASCADE,
+            configuration   INTEGER NOT NULL,
+            name            TEXT NOT NULL,
+            request         TEXT NOT NULL,
+            runs            TEXT NOT NULL,
+            wells           TEXT,
+            steps           INTEGER NOT NULL,
+            epochs          INTEGER NOT NULL,
+            curves          BLOB NOT NULL,
+            UNIQUE (ensemble, configuration)
+        ) STRICT;
         """;
 
     // Rows written before V3 become chunks of at most this many records.

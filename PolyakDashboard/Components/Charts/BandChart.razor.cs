@@ -27,6 +27,8 @@ public sealed partial class BandChart : IAsyncDisposable
     /// <summary>Fixed y range (both or neither); default: fitted to the data.</summary>
     [Parameter] public double? YMin { get; set; }
     [Parameter] public double? YMax { get; set; }
+    /// <summary>Where a numeric x axis ends (e.g. the planned steps while bands fill in); default: at the data.</summary>
+    [Parameter] public double? XMax { get; set; }
     [Parameter, EditorRequired] public IReadOnlyList<BandSeries> Series { get; set; } = [];
 
     public string ElementId { get; } = $"band-chart-{Guid.NewGuid():N}";
@@ -43,7 +45,7 @@ public sealed partial class BandChart : IAsyncDisposable
         var reference = ReferenceValue is { } r && double.IsFinite(r) ? r : (double?)null;
         _module ??= JS.InvokeAsync<IJSObjectReference>("import", ModulePath).AsTask();
         var module = await _module;
-        await module.InvokeVoidAsync("render", ElementId, new { xTitle = XTitle, yTitle = YTitle, logY = LogY, height = Height, reference, referenceLabel = ReferenceLabel, categoricalX = CategoricalX, yMin = YMin, yMax = YMax }, payload);
+        await module.InvokeVoidAsync("render", ElementId, new { xTitle = XTitle, yTitle = YTitle, logY = LogY, height = Height, reference, referenceLabel = ReferenceLabel, categoricalX = CategoricalX, yMin = YMin, yMax = YMax, xMax = XMax }, payload);
     }
 
     // Doubles travel as raw bytes: compact, and NaN/∞ survive (JSON would reject them).

@@ -30,7 +30,7 @@ export async function render(id, options, list) {
     const series = [...bands, ...lines];
     const integerX = list.every(s => doubles(s.x).every(Number.isInteger));
     const values = series.flatMap(s => s.data.flatMap(p => Array.isArray(p.y) ? p.y : [p.y]));
-    let min = Math.min(...values), max = Math.max(...values);
+    let min = values.length ? Math.min(...values) : 0, max = values.length ? Math.max(...values) : 1;   // no points yet: an empty frame
     if (options.reference != null) { const r = t(options.reference); if (r !== null) { min = Math.min(min, r); max = Math.max(max, r); } }
     if (!(max > min)) { min -= 1; max += 1; }
     if (options.yMin != null) min = options.yMin;
@@ -38,7 +38,7 @@ export async function render(id, options, list) {
     const fixed = options.yMin != null && options.yMax != null;
     const yaxis = fixed ? { min, max, tickAmount: 4, labels: { formatter: (v) => number(v, 3) } }
         : options.logY
-        ? { min: Math.floor(min), max: Math.ceil(max), tickAmount: Math.max(1, Math.min(8, Math.ceil(max) - Math.floor(min))), labels: { formatter: power } }
+        ? logAxis(min, max)
         : { min: min - 0.05 * (max - min), max: max + 0.05 * (max - min), labels: { formatter: (v) => number(v, 3) } };
     const reference = options.reference != null && t(options.reference) !== null
         ? [{ y: t(options.reference), borderColor: '#757575', strokeDashArray: 6, label: { text: options.referenceLabel ?? '', borderWidth: 0, style: { background: 'transparent', color: '#616161' } } }]
@@ -55,6 +55,8 @@ export async function render(id, options, list) {
         xaxis: options.categoricalX
             ? { type: 'category', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false } }
             : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false },
+                // A fixed end (bands filling in): from 0, four even steps, whatever the points so far.
+                ...(options.xMax != null ? { min: 0, max: options.xMax, tickAmount: 4 } : {}),
                 labels: { formatter: (v) => integerX ? String(Math.round(v)) : number(v, 4) } },
         yaxis: { ...yaxis, title: { text: options.yTitle ?? undefined } },
         annotations: { yaxis: reference },
@@ -63,6 +65,13 @@ export async function render(id, options, list) {
     function f(v) { return number(options.logY ? Math.pow(10, v) : v, 4); }
     charts.set(id, chart);
     await chart.render();
+}
+
+// Ticks at whole powers of ten only: a range of 31 decades gets a tick every 4 (10⁻³¹, 10⁻²⁷, …), never 10^-29.5.
+function logAxis(min, max) {
+    const lo = Math.floor(min), span = Math.max(1, Math.ceil(max) - lo);
+    const step = Math.ceil(span / 8), ticks = Math.ceil(span / step);
+    return { min: lo, max: lo + ticks * step, tickAmount: ticks, labels: { formatter: power } };
 }
 
 export function dispose(id) {

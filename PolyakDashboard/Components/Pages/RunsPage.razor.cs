@@ -18,7 +18,7 @@ public sealed partial class RunsPage : IDisposable
     private static readonly IEqualityComparer<RunRow> RowComparer = new ById();
     private MudDataGrid<RunRow>? _grid;
     private HashSet<RunRow> _selected = new(RowComparer);
-    private IReadOnlyList<string> _compareIds = [];
+    private IReadOnlyList<string> _compareIds = [], _compareGroups = [];
     private readonly List<string> _messages = [];
     private Severity _messageSeverity = Severity.Info;
     private string? _search;
@@ -36,15 +36,29 @@ public sealed partial class RunsPage : IDisposable
     [Inject] private RunImporter Importer { get; set; } = null!;
     [Inject] private IDialogService Dialogs { get; set; } = null!;
     [Inject] private ViewerSession Session { get; set; } = null!;
+    [Inject] private EnsembleStore Groups { get; set; } = null!;
+    [Inject] private PolyakDashboard.Experiments.EnsembleService Ensembles { get; set; } = null!;
 
     /// <summary>Initial search text (experiment pages link here with a run's id).</summary>
     [SupplyParameterFromQuery(Name = "search")] public string? InitialSearch { get; set; }
 
     private long MaxImportBytes => Importer.MaxBytes;
-    private bool CanExport => _selected.Count > 0 && _selected.All(r => r.IsFinished);
+    // The selection's runs export as before; one ensemble alone exports as its zip (its CSV and JSON files together).
+    private bool CanExport => _selected.Count > 0 && _selected.All(r => r.IsFinished)
+        && (_selected.All(r => !r.IsEnsemble) || _selected.Count == 1);
 
-    private string? ExportHref(string format) => CanExport
-        ? $"api/runs/export?ids={Uri.EscapeDataString(string.Join(",", _selected.Select(r => r.Id)))}&format={format}" : null;
+    private string? ExportHref(string format) => !CanExport ? null
+        : _selected.Count == 1 && _selected.First() is { IsEnsemble: true } group ? GroupExportHref(group)
+        : $"api/runs/export?ids={Uri.EscapeDataString(string.Join(",", _selected.Select(r => r.Id)))}&format={format}";
+
+    private static string? GroupExportHref(RunRow group) => group.IsFinished ? $"api/ensembles/{Uri.EscapeDataString(group.Id)}/export" : null;
+
+    private static string VaryText(SeedVariation vary) => vary switch
+    {
+        SeedVariation.Order => "seeds vary the mini-batch order",
+        SeedVariation.Data => "seeds vary the data draw",
+        _ => "seeds vary data and order",
+    };
 
     protected override void OnInitialized()
     {
@@ -98,7 +112,11 @@ public sealed partial class RunsPage : IDisposable
     private void HandleSelectionChanged(HashSet<RunRow> selected)
     {
         _selected = new(selected, RowComparer);
-        var ids = _selected.OrderBy(r => r.CreatedAt).Select(r => r.Id).ToList();
+        var groups = _selected.Where(r => r.IsEnsemble && r.IsFinished).OrderBy(r => r.CreatedAt).Select(r => r.Id).ToList();
+        if (groups.Count > GroupCharts.MaxGroups) Say(Severity.Warning, $"The charts show the first {GroupCharts.MaxGroups} of the {groups.Count} ensembles ticked.");
+        groups = [.. groups.Take(GroupCharts.MaxGroups)];
+        if (!groups.SequenceEqual(_compareGroups)) _compareGroups = groups;
+        var ids = _selected.Where(r => !r.IsEnsemble).OrderBy(r => r.CreatedAt).Select(r => r.Id).ToList();
         if (ids.Count > RunCharts.MaxRuns) Say(Severity.Warning, $"The charts show the first {RunCharts.MaxRuns} of the {ids.Count} runs ticked.");
         ids = [.. ids.Take(RunCharts.MaxRuns)];
         if (!ids.SequenceEqual(_compareIds)) _compareIds = ids;
@@ -114,10 +132,11 @@ public sealed partial class RunsPage : IDisposable
         var finished = rows.Where(r => r.IsFinished).ToArray();
         if (finished.Length == 0)
         {
-            Say(Severity.Warning, "Running and queued runs cannot be deleted: stop them first.");
+            Say(Severity.Warning, "Running and queued runs (and ensembles still computing) cannot be deleted: stop them first.");
             return;
         }
-        string what = finished.Length == 1 ? $"run {finished[0].Name}" : $"{finished.Length} runs";
+        string what = finished.Length == 1 ? (finished[0].IsEnsemble ? $"the {finished[0].Ensemble!.Title} {finished[0].Id}" : $"run {finished[0].Name}")
+            : $"{finished.Length} {(finished.All(r => r.IsEnsemble) ? "ensembles" : finished.Any(r => r.IsEnsemble) ? "runs and ensembles" : "runs")}";
         string skipped = finished.Length < rows.Count ? $" ({rows.Count - finished.Length} still running are kept.)" : "";
         bool? confirmed = await Dialogs.ShowMessageBoxAsync("Delete runs", $"Delete {what} and all their records? This cannot be undone.{skipped}",
             yesText: "Delete", cancelText: "Cancel");
@@ -125,6 +144,13 @@ public sealed partial class RunsPage : IDisposable
         int deleted = 0;
         foreach (var row in finished)
         {
+            if (row.IsEnsemble)
+            {
+                if (!await Task.Run(() => Groups.Delete(row.Id))) continue;
+                Ensembles.Forget(row.Id);
+                deleted++;
+                continue;
+            }
             if (Runs.Get(row.Id) is not { IsFinished: true } run) continue;
             await History.PurgeAsync(run);
             deleted++;
@@ -132,7 +158,7 @@ public sealed partial class RunsPage : IDisposable
         _selected = new(_selected.Where(r => !finished.Contains(r, RowComparer)), RowComparer);
         HandleSelectionChanged(_selected);
         if (_editing is not null && finished.Contains(_editing, RowComparer)) _editing = null;
-        Say(Severity.Success, $"Deleted {deleted} run{(deleted == 1 ? "" : "s")}.");
+        Say(Severity.Success, $"Deleted {deleted} {(finished.All(r => r.IsEnsemble) ? "ensemble" : "run")}{(deleted == 1 ? "" : "s")}.");
         await ReloadAsync();
     }
 

@@ -96,15 +96,33 @@ public static class ApiDescriptions
             Answers = [Ok<IReadOnlyList<Experiment>>("The catalogue.")],
         },
         ["POST /api/experiments/{id}/runs"] = new(Experiments, "Run an experiment's grid",
-            "Optional overrides. With \"seeds\": N (1a, 1b, 1c, 1e) the grid runs over N seeds as one batched computation and the answer is its ensemble document (ensemble.json).")
+            "Optional overrides. With \"seeds\": N (1a, 1b, 1c, 1e) the grid runs over N seeds as one batched computation, stored as an ensemble, and the answer is its document (ensemble.json after the ensemble's id).")
         {
             Body = typeof(ExperimentOverrides), BodyRequired = false,
-            Answers = [Ok<ExperimentAccepted>("The runs, queued.", 202), Ok<JsonElement>("With seeds: the ensemble document (spreads, counts, each seed's summary, findings)."),
+            Answers = [Ok<ExperimentAccepted>("The runs, queued.", 202),
+                Ok<JsonElement>("With seeds: the stored ensemble's document (id, experimentId, status, then spreads, counts, each seed's summary, findings); Location is /api/ensembles/{id}.", 201),
                 Invalid("Names each bad field."), Problem(404, "No such experiment."), Problem(429, "The queue is full.")],
         },
         ["GET /api/experiments/{id}/findings"] = new(Experiments, "An experiment's findings over 20 seeds", "Computed once per server (1a, 1b, 1c, 1e).")
         {
             Answers = [Ok<ExperimentFindings>("Each finding: its claim, the sentence with the numbers, whether they bear it out."), Problem(404, "The experiment has no findings.")],
+        },
+
+        ["GET /api/ensembles"] = new(Experiments, "The stored ensembles", "Made by the presenter's experiment runs with \"seeds\" and the pages' \"Run over seeds\".")
+        {
+            Answers = [Ok<IReadOnlyList<EnsembleInfo>>("Each ensemble without its curves or per-seed summaries.")],
+        },
+        ["GET /api/ensembles/{id}"] = new(Experiments, "One stored ensemble", "Its list entry, then its ensemble.json (spreads, counts, each seed's summary, findings); while it computes, progress (0–1).")
+        {
+            Answers = [Ok<JsonElement>("The ensemble's document."), Problem(404, "No such ensemble.")],
+        },
+        ["GET /api/ensembles/{id}/export"] = new(Experiments, "Export an ensemble", "A zip of ensemble.json, ensemble.csv and epochs.csv, as the CLI writes them.")
+        {
+            Answers = [new(200, "The zip.", typeof(byte[]), "application/zip"), Problem(404, "No such ensemble."), Problem(409, "It has not ended, or ended without results.")],
+        },
+        ["DELETE /api/ensembles/{id}"] = new(Experiments, "Cancel or delete an ensemble", "Cancels one still computing; deletes a finished one with its curves.")
+        {
+            Answers = [Ok<RunAccepted>("Cancelling.", 202), new(204, "Deleted."), Problem(404, "No such ensemble."), Problem(409, "Not finished and not computing here.")],
         },
 
         ["GET /api/corpora"] = new(ChildSpeech, "The corpora") { Answers = [Ok<IReadOnlyList<CorpusInfo>>("Name, lines, characters, vocabulary, entropy floor.")] },
@@ -174,7 +192,7 @@ public static class ApiDescriptions
         endpointMetadata.OfType<Microsoft.AspNetCore.Authorization.IAuthorizeData>().Any(a => a.Policy == Security.Presenter.Policy);
 
     /// <summary>The key of an endpoint in <see cref="All"/>: <c>"POST /api/runs/{id}"</c>.</summary>
-    public static string Key(string method, string? routePattern) => $"{method.ToUpperInvariant()} /{routePattern?.TrimStart('/')}";
+    public static string Key(string method, string? routePattern) => $"{method.ToUpperInvariant()} /{routePattern?.Trim('/')}";
 }
 
 /// <summary>Puts <see cref="ApiDescriptions"/> into the endpoints' API descriptions, where the OpenAPI generator reads

@@ -1,3 +1,4 @@
+using PolyakCore.Experiments;
 using PolyakCore.Training;
 using PolyakDashboard.Runs;
 
@@ -33,3 +34,8 @@ public sealed record ImportAnswer(string? Id = null, RunStatus? Status = null, I
 /// <summary>One run of an imported zip.</summary>
 /// <param name="Source">The entry of the zip it came from.</param>
 public sealed record ImportedRun(string Id, RunStatus Status, string Source);
+
+/// <summary>A stored ensemble as <c>GET /api/ensembles</c> lists it (<see cref="EnsemblesApi.Info"/>).</summary>
+public sealed record EnsembleInfo(string Id, string ExperimentId, string Title, int Seeds, SeedVariation Vary, int Configurations,
+    string Problem, IReadOnlyList<string> Optimizers, RunStatus Status, string? Message, DateTimeOffset CreatedAt,
+    DateTimeOffset? FinishedAt, double? Seconds, ExperimentOverrides Overrides);

@@ -87,6 +87,18 @@ public class DashboardFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Opens <paramref name="path"/> in the "light" or "dark" <paramref name="theme"/> and waits until the circuit is
+    /// interactive. The theme comes from the emulated OS preference, which the app follows while no choice is stored: this page
+    /// only, nothing left in the profile's localStorage that every tab shares.</summary>
+    public async Task<IPage> OpenInThemeAsync(string path, string theme)
+    {
+        var page = await NewPageAsync();
+        await page.EmulateMediaAsync(new() { ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light });
+        await page.GotoAsync(path);
+        await WaitForInteractiveAsync(page);
+        return page;
+    }
+
     /// <summary>Waits for Blazor's circuit: prerendered HTML shows at once but ignores clicks until then.</summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 15_000 });

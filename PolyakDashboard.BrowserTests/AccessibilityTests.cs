@@ -104,6 +104,99 @@ public sealed class AccessibilityTests(DashboardFixture app)
         }
     }
 
+    // The focused element's outline, and its colour's contrast against the first opaque background behind the element
+    // (the ring is drawn outside it, on that background) and against the element's own background where it has one.
+    private const string FocusRing = """
+        () => {
+            const el = document.activeElement;
+            const parse = c => (c.match(/[\d.]+/g) || []).map(Number);
+            const lum = ([r, g, b]) => {
+                const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+                return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+            };
+            const ratio = (a, b) => { const [l1, l2] = [lum(a), lum(b)].sort((x, y) => y - x); return (l1 + 0.05) / (l2 + 0.05); };
+            const opaque = c => c.length === 3 || (c.length === 4 && c[3] > 0.9);
+            const background = start => {
+                for (let e = start; e; e = e.parentElement) {
+                    const c = parse(getComputedStyle(e).backgroundColor);
+                    if (opaque(c)) return c.slice(0, 3);
+                }
+                return [255, 255, 255];
+            };
+            const style = getComputedStyle(el);
+            const ring = parse(style.outlineColor).slice(0, 3);
+            const own = parse(style.backgroundColor);
+            return JSON.stringify({
+                element: el.outerHTML.slice(0, 120),
+                style: style.outlineStyle,
+                width: parseFloat(style.outlineWidth),
+                offset: parseFloat(style.outlineOffset),
+                background: ratio(ring, background(el.parentElement)),
+                component: opaque(own) ? ratio(ring, own.slice(0, 3)) : null,
+            });
+        }
+        """;
+
+    private sealed record Ring(string Element, string Style, double Width, double Offset, double Background, double? Component);
+
+    /// <summary>Presses Tab until the focused element matches <paramref name="selector"/> (at most 80 times).</summary>
+    private static async Task TabToAsync(IPage page, string selector)
+    {
+        for (int i = 0; i < 80; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            if (await page.EvaluateAsync<bool>("s => document.activeElement?.matches(s) ?? false", selector)) return;
+        }
+        Assert.Fail($"Tab never reached {selector}");
+    }
+
+    private static async Task<Ring> MeasureRingAsync(IPage page) =>
+        System.Text.Json.JsonSerializer.Deserialize<Ring>(await page.EvaluateAsync<string>(FocusRing),
+            new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+
+    private static void AssertClearRing(Ring ring, string what, string theme)
+    {
+        Assert.True(ring.Style != "none" && ring.Width >= 2, $"{theme}: {what} focused shows an outline {ring.Style} {ring.Width}px: {ring.Element}");
+        Assert.True(ring.Background >= 3, $"{theme}: {what}'s focus ring has {ring.Background:0.00}:1 against the background: {ring.Element}");
+    }
+
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Tab_shows_a_clear_focus_ring_on_a_nav_link_the_run_button_and_a_chip(string theme)
+    {
+        var page = await app.OpenInThemeAsync("1b", theme);
+        try
+        {
+            // All three measured first, so a failure names every one that lacks a ring.
+            await TabToAsync(page, "a.mud-nav-link");
+            var link = await MeasureRingAsync(page);
+            await TabToAsync(page, "[data-testid=run]");
+            var run = await MeasureRingAsync(page);
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"focus-run-{theme}.png") });
+
+            await page.GotoAsync("explorer");
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            await TabToAsync(page, ".mud-chip");
+            var chip = await MeasureRingAsync(page);
+            var box = (await page.Locator(".mud-chip:focus").BoundingBoxAsync())!;      // with room for the ring around it
+            await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"focus-chip-{theme}.png"),
+                Clip = new() { X = box.X - 40, Y = box.Y - 30, Width = box.Width + 200, Height = box.Height + 60 } });
+
+            var failures = new List<string>();
+            foreach (var (ring, what) in new[] { (link, "a nav link"), (run, "Run"), (chip, "an optimizer chip") })
+            {
+                try { AssertClearRing(ring, what, theme); }
+                catch (Xunit.Sdk.XunitException e) { failures.Add(e.Message); }
+            }
+            Assert.True(failures.Count == 0, string.Join("\n", failures));
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
     private static string Describe(AxeResultItem v) =>
         $"{v.Id} ({v.Impact}): {v.Help}\n" + string.Join("\n", v.Nodes.Take(8).Select(n => $"    {n.Target}  {Short(string.Join("; ", n.Any.Concat(n.All).Concat(n.None).Select(c => c.Message)))}"));
 

@@ -139,17 +139,6 @@ public sealed class AccessibilityTests(DashboardFixture app)
 
     private sealed record Ring(string Element, string Style, double Width, double Offset, double Background, double? Component);
 
-    /// <summary>Presses Tab until the focused element matches <paramref name="selector"/> (at most 80 times).</summary>
-    private static async Task TabToAsync(IPage page, string selector)
-    {
-        for (int i = 0; i < 80; i++)
-        {
-            await page.Keyboard.PressAsync("Tab");
-            if (await page.EvaluateAsync<bool>("s => document.activeElement?.matches(s) ?? false", selector)) return;
-        }
-        Assert.Fail($"Tab never reached {selector}");
-    }
-
     private static async Task<Ring> MeasureRingAsync(IPage page) =>
         System.Text.Json.JsonSerializer.Deserialize<Ring>(await page.EvaluateAsync<string>(FocusRing),
             new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
@@ -169,15 +158,15 @@ public sealed class AccessibilityTests(DashboardFixture app)
         try
         {
             // All three measured first, so a failure names every one that lacks a ring.
-            await TabToAsync(page, "a.mud-nav-link");
+            await DashboardFixture.TabToAsync(page, "a.mud-nav-link");
             var link = await MeasureRingAsync(page);
-            await TabToAsync(page, "[data-testid=run]");
+            await DashboardFixture.TabToAsync(page, "[data-testid=run]");
             var run = await MeasureRingAsync(page);
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"focus-run-{theme}.png") });
 
             await page.GotoAsync("explorer");
             await DashboardFixture.WaitForInteractiveAsync(page);
-            await TabToAsync(page, ".mud-chip");
+            await DashboardFixture.TabToAsync(page, ".mud-chip");
             var chip = await MeasureRingAsync(page);
             var box = (await page.Locator(".mud-chip:focus").BoundingBoxAsync())!;      // with room for the ring around it
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"focus-chip-{theme}.png"),

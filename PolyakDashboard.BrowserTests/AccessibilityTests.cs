@@ -40,9 +40,7 @@ public sealed class AccessibilityTests(DashboardFixture app)
         {
             if (tab is not null) await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = false }).ClickAsync();
             await SettleAsync(page, path);
-            var result = await page.RunAxe();
-            var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToArray();
-            Assert.True(serious.Length == 0, $"/{path}{(tab is null ? "" : " tab " + tab)} ({theme}):\n" + string.Join("\n", serious.Select(Describe)));
+            await AssertAxeCleanAsync(page, $"/{path}{(tab is null ? "" : " tab " + tab)} ({theme})");
         }
         finally
         {
@@ -85,9 +83,29 @@ public sealed class AccessibilityTests(DashboardFixture app)
         {
             if (tab is not null) await page.GetByRole(AriaRole.Tab, new() { Name = tab, Exact = false }).ClickAsync();
             await SettleAsync(page, path);
+            await AssertOutlineAsync(page, $"/{path}{(tab is null ? "" : " tab " + tab)}");
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    /// <summary>No serious or critical axe-core violation on the page as it is now; the failure lists each (rule, targets).</summary>
+    private static async Task AssertAxeCleanAsync(IPage page, string where)
+    {
+        var result = await page.RunAxe();
+        var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToArray();
+        Assert.True(serious.Length == 0, $"{where}:\n" + string.Join("\n", serious.Select(Describe)));
+    }
+
+    /// <summary>One h1, first; no heading level skipped; one main, one banner; the drawer's links in a nav; no control
+    /// outside every landmark.</summary>
+    private static async Task AssertOutlineAsync(IPage page, string where)
+    {
+        {
             var s = System.Text.Json.JsonSerializer.Deserialize<Structure>(await page.EvaluateAsync<string>(Outline),
                 new System.Text.Json.JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
-            string where = $"/{path}{(tab is null ? "" : " tab " + tab)}";
             string outline = string.Join(" > ", s.Headings.Select(h => $"h{h.Level} '{h.Text}'"));
             Assert.True(s.Headings.Count(h => h.Level == 1) == 1, $"{where}: {s.Headings.Count(h => h.Level == 1)} h1: {outline}");
             Assert.True(s.Headings[0].Level == 1, $"{where}: the first heading is not the page's h1: {outline}");
@@ -97,6 +115,54 @@ public sealed class AccessibilityTests(DashboardFixture app)
             Assert.True(s.Banner == 1, $"{where}: {s.Banner} banner landmarks");
             Assert.True(s.NavLinks >= 10, $"{where}: {s.NavLinks} links in navigation landmarks (the drawer has 10)");
             Assert.True(s.OutsideLandmarks.Length == 0, $"{where}: outside every landmark: {string.Join(" | ", s.OutsideLandmarks)}");
+        }
+    }
+
+    /// <summary>The pages in use, with what only shows then: an experiment's results (panels, landscapes, results table),
+    /// Runs with a comparison and the tag editor open, an escape map, and warning and error messages.</summary>
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Pages_in_use_pass_axe_and_keep_their_outline(string theme)
+    {
+        var page = await app.OpenInThemeAsync("1a", theme);
+        try
+        {
+            await page.Locator("input[data-testid=epochs]").FillAsync("20");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=status]")).ToContainTextAsync("finished: 640 of 640", new() { Timeout = 60_000 });
+            await Assertions.Expect(page.Locator("[data-testid=landscape] svg path").First).ToBeAttachedAsync(new() { Timeout = 15_000 });
+            await page.WaitForTimeoutAsync(500);
+            await AssertAxeCleanAsync(page, $"/1a after a run ({theme})");
+            await AssertOutlineAsync(page, "/1a after a run");
+
+            await page.Locator("[data-testid=run-link]").First.ClickAsync();          // the run in Runs
+            await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"runs\?search="));
+            var row = page.Locator("[data-testid=runs-table] tbody tr").Filter(new() { Has = page.Locator("[data-testid=run-name]") }).First;
+            await row.Locator("input[type=checkbox]").CheckAsync(new() { Force = true, Timeout = 15_000 });
+            await Assertions.Expect(page.Locator("[data-testid=compare][data-state=ready]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+            await row.Locator("[data-testid=edit]").ClickAsync();
+            await page.Locator("input[data-testid=new-tag]").FillAsync("axe");
+            await page.Locator("[data-testid=add-tag]").ClickAsync();
+            await page.WaitForTimeoutAsync(500);
+            await AssertAxeCleanAsync(page, $"/runs comparing, tags open ({theme})");
+            await AssertOutlineAsync(page, "/runs comparing, tags open");
+
+            await page.GotoAsync("explorer?batch=25&lr=0.04&opt=sgd,polyak-sgd&grid=20&map=1");
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            await Assertions.Expect(page.Locator("[data-testid=map-cost]")).ToBeVisibleAsync(new() { Timeout = 60_000 });
+            await page.WaitForTimeoutAsync(500);
+            await AssertAxeCleanAsync(page, $"/explorer with an escape map ({theme})");
+            await AssertOutlineAsync(page, "/explorer with an escape map");
+
+            // Messages: a warning about the URL, an error under a field and the summary of what was not run.
+            await page.GotoAsync("explorer?x=abc");
+            await DashboardFixture.WaitForInteractiveAsync(page);
+            await page.Locator("input[data-testid=batch]").FillAsync("0");
+            await page.Locator("input[data-testid=batch]").PressAsync("Tab");
+            await Assertions.Expect(page.Locator("[data-testid=settings-errors]")).ToBeVisibleAsync();
+            await Assertions.Expect(page.Locator(".mud-alert-text-warning, .mud-alert-filled-warning, .mud-alert-outlined-warning").First).ToBeVisibleAsync();
+            await AssertAxeCleanAsync(page, $"/explorer with messages ({theme})");
         }
         finally
         {

@@ -103,14 +103,16 @@ public class DashboardFixture : IAsyncLifetime
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 15_000 });
 
-    /// <summary>Presses Tab (Shift+Tab with <paramref name="backwards"/>) until the focused element matches
-    /// <paramref name="selector"/>, at most <paramref name="limit"/> times: what a keyboard user does to reach it.</summary>
-    public static async Task TabToAsync(IPage page, string selector, bool backwards = false, int limit = 80)
+    /// <summary>Presses Tab (Shift+Tab with <paramref name="backwards"/>) until the focused element matches the CSS
+    /// <paramref name="selector"/> (and has the text <paramref name="text"/>, if given), at most <paramref name="limit"/>
+    /// times: what a keyboard user does to reach it.</summary>
+    public static async Task TabToAsync(IPage page, string selector, bool backwards = false, int limit = 80, string? text = null)
     {
         for (int i = 0; i < limit; i++)
         {
             await page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
-            if (await page.EvaluateAsync<bool>("s => document.activeElement?.matches(s) ?? false", selector)) return;
+            if (await page.EvaluateAsync<bool>("([s, t]) => !!document.activeElement?.matches(s) && (t === null || document.activeElement.textContent.trim() === t)",
+                    new[] { selector, text })) return;
         }
         Assert.Fail($"{limit} presses of {(backwards ? "Shift+Tab" : "Tab")} never reached {selector}; the focus is on " +
             await page.EvaluateAsync<string>("() => document.activeElement?.outerHTML.slice(0, 120) ?? 'nothing'"));

@@ -218,7 +218,7 @@ public sealed class AccessibilityTests(DashboardFixture app)
     [Theory]
     [InlineData("light")]
     [InlineData("dark")]
-    public async Task Tab_shows_a_clear_focus_ring_on_a_nav_link_the_run_button_and_a_chip(string theme)
+    public async Task Tab_shows_a_clear_focus_ring_on_a_nav_link_the_run_button_a_chip_and_the_app_bar(string theme)
     {
         var page = await app.OpenInThemeAsync("1b", theme);
         try
@@ -240,8 +240,12 @@ public sealed class AccessibilityTests(DashboardFixture app)
             await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"focus-chip-{theme}.png"),
                 Clip = new() { X = box.X - 40, Y = box.Y - 30, Width = box.Width + 200, Height = box.Height + 60 } });
 
+            // On the app bar (indigo in light): its own ring colour.
+            await DashboardFixture.TabToAsync(page, "[data-testid=theme-toggle]", backwards: true);
+            var toggle = await MeasureRingAsync(page);
+
             var failures = new List<string>();
-            foreach (var (ring, what) in new[] { (link, "a nav link"), (run, "Run"), (chip, "an optimizer chip") })
+            foreach (var (ring, what) in new[] { (link, "a nav link"), (run, "Run"), (chip, "an optimizer chip"), (toggle, "the theme toggle") })
             {
                 try { AssertClearRing(ring, what, theme); }
                 catch (Xunit.Sdk.XunitException e) { failures.Add(e.Message); }

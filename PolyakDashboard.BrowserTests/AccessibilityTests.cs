@@ -94,6 +94,10 @@ public sealed class AccessibilityTests(DashboardFixture app)
     /// <summary>No serious or critical axe-core violation on the page as it is now; the failure lists each (rule, targets).</summary>
     private static async Task AssertAxeCleanAsync(IPage page, string where)
     {
+        // Colours mid-transition are no state anyone reads (a Run button caught fading from disabled grey to indigo
+        // measured 1.4:1): wait until no CSS transition runs.
+        await page.WaitForFunctionAsync("() => document.getAnimations().every(a => !(a instanceof CSSTransition) || a.playState !== 'running')",
+            null, new() { Timeout = 10_000, PollingInterval = 50 });
         var result = await page.RunAxe();
         var serious = result.Violations.Where(v => v.Impact is "serious" or "critical").ToArray();
         Assert.True(serious.Length == 0, $"{where}:\n" + string.Join("\n", serious.Select(Describe)));
@@ -131,6 +135,7 @@ public sealed class AccessibilityTests(DashboardFixture app)
             await page.Locator("input[data-testid=epochs]").FillAsync("20");
             await page.Locator("[data-testid=run]").ClickAsync();
             await Assertions.Expect(page.Locator("[data-testid=status]")).ToContainTextAsync("finished: 640 of 640", new() { Timeout = 60_000 });
+            await Assertions.Expect(page.Locator("[data-testid=run]")).ToBeEnabledAsync();
             await Assertions.Expect(page.Locator("[data-testid=landscape] svg path").First).ToBeAttachedAsync(new() { Timeout = 15_000 });
             await page.WaitForTimeoutAsync(500);
             await AssertAxeCleanAsync(page, $"/1a after a run ({theme})");

@@ -87,9 +87,36 @@ public class DashboardFixture : IAsyncLifetime
         return page;
     }
 
+    /// <summary>Opens <paramref name="path"/> in the "light" or "dark" <paramref name="theme"/> and waits until the circuit is
+    /// interactive. The theme comes from the emulated OS preference, which the app follows while no choice is stored: this page
+    /// only, nothing left in the profile's localStorage that every tab shares.</summary>
+    public async Task<IPage> OpenInThemeAsync(string path, string theme)
+    {
+        var page = await NewPageAsync();
+        await page.EmulateMediaAsync(new() { ColorScheme = theme == "dark" ? ColorScheme.Dark : ColorScheme.Light });
+        await page.GotoAsync(path);
+        await WaitForInteractiveAsync(page);
+        return page;
+    }
+
     /// <summary>Waits for Blazor's circuit: prerendered HTML shows at once but ignores clicks until then.</summary>
     public static Task WaitForInteractiveAsync(IPage page) =>
         page.Locator("[data-interactive=true]").WaitForAsync(new() { Timeout = 15_000 });
+
+    /// <summary>Presses Tab (Shift+Tab with <paramref name="backwards"/>) until the focused element matches the CSS
+    /// <paramref name="selector"/> (and has the text <paramref name="text"/>, if given), at most <paramref name="limit"/>
+    /// times: what a keyboard user does to reach it.</summary>
+    public static async Task TabToAsync(IPage page, string selector, bool backwards = false, int limit = 80, string? text = null)
+    {
+        for (int i = 0; i < limit; i++)
+        {
+            await page.Keyboard.PressAsync(backwards ? "Shift+Tab" : "Tab");
+            if (await page.EvaluateAsync<bool>("([s, t]) => !!document.activeElement?.matches(s) && (t === null || document.activeElement.textContent.trim() === t)",
+                    new[] { selector, text })) return;
+        }
+        Assert.Fail($"{limit} presses of {(backwards ? "Shift+Tab" : "Tab")} never reached {selector}; the focus is on " +
+            await page.EvaluateAsync<string>("() => document.activeElement?.outerHTML.slice(0, 120) ?? 'nothing'"));
+    }
 
     public async Task DisposeAsync()
     {

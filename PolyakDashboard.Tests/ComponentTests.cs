@@ -250,6 +250,7 @@ internal static class ViewerServices
         ctx.Services.AddSingleton(presence);
         ctx.Services.AddSingleton<HeavyComputationGate>();
         ctx.Services.AddSingleton<RaceCache>();
+        ctx.Services.AddSingleton<EscapeMapCache>();
         ctx.Services.AddScoped<ExplorerComputations>();
         ctx.Services.AddSingleton(new FindingsService(NullLogger<FindingsService>.Instance));
         ctx.Services.AddSingleton<EnsembleService>();

@@ -11,6 +11,7 @@ namespace PolyakDashboard.Tests;
 public sealed class ExplorerComputationsTests : IDisposable
 {
     private readonly RaceCache _races = new();
+    private readonly EscapeMapCache _maps = new();
     private readonly HeavyComputationGate _gate;
     private readonly ViewerSession _viewer;
     private readonly ExplorerComputations _computations;
@@ -23,7 +24,7 @@ public sealed class ExplorerComputationsTests : IDisposable
         });
         _gate = new HeavyComputationGate(limits);
         _viewer = new ViewerSession(limits);
-        _computations = new ExplorerComputations(_races, _viewer, _gate);
+        _computations = new ExplorerComputations(_races, _maps, _viewer, _gate);
     }
 
     [Fact]
@@ -73,7 +74,7 @@ public sealed class ExplorerComputationsTests : IDisposable
         Assert.Null(outcome.Error);
         Assert.Equal(16, outcome.Map!.Wells.Length);
         Assert.All(outcome.Map.Wells, w => Assert.Contains(w, new[] { "local", "global", "elsewhere", "diverged" }));
-        var denied = await _computations.EscapeMapAsync(settings, OptimizerCatalog.Sgd, 4);     // the busy try cost nothing; this one does
+        var denied = await _computations.EscapeMapAsync(settings, OptimizerCatalog.Sgd, 5);     // the busy try cost nothing; the map did
         Assert.Contains("Too many computations", denied.Error);
     }
 
@@ -86,14 +87,37 @@ public sealed class ExplorerComputationsTests : IDisposable
         Assert.Equal((null, null), (outcome.Map, outcome.Error));
 
         using var presenterless = new ViewerSession(Options.Create(new ViewerLimitOptions { ComputationBurst = 100, EscapeMapCost = 1 }));
-        var computations = new ExplorerComputations(_races, presenterless, _gate);
+        var computations = new ExplorerComputations(_races, _maps, presenterless, _gate);
         var tooBig = await computations.EscapeMapAsync(new RaceSettings(), OptimizerCatalog.Sgd, 40, seeds: 1000);
         Assert.Null(tooBig.Map);
         Assert.Contains("at most", tooBig.Error);
     }
 
+    [Fact]
+    public async Task AMapComputedBeforeComesBackFreeAndAtOnceEvenWhenTheServerIsBusy()
+    {
+        var settings = new RaceSettings { BatchSize = 25 };
+        var first = await _computations.EscapeMapAsync(settings, OptimizerCatalog.Sgd, 4);
+        Assert.NotNull(first.Map);
+        // A follower opening the presenter's URL: another start and other racers, the same map; the budget is spent
+        // (the first map cost the whole burst) and the gate is taken, yet the map is there, without computing.
+        using var busy = _gate.TryEnter();
+        bool started = false;
+        var again = await _computations.EscapeMapAsync(settings with { StartX = -1, Optimizers = [OptimizerCatalog.Adam], Seeds = 3 },
+            OptimizerCatalog.Sgd, 4, started: () => started = true);
+        Assert.Same(first.Map, again.Map);
+        Assert.False(started);
+        // Anything the map depends on makes it another map.
+        foreach (var other in new[] { settings with { Epochs = 7 }, settings with { Lr = 0.02 }, settings with { DataSeed = 3 } })
+            Assert.NotEqual(EscapeMapCache.Key(settings, OptimizerCatalog.Sgd, 4, 1), EscapeMapCache.Key(other, OptimizerCatalog.Sgd, 4, 1));
+        Assert.NotEqual(EscapeMapCache.Key(settings, OptimizerCatalog.Sgd, 4, 1), EscapeMapCache.Key(settings, OptimizerCatalog.Adam, 4, 1));
+        Assert.NotEqual(EscapeMapCache.Key(settings, OptimizerCatalog.Sgd, 4, 1), EscapeMapCache.Key(settings, OptimizerCatalog.Sgd, 4, 5));
+        Assert.Equal(HeavyComputationGate.Busy, (await _computations.EscapeMapAsync(settings, OptimizerCatalog.Sgd, 6)).Error);
+    }
+
     public void Dispose()
     {
+        _maps.Dispose();
         _races.Dispose();
         _gate.Dispose();
         _viewer.Dispose();

@@ -35,6 +35,30 @@ public class RaceQueryTests
     }
 
     [Fact]
+    public void TheEscapeMapRoundTripsBesideTheRaceSettings()
+    {
+        var settings = new RaceSettings { StartX = -1.5, BatchSize = 25 };
+        var map = new EscapeMapView { Optimizer = "polyak-sgd", Size = 60, Orders = 5, Shown = true };
+        var query = RaceQuery.ToQuery(settings, map);
+        Assert.Contains("map=1", query);
+        var (race, raceProblems) = RaceQuery.FromQuery(query);
+        var (back, mapProblems) = EscapeMapQuery.FromQuery(query);
+        Assert.Empty(raceProblems);
+        Assert.Empty(mapProblems);
+        Assert.Equal(settings with { Optimizers = [] }, race with { Optimizers = [] });
+        Assert.Equal(map, back);
+        Assert.Equal(RaceQuery.ToQuery(settings), RaceQuery.ToQuery(settings, new EscapeMapView()));   // the default map adds nothing
+    }
+
+    [Fact]
+    public void BadMapValuesKeepTheirDefaultsAndAreReported()
+    {
+        var (map, problems) = EscapeMapQuery.FromQuery("?map=yes&mapOpt=armijo-sgd&grid=1000&orders=abc");
+        Assert.Equal(new EscapeMapView(), map);
+        Assert.Equal(4, problems.Count);
+    }
+
+    [Fact]
     public void PresetsAreValid()
     {
         foreach (var (name, preset) in RaceQuery.Presets)

@@ -19,8 +19,9 @@ public sealed record EscapeMapOutcome(EscapeMapResult? Map, string? Error);
 /// <summary>What the two-well explorer computes for one viewer: races (shared through <see cref="RaceCache"/>), the
 /// loss landscape, and escape maps (on a thread of their own, within the server's <see cref="HeavyComputationGate"/>
 /// and the viewer's budget).</summary>
-/// <remarks>Scoped: one per circuit, charging that circuit's <see cref="ViewerSession"/>.</remarks>
-public sealed class ExplorerComputations(RaceCache races, ViewerSession session, HeavyComputationGate gate)
+/// <remarks>Scoped: one per circuit, charging that circuit's <see cref="ViewerSession"/>. A map computed before (by anyone,
+/// e.g. the presenter whose URL a follower opens) comes from <see cref="EscapeMapCache"/>: free, at once.</remarks>
+public sealed class ExplorerComputations(RaceCache races, EscapeMapCache maps, ViewerSession session, HeavyComputationGate gate)
 {
     /// <summary>Grid points a side of the landscape's contour plot.</summary>
     public const int LandscapeResolution = 120;
@@ -50,6 +51,8 @@ public sealed class ExplorerComputations(RaceCache races, ViewerSession session,
     public async Task<EscapeMapOutcome> EscapeMapAsync(RaceSettings settings, string optimizer, int size, int seeds = 1,
         Action? started = null, CancellationToken cancel = default)
     {
+        string key = EscapeMapCache.Key(settings, optimizer, size, seeds);
+        if (maps.Find(key) is { } known) return new(known, null);
         using var slot = gate.TryEnter();       // first, so a busy server costs the viewer nothing
         if (slot is null) return new(null, HeavyComputationGate.Busy);
         if (session.TryCompute(session.EscapeMapCost) is { } denied) return new(null, denied);
@@ -59,7 +62,9 @@ public sealed class ExplorerComputations(RaceCache races, ViewerSession session,
             var template = settings.ToRequest(optimizer);
             var (x, y) = settings.PlotRange;
             var map = await RunThread.Start(() => EscapeMap.Compute(template, x, y, size, size, cancel, seeds), "escape map");
-            return cancel.IsCancellationRequested ? new(null, null) : new(map, null);   // a cancelled map is partial: not shown
+            if (cancel.IsCancellationRequested) return new(null, null);     // a cancelled map is partial: neither shown nor kept
+            maps.Add(key, map);
+            return new(map, null);
         }
         catch (ArgumentException e)
         {

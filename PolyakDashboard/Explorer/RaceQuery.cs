@@ -12,7 +12,12 @@ public static class RaceQuery
 {
     private static readonly RaceSettings Defaults = new();
 
-    public static string ToQuery(RaceSettings s)
+    public static string ToQuery(RaceSettings s) => QueryString.Create(Pairs(s)).ToString();
+
+    /// <summary>The race settings and the escape map beside them: the explorer page's whole URL query.</summary>
+    public static string ToQuery(RaceSettings s, EscapeMapView map) => QueryString.Create(Pairs(s).Concat(EscapeMapQuery.Pairs(map))).ToString();
+
+    private static List<KeyValuePair<string, string?>> Pairs(RaceSettings s)
     {
         var q = new List<KeyValuePair<string, string?>>();
         void Add(string key, double value, double fallback) { if (value != fallback) q.Add(new(key, value.ToString("R", CultureInfo.InvariantCulture))); }
@@ -34,7 +39,7 @@ public static class RaceQuery
         AddInt("dataSeed", s.DataSeed, Defaults.DataSeed);
         AddInt("seed", s.Seed, Defaults.Seed);
         AddInt("seeds", s.Seeds, Defaults.Seeds);
-        return QueryString.Create(q).ToString();
+        return q;
     }
 
     /// <summary>Reads a query (with or without the leading '?'); bad entries keep their default and are listed.</summary>

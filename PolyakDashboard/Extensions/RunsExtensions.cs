@@ -45,6 +45,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<EnsembleStore>();                 // ensembles as groups in the run store
         builder.Services.AddSingleton<Experiments.EnsembleService>();
         builder.Services.AddSingleton<Explorer.RaceCache>();       // the explorer page and the presenter's race endpoint
+        builder.Services.AddSingleton<Explorer.EscapeMapCache>();  // maps in shared URLs: computed once for every follower
         builder.Services.AddSingleton<MetricsBroadcaster>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MetricsBroadcaster>());
         builder.Services.AddSignalR().AddJsonProtocol(o => PolyakJson.Configure(o.PayloadSerializerOptions));

@@ -49,6 +49,15 @@ public sealed partial class Landscape : IAsyncDisposable
     /// </summary>
     [Parameter] public EventCallback<(double X, double Y)> OnPointClicked { get; set; }
 
+    /// <summary>
+    /// Raised with the arrow keys pressed on the plot, which then takes the keyboard focus (tabindex 0, also on a click):
+    /// one step a press, <see cref="LandscapeNudge.LargeStep"/> with Shift. The receiver decides what a step is.
+    /// </summary>
+    [Parameter] public EventCallback<LandscapeNudge> OnArrowKey { get; set; }
+
+    /// <summary>The keyboard-focusable plot's accessible name, saying what the arrow keys do. Default: "Loss landscape".</summary>
+    [Parameter] public string KeyboardLabel { get; set; } = "Loss landscape";
+
     /// <summary>The plot's DOM id.</summary>
     public string ElementId { get; } = $"landscape-{Guid.NewGuid():N}";
 
@@ -154,10 +163,14 @@ public sealed partial class Landscape : IAsyncDisposable
     [JSInvokable]
     public Task HandlePointClickedAsync(double x, double y) => OnPointClicked.InvokeAsync((x, y));
 
+    /// <summary>Called by the JS module with the arrow-key steps (right, up) pressed since the last call.</summary>
+    [JSInvokable]
+    public Task HandleArrowKeyAsync(int dx, int dy) => OnArrowKey.InvokeAsync(new LandscapeNudge(dx, dy));
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         var options = new LandscapeOptions(XTitle, YTitle, ValueTitle, AspectRatio, Levels, LogThresholds,
-            ColorScheme, OnPointClicked.HasDelegate);
+            ColorScheme, OnPointClicked.HasDelegate, OnArrowKey.HasDelegate);
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
@@ -198,5 +211,5 @@ public sealed partial class Landscape : IAsyncDisposable
 
     private sealed record LandscapeOptions(
         string? XTitle, string? YTitle, string ValueTitle, double AspectRatio, int Levels,
-        bool LogThresholds, string ColorScheme, bool Clickable);
+        bool LogThresholds, string ColorScheme, bool Clickable, bool Keyboard);
 }

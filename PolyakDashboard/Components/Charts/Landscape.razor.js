@@ -11,6 +11,8 @@ const MARGIN = { top: 12, right: 78, bottom: 46, left: 58 }; // at scale 1; see 
 const LOG_DEPTH = 1e-4; // lowest log-spaced band starts this fraction of the value range above the minimum
 const DRAG_INTERVAL_MS = 125; // while dragging, report the pointer at most 8 times a second
 const DRAG_SLOP_PX = 4;       // a press that moves less than this is a plain click
+const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+const LARGE_STEP = 5;         // Shift+arrow: LandscapeNudge.LargeStep steps
 
 const states = new Map();
 const bytesToDoubles = (bytes) => new Float64Array(bytes.slice().buffer); // slice: 8-byte alignment
@@ -24,6 +26,7 @@ function stateOf(id) {
             id, options: {}, grid: null, markers: [], trajectories: [], overlay: null, overlayLegend: [],
             progress: null, // null: whole paths; else the point index drawn up to
             ready: false, frame: null, pending: false, drawn: [], drag: null, sending: false, queued: null,
+            nudging: false, nudge: null, // arrow keys: one call in flight, later presses summed
         };
         states.set(id, s);
     }
@@ -44,6 +47,7 @@ export async function init(id, options, dotnetRef) {
     s.plotEl.addEventListener('pointerup', (e) => handlePointerUp(s, e));
     s.plotEl.addEventListener('pointercancel', (e) => endDrag(s, e));
     s.plotEl.addEventListener('pointerleave', () => { if (!s.drag) showReadout(s, null); });
+    s.plotEl.addEventListener('keydown', (e) => handleKeyDown(s, e));
     renderLegend(s);
     renderOverlayLegend(s);
     await loadScripts(D3_SCRIPTS);
@@ -490,7 +494,8 @@ function handlePointerDown(s, e) {
     if (!s.options.clickable || !e.isPrimary || (e.pointerType === 'mouse' && e.button !== 0)) return;
     const p = dataPoint(s, e);
     if (!p) return;
-    e.preventDefault(); // no text selection or native drag
+    e.preventDefault(); // no text selection or native drag (which also keeps the focus from moving: move it here)
+    if (s.options.keyboard) s.plotEl.focus({ preventScroll: true }); // a click, then the arrow keys to fine-tune
     s.plotEl.setPointerCapture(e.pointerId); // moves and the release outside the plot still arrive here
     s.drag = { pointerId: e.pointerId, startX: e.clientX, startY: e.clientY, moved: false, lastSent: -Infinity, timer: 0, latest: p };
 }
@@ -544,6 +549,33 @@ function sendPoint(s, p) {
             const next = s.queued;
             s.queued = null;
             if (next && states.get(s.id) === s) sendPoint(s, next);
+        });
+}
+
+// ---- Keyboard: arrow keys move the point by steps --------------------------------------------
+
+function handleKeyDown(s, e) {
+    const arrow = ARROWS[e.key];
+    if (!s.options.keyboard || !arrow || e.altKey || e.ctrlKey || e.metaKey) return;
+    e.preventDefault(); // the arrows move the point, not the page
+    const k = e.shiftKey ? LARGE_STEP : 1;
+    sendNudge(s, arrow[0] * k, arrow[1] * k);
+}
+
+/** One call in flight at a time; presses arriving meanwhile are summed and sent when it returns (none is lost). */
+function sendNudge(s, dx, dy) {
+    if (s.nudging) {
+        s.nudge = { dx: (s.nudge?.dx ?? 0) + dx, dy: (s.nudge?.dy ?? 0) + dy };
+        return;
+    }
+    s.nudging = true;
+    s.dotnetRef.invokeMethodAsync('HandleArrowKeyAsync', dx, dy)
+        .catch((err) => { if (states.get(s.id) === s) console.error('Landscape: arrow key handler failed', err); })
+        .finally(() => {
+            s.nudging = false;
+            const next = s.nudge;
+            s.nudge = null;
+            if (next && states.get(s.id) === s) sendNudge(s, next.dx, next.dy);
         });
 }
 

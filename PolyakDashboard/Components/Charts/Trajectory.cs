@@ -17,3 +17,12 @@ public sealed record Trajectory(string Name, string Color, double[] X, double[] 
 /// <param name="Y">y in data units.</param>
 /// <param name="Color">CSS colour of the cross. Default: white.</param>
 public sealed record LandscapeMarker(string Label, double X, double Y, string? Color = null);
+
+/// <summary>Arrow keys pressed on a focused <see cref="Landscape"/>: whole steps right (<paramref name="Dx"/>) and up
+/// (<paramref name="Dy"/>), negative for left and down; Shift counts <see cref="LargeStep"/> steps a press. Presses made
+/// while the previous ones were still being handled arrive summed.</summary>
+public readonly record struct LandscapeNudge(int Dx, int Dy)
+{
+    /// <summary>Steps of one Shift+arrow press.</summary>
+    public const int LargeStep = 5;
+}

@@ -10,8 +10,9 @@ using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.Pages;
 
-/// <summary>The two-well explorer: click a start, race the optimizers from there, play the race back,
-/// and map which well each start leads to. Everything it shows lives in the URL.</summary>
+/// <summary>The two-well explorer: pick a start (click, type it, or arrow keys on the landscape), race the optimizers
+/// from there, play the race back, and map which well each start leads to. Everything it shows lives in the URL,
+/// the escape map included.</summary>
 public sealed partial class Explorer : IAsyncDisposable
 {
     private static readonly Dictionary<string, string> WellColors = new()
@@ -33,9 +34,11 @@ public sealed partial class Explorer : IAsyncDisposable
     private double _speed = 60;          // steps per second while playing
     private CancellationTokenSource? _play;
     private readonly CancellationTokenSource _closed = new();
-    private string _mapOptimizer = OptimizerCatalog.Sgd;
-    private int _mapSize = 40;
+    /// <summary>Arrow-key steps across the plotted range: one press moves the start 1/40 of it (Shift: 5/40).</summary>
+    private const int KeyboardSteps = 40;
+    private EscapeMapView _mapView = new();
     private EscapeMapResult? _map;
+    private string? _mapKey;          // what the map on screen was computed for (EscapeMapCache.Key)
     private string? _mapError;
     private string? _limitMessage;
 
@@ -47,7 +50,9 @@ public sealed partial class Explorer : IAsyncDisposable
     protected override void OnInitialized()
     {
         var query = new Uri(Navigation.Uri).Query;
-        (_settings, _urlProblems) = RaceQuery.FromQuery(query);
+        var (settings, problems) = RaceQuery.FromQuery(query);
+        var (map, mapProblems) = EscapeMapQuery.FromQuery(query);
+        (_settings, _mapView, _urlProblems) = (settings, map, [.. problems, .. mapProblems]);   // map=1: drawn after the first render
         Recompute(updateUrl: false, limited: false);
         Navigation.LocationChanged += HandleLocationChanged;
     }
@@ -58,11 +63,14 @@ public sealed partial class Explorer : IAsyncDisposable
         var uri = new Uri(e.Location);
         if (!uri.AbsolutePath.EndsWith("/explorer", StringComparison.OrdinalIgnoreCase)) return;
         var (settings, problems) = RaceQuery.FromQuery(uri.Query);
-        if (RaceQuery.ToQuery(settings) == RaceQuery.ToQuery(_settings)) return;     // our own update
+        var (map, mapProblems) = EscapeMapQuery.FromQuery(uri.Query);
+        if (RaceQuery.ToQuery(settings, map) == RaceQuery.ToQuery(_settings, _mapView)) return;     // our own update
         _ = InvokeAsync(() =>
         {
-            (_settings, _urlProblems) = (settings, problems);
+            (_settings, _urlProblems) = (settings, [.. problems, .. mapProblems]);
             Recompute(updateUrl: false, limited: false);
+            _mapView = map;                          // shown: drawn after this render (from the cache when the presenter drew it)
+            if (!map.Shown || _mapKey != MapKey) _map = null;
             StateHasChanged();
         });
     }
@@ -70,9 +78,21 @@ public sealed partial class Explorer : IAsyncDisposable
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         await _formErrors.UpdateAsync(_form, _errors);
-        if (!_drawPending || _landscape is null) return;
-        _drawPending = false;
-        await DrawAsync();
+        if (_drawPending && _landscape is not null)
+        {
+            _drawPending = false;
+            await DrawAsync();
+        }
+        // A URL that shows the map (a shared link, the presenter's view): computed once the landscape is drawn.
+        if (_mapView.Shown && _map is null && !_computing && _errors.Count == 0 && _landscape is not null)
+        {
+            _computing = true;          // now: the next render must not start it again
+            _ = InvokeAsync(async () =>
+            {
+                await ComputeMapAsync();
+                StateHasChanged();
+            });
+        }
     }
 
     /// <summary>Validates, races the optimizers (tens of ms; shared by every viewer with the same settings),
@@ -89,11 +109,21 @@ public sealed partial class Explorer : IAsyncDisposable
             _maxIndex = _race.Lanes.Max(l => l.X0.Length - 1);
             _index = _maxIndex;
         }
-        // Only a valid setting goes into the shareable URL; while one is bad the URL keeps the last good settings.
-        if (updateUrl && _errors.Count == 0)
-            Navigation.NavigateTo(new Uri(Navigation.Uri).GetLeftPart(UriPartial.Path) + RaceQuery.ToQuery(_settings), replace: true);
+        // The map on screen belongs to the settings it was computed for: other settings take it away.
+        if (_map is not null && _mapKey != MapKey) (_map, _mapView) = (null, _mapView with { Shown = false });
+        if (updateUrl) UpdateUrl();
         _drawPending = true;
     }
+
+    /// <summary>Writes the settings and the escape map into the shareable URL. Only valid settings: while one is bad
+    /// the URL keeps the last good ones.</summary>
+    private void UpdateUrl()
+    {
+        if (_errors.Count == 0)
+            Navigation.NavigateTo(new Uri(Navigation.Uri).GetLeftPart(UriPartial.Path) + RaceQuery.ToQuery(_settings, _mapView), replace: true);
+    }
+
+    private string MapKey => EscapeMapCache.Key(_settings, _mapView.Optimizer, _mapView.Size, _mapView.Orders);
 
     private async Task DrawAsync()
     {
@@ -108,6 +138,7 @@ public sealed partial class Explorer : IAsyncDisposable
             await _landscape.SetGridAsync(view.Grid.Xs, view.Grid.Ys, view.Grid.Values);
             await _landscape.SetMarkersAsync(view.Minima.Select(m => new LandscapeMarker(m.Label, m.X, m.Y)));
         }
+        if (_map is null) await _landscape.ClearOverlayAsync();
         await _landscape.SetTrajectoriesAsync(_race is null ? [] : [
             .. _race.Lanes.SelectMany(l => l.OtherPaths.Select(p => new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), p.X0, p.X1, Thin: true))),
             .. _race.Lanes.Select(l => new Trajectory(l.Optimizer, SeriesColors.Optimizer(l.Optimizer), l.X0, l.X1,
@@ -134,6 +165,18 @@ public sealed partial class Explorer : IAsyncDisposable
         _settings = _settings with { StartX = Math.Round(point.X, 2), StartY = Math.Round(point.Y, 2) };
         Recompute();
         await InvokeAsync(StateHasChanged);
+    }
+
+    // Arrow keys on the landscape: the start moves by 1/40 of the plotted range a step, as a click there would.
+    private Task HandleArrowKeyAsync(LandscapeNudge nudge)
+    {
+        var (x, y) = _settings.PlotRange;
+        static double Move(double value, int steps, (double Min, double Max) range)
+        {
+            double from = double.IsFinite(value) ? value : (range.Min + range.Max) / 2;    // a start typed as "abc": from the middle
+            return Math.Clamp(Math.Round(from + steps * (range.Max - range.Min) / KeyboardSteps, 2), range.Min, range.Max);
+        }
+        return HandlePointClickedAsync((Move(_settings.StartX, nudge.Dx, x), Move(_settings.StartY, nudge.Dy, y)));
     }
 
     private void Update(RaceSettings settings)
@@ -203,14 +246,26 @@ public sealed partial class Explorer : IAsyncDisposable
 
     private async Task HandleEscapeMapAsync()
     {
+        await ComputeMapAsync();
+        UpdateUrl();            // map=1 once it is drawn: followers who open the URL then get it from the cache
+    }
+
+    /// <summary>Computes (or finds) the map of the current settings and draws it; on failure the map is not shown.</summary>
+    private async Task ComputeMapAsync()
+    {
         _mapError = null;
+        string key = MapKey;
         try
         {
-            var outcome = await Computations.EscapeMapAsync(_settings, _mapOptimizer, _mapSize, _mapSeeds,
+            var outcome = await Computations.EscapeMapAsync(_settings, _mapView.Optimizer, _mapView.Size, _mapView.Orders,
                 started: () => { _computing = true; StateHasChanged(); }, cancel: _closed.Token);
             _mapError = outcome.Error;
-            if (outcome.Map is not { } map) return;
-            _map = map;
+            if (outcome.Map is not { } map || key != MapKey)     // failed, cancelled, or the settings moved on meanwhile
+            {
+                _mapView = _mapView with { Shown = false };
+                return;
+            }
+            (_map, _mapKey, _mapView) = (map, key, _mapView with { Shown = true });
             if (_landscape is null) return;
             if (map.Seeds > 1)
             {
@@ -223,18 +278,29 @@ public sealed partial class Explorer : IAsyncDisposable
                 await _landscape.SetOverlayAsync(map.Xs, map.Ys, [.. map.Wells.Select(w => (string?)WellColors[w])], 0.45,
                     WellColors.Where(c => map.Wells.Contains(c.Key)).Select(c => (c.Key + " well", c.Value)));
         }
+        catch (Exception e) when (e is Microsoft.JSInterop.JSDisconnectedException or ObjectDisposedException)
+        {
+            // The page closed while the map was computed or drawn.
+        }
         finally
         {
             _computing = false;
         }
     }
 
-    private int _mapSeeds = 1;
-
     private async Task HandleClearMapAsync()
     {
-        _map = null;
+        (_map, _mapView) = (null, _mapView with { Shown = false });
         if (_landscape is not null) await _landscape.ClearOverlayAsync();
+        UpdateUrl();
+    }
+
+    // Another optimizer, grid or orders: the map on screen no longer shows them, so it goes (Compute draws the new one).
+    private async Task HandleMapViewChangedAsync(EscapeMapView view)
+    {
+        _mapView = view with { Shown = false };
+        if (_map is not null) await HandleClearMapAsync();
+        else UpdateUrl();
     }
 
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;

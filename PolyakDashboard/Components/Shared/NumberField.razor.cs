@@ -30,7 +30,9 @@ public sealed partial class NumberField<T> : ComponentBase
     {
         if (typeof(T) != typeof(double) && typeof(T) != typeof(double?))
             throw new NotSupportedException($"NumberField is for double and double?, not {typeof(T)}.");
-        _validation = new PageError(() => Message);
+        // An outline without a message (Error alone) is an empty message: MudBlazor's own validation pass would otherwise
+        // clear it (the second coordinate of a bad start showed no red at all).
+        _validation = new PageError(() => Message ?? (Error ? "" : null));
     }
 
     [Parameter] public T? Value { get; set; }

@@ -221,8 +221,8 @@ public class EnsembleGroupTests
         var ensembles = factory.Services.GetRequiredService<PolyakDashboard.Experiments.EnsembleService>();
         var store = factory.Services.GetRequiredService<EnsembleStore>();
         var grid = new ExperimentOverrides { BatchSizes = [16] };
-        var first = ensembles.Compute("1b", grid, new EnsembleSpec(150));
-        var second = ensembles.Compute("1b", grid, new EnsembleSpec(150));
+        var first = ensembles.Compute("1b", grid, new EnsembleSpec(100));
+        var second = ensembles.Compute("1b", grid, new EnsembleSpec(100));
         Assert.Same(first, second);                          // one computation for the room
         Assert.Null(first.Id);
         ensembles.Leave(first);
@@ -234,7 +234,7 @@ public class EnsembleGroupTests
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the cancel took {clock.Elapsed.TotalSeconds:0.00} s");
         Assert.Equal(RunStatus.Cancelled, first.Status);
         Assert.Empty(store.List());                          // never stored
-        var again = ensembles.Compute("1b", grid, new EnsembleSpec(150));      // a cancelled one is not kept: asked again, computed again
+        var again = ensembles.Compute("1b", grid, new EnsembleSpec(100));      // a cancelled one is not kept: asked again, computed again
         Assert.NotSame(first, again);
         ensembles.Leave(again);
 

@@ -29,6 +29,7 @@ public sealed partial class RunsPage : IDisposable
     private string? _newTag, _noteText;
     private IReadOnlyList<FieldError> _annotationErrors = [];
     private readonly CancellationTokenSource _poll = new();
+    private readonly SemaphoreSlim _loading = new(1, 1);
 
     [Inject] private RunStore Store { get; set; } = null!;
     [Inject] private RunService Runs { get; set; } = null!;
@@ -70,7 +71,12 @@ public sealed partial class RunsPage : IDisposable
     {
         var sort = state.SortDefinitions.FirstOrDefault();
         var query = new RunQuery(_search, _status, SortOf(sort?.SortBy), sort?.Descending ?? true, state.Page * state.PageSize, state.PageSize);
-        var page = await Task.Run(() => Store.Query(query), cancel);
+        // One query at a time, in the order asked: a reload started before a delete (after a save, say) that finished
+        // after the delete's own reload put the deleted row back on a loaded machine.
+        await _loading.WaitAsync(cancel);
+        RunPage page;
+        try { page = await Task.Run(() => Store.Query(query), cancel); }
+        finally { _loading.Release(); }
         _anyLive = page.Rows.Any(r => !r.IsFinished);
         // Rows read again replace the selected ones (same ids), so the selection shows their new status.
         var fresh = page.Rows.ToDictionary(r => r.Id);

@@ -21,6 +21,7 @@ public sealed partial class FixesSection
     [Inject] private EnsembleService Ensembles { get; set; } = null!;
     [Inject] private ViewerSession Session { get; set; } = null!;
     [Inject] private HeavyComputationGate HeavyGate { get; set; } = null!;
+    [Inject] private ILogger<FixesSection> Logger { get; set; } = null!;
 
     /// <summary>The page's experiment, "1b" or "1e".</summary>
     [Parameter, EditorRequired] public string ExperimentId { get; set; } = "";
@@ -56,6 +57,12 @@ public sealed partial class FixesSection
         catch (RunValidationException e)
         {
             _errors = e.Errors;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A failed computation is the section's message, not the end of the page's circuit.
+            Logger.LogError(e, "The fixes view of {Experiment} failed", FixesId);
+            _errors = [new("ensemble", $"The computation failed ({e.GetType().Name}: {e.Message}); press Run the fixes to try again.")];
         }
         finally
         {

@@ -92,6 +92,13 @@ public class CharGptTests
     }
 }
 
+/// <summary>Alone: libtorch's thread count is set per thread but seeded from a process-wide value on a thread's first
+/// torch call, and the batched engine's parts set and restore theirs on threads of their own — a test reading counts
+/// while an ensemble runs in parallel read 1 for 2 in one CI run.</summary>
+[CollectionDefinition(nameof(TorchThreadCountCollection), DisableParallelization = true)]
+public sealed class TorchThreadCountCollection;
+
+[Collection(nameof(TorchThreadCountCollection))]
 public class CharGptSeedTests
 {
     /// <summary>Generation runs its threads with one torch thread; that must not slow training threads down.</summary>

@@ -12,6 +12,6 @@ internal static class PassiveThreads
     internal static void Apply()
     {
         NativeMemory.PreferPassiveThreads();
-        NativeMemory.FixMmapThreshold();
+        NativeMemory.KeepBlocksForReuse();
     }
 }

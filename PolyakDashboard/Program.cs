@@ -5,7 +5,7 @@ using PolyakDashboard.Extensions;
 using PolyakDashboard.Security;
 
 // Before the first torch call, for the CLI and the server alike (see NativeMemory).
-NativeMemory.FixMmapThreshold();
+NativeMemory.KeepBlocksForReuse();
 NativeMemory.PreferPassiveThreads();
 
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.

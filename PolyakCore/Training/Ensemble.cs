@@ -253,6 +253,7 @@ public static class Ensemble
         finally
         {
             foreach (var problem in problems.Values) problem.Dispose();
+            NativeMemory.ReleaseFreePages();
         }
     }
 

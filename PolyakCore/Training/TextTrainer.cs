@@ -107,6 +107,7 @@ public static class TextTrainer
                 }
                 sink?.OnEpoch(new EpochRecord(epoch, last.Train, null) { ValLoss = last.Val });
                 checkpoints.AfterEpoch(model, epoch, step, last.Train, last.Val);
+                NativeMemory.ReleaseFreePages();
             }
         }
         catch (OperationCanceledException) when (cancel.IsCancellationRequested)

@@ -16,14 +16,20 @@ public static class EnsembleBench
         var oneC = ExperimentCatalog.Get("1c").Runs;
         var template = new RaceSettings().ToRequest("polyak-sgd");
         var times = new Dictionary<string, List<double>>();
+        var cpuTimes = new Dictionary<string, List<double>>();
+        var process = Process.GetCurrentProcess();
         void Time(string name, Action work)
         {
+            process.Refresh();
+            var cpu = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew(); work(); clock.Stop();
+            process.Refresh();
             (times.TryGetValue(name, out var list) ? list : times[name] = []).Add(clock.Elapsed.TotalSeconds);
+            (cpuTimes.TryGetValue(name, out var cpuList) ? cpuList : cpuTimes[name] = []).Add((process.TotalProcessorTime - cpu).TotalSeconds);
         }
         for (int r = 0; r < repeats + 1; r++)
         {
-            if (r == 1) times.Clear();   // the first round warms up
+            if (r == 1) { times.Clear(); cpuTimes.Clear(); }   // the first round warms up
             Time("1b × 1", () => Ensemble.Run(oneB, new EnsembleSpec(1)));
             Time("1b × 20", () => Ensemble.Run(oneB, new EnsembleSpec(20)));
             Time("1c × 20", () => Ensemble.Run(oneC, new EnsembleSpec(20)));
@@ -37,9 +43,12 @@ public static class EnsembleBench
         single.Stop();
 
         double M(string name) { var s = times[name].Order().ToArray(); return s[s.Length / 2]; }
+        double C(string name) { var s = cpuTimes[name].Order().ToArray(); return s[s.Length / 2]; }
         Console.WriteLine($"ensembles (medians of {repeats}): 1b grid ({oneB.Count} configurations) × 1 seed {M("1b × 1"):F2} s, × 20 seeds {M("1b × 20"):F2} s, " +
             $"ratio {M("1b × 20") / M("1b × 1"):F2}× (target ≤ 3); the same 480 runs one at a time through the trainer {single.Elapsed.TotalSeconds:F1} s " +
             $"({single.Elapsed.TotalSeconds / M("1b × 20"):F0}× the batched); 1c grid × 20 seeds {M("1c × 20"):F2} s (target ≤ 1); " +
             $"40×40 escape map × 1 seed {M("map × 1"):F2} s, × 10 seeds {M("map × 10"):F2} s (target ≤ 10)");
+        Console.WriteLine($"CPU time (all threads, moves less with other load): 1b × 1 {C("1b × 1"):F2} s, × 20 {C("1b × 20"):F2} s, " +
+            $"ratio {C("1b × 20") / C("1b × 1"):F2}×; 1c × 20 {C("1c × 20"):F2} s; map × 1 {C("map × 1"):F2} s, × 10 {C("map × 10"):F2} s");
     }
 }

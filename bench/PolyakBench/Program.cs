@@ -4,7 +4,7 @@ using PolyakCore.Problems;
 using PolyakCore.Training;
 
 // Side-by-side timings, interleaved and repeated, reported as medians and ratios: the machines are noisy.
-NativeMemory.FixMmapThreshold();
+NativeMemory.KeepBlocksForReuse();
 if (Environment.GetEnvironmentVariable("BENCH_THREADS") is { } th) TorchSharp.torch.set_num_threads(int.Parse(th));
 // Arguments: [case] [repeats]. Cases: "history" (the run store with a million records), "persist" (section 6
 // alone); without a case every section runs.

@@ -5,10 +5,10 @@ using PolyakCore.Training;
 using static TorchSharp.torch;
 
 // Child-speech timings, side by side in one process (the machines are noisy: compare within a run).
-//   dotnet run -c Release --project bench/TextBench -- steps [repeats]     step time per preset
+//   dotnet run -c Release --project bench/TextBench -- steps [repeats] [tiny,small,report]   step time, TorchSharp vs PyTorch
 //   dotnet run -c Release --project bench/TextBench -- memory [steps]      RSS over a long tiny run
 //   dotnet run -c Release --project bench/TextBench -- generate [chars] [checkpoint]   sampling, KV cache vs recomputing
-NativeMemory.FixMmapThreshold();
+NativeMemory.KeepBlocksForReuse();
 NativeMemory.PreferPassiveThreads();
 if (Environment.GetEnvironmentVariable("BENCH_THREADS") is { } th) set_num_threads(int.Parse(th));
 string what = args.Length > 0 ? args[0] : "steps";
@@ -18,40 +18,21 @@ Console.WriteLine($"torch threads: {get_num_threads()}; corpus {corpus.Train.Len
 
 if (what == "steps")
 {
+    // TorchSharp and (where Debian's python3-torch is installed) PyTorch on the same model sizes, batch, block and
+    // threads, one after the other in this run: wall time and CPU time per step (CPU time moves less with other load).
     int repeats = args.Length > 1 ? int.Parse(args[1]) : 5;
-    (string Name, int Batch)[] cases = [("tiny", 32), ("small", 32), ("report", 8)];
-    var models = cases.Select(c =>
+    string[] wanted = args.Length > 2 ? args[2].Split(',') : ["tiny", "small"];
+    var ours = StepTimes.TorchSharp(corpus.Tokenizer.Size, ids, wanted, repeats);
+    var theirs = StepTimes.PyTorch(corpus.Tokenizer.Size, wanted, repeats, get_num_threads());
+    Console.WriteLine(theirs is null ? "PyTorch: not measured (no python3 with torch: apt-get install -y --no-install-recommends python3-torch libopenblas0)"
+        : $"PyTorch: {theirs.Version}, same sizes, {get_num_threads()} threads");
+    foreach (var name in wanted)
     {
-        var p = GptPreset.Find(c.Name)!;
-        manual_seed(0);
-        var model = new CharGpt(new GptConfig(corpus.Tokenizer.Size, p.NEmbd, p.NHead, p.NLayer, p.Block, p.Dropout));
-        var optimizer = OptimizerCatalog.Create("adam", new() { Lr = 3e-3 }, model.parameters());
-        return (c.Name, c.Batch, p.Block, Model: model, Optimizer: optimizer);
-    }).ToArray();
-    var times = models.ToDictionary(m => m.Name, _ => new List<double>());
-    var random = new Random(0);
-    for (int r = 0; r < repeats + 1; r++)
-        foreach (var m in models)                    // interleaved: each repeat times every preset once
-        {
-            var t = Stopwatch.StartNew();
-            using (var scope = NewDisposeScope())
-            {
-                var starts = Enumerable.Range(0, m.Batch).Select(_ => (long)random.Next(ids.Length - m.Block - 1)).ToArray();
-                var x = stack(starts.Select(s => tensor(ids[(int)s..(int)(s + m.Block)])));
-                var y = stack(starts.Select(s => tensor(ids[(int)(s + 1)..(int)(s + 1 + m.Block)])));
-                m.Model.zero_grad();
-                var loss = m.Model.Loss(x, y);
-                loss.backward();
-                m.Optimizer.Step(loss);
-            }
-            if (r > 0) times[m.Name].Add(t.Elapsed.TotalMilliseconds);
-        }
-    double tiny = Median(times["tiny"]);
-    foreach (var m in models)
-    {
-        double ms = Median(times[m.Name]);
-        Console.WriteLine($"{m.Name,-7} {m.Model.Config.ParameterCount,12:N0} parameters, batch {m.Batch,3} × block {m.Block}: " +
-            $"{ms,9:F1} ms/step ({ms / tiny:F1}× tiny), {m.Batch * m.Block / ms * 1000:N0} characters/s");
+        var (wall, cpu, parameters, batch, block) = ours[name];
+        string line = $"{name,-7} {parameters,12:N0} parameters, batch {batch,3} × block {block}: TorchSharp {wall,8:F1} ms/step ({cpu:F1} ms CPU)";
+        if (theirs?.Times.TryGetValue(name, out var t) == true)
+            line += $", PyTorch {t.Wall,8:F1} ms ({t.Cpu:F1} ms CPU): ratio {wall / t.Wall:F2} wall, {cpu / t.Cpu:F2} CPU";
+        Console.WriteLine(line);
     }
 }
 else if (what == "train")

@@ -24,6 +24,26 @@ public class ApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory
         Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
     }
 
+    /// <summary>With seeds, each lane carries the other mini-batch orders' paths as x0/x1 arrays (once written as
+    /// <c>{}</c>: a tuple's fields are not JSON properties).</summary>
+    [Fact]
+    public async Task TheRaceWithSeedsAnswersEveryOtherSeedsPath()
+    {
+        using var json = JsonDocument.Parse(await _client.GetStringAsync("/api/explorer/race?seeds=3&epochs=2&opt=sgd"));
+        var lane = json.RootElement.GetProperty("lanes")[0];
+        int steps = lane.GetProperty("x0").GetArrayLength();
+        Assert.True(steps > 2, $"{steps} points in the first seed's path");
+        var others = lane.GetProperty("otherPaths").EnumerateArray().ToArray();
+        Assert.Equal(2, others.Length);
+        Assert.All(others, p =>
+        {
+            Assert.Equal(steps, p.GetProperty("x0").GetArrayLength());
+            Assert.Equal(steps, p.GetProperty("x1").GetArrayLength());
+            Assert.Equal(lane.GetProperty("x0")[0].GetDouble(), p.GetProperty("x0")[0].GetDouble());   // the same start
+        });
+        Assert.NotEqual(lane.GetProperty("x0")[steps - 1].GetDouble(), others[0].GetProperty("x0")[steps - 1].GetDouble());
+    }
+
     [Fact]
     public async Task AnExperimentWithSeedsAnswersWithItsEnsemble()
     {

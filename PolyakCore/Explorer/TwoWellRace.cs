@@ -68,12 +68,16 @@ public sealed record RaceSettings
 public sealed record RaceLane(string Optimizer, double[] X0, double[] X1, double[] Loss, double[] StepSize,
     string Well, double FinalLoss, RunStatus Status, string? Message)
 {
-    /// <summary>The paths of seeds 2…N (x0, x1 per step, the start first).</summary>
-    public IReadOnlyList<(double[] X0, double[] X1)> OtherPaths { get; init; } = [];
+    /// <summary>The paths of seeds 2…N.</summary>
+    public IReadOnlyList<RacePath> OtherPaths { get; init; } = [];
     public int Seeds { get; init; } = 1;
     /// <summary>Seeds (of <see cref="Seeds"/>) ending in the global well.</summary>
     public int Escaped { get; init; }
 }
+
+/// <summary>One seed's path: x0 and x1 per step, the start first.</summary>
+/// <remarks>A record, not a tuple: JSON writes a tuple's fields as <c>{}</c>.</remarks>
+public sealed record RacePath(double[] X0, double[] X1);
 
 /// <summary>The race: every lane, and what it cost.</summary>
 public sealed record RaceResult(IReadOnlyList<RaceLane> Lanes, double Milliseconds);
@@ -108,10 +112,10 @@ public static class TwoWellRace
         var recorders = rows.Select(_ => new RunRecorder()).ToArray();
         using var problem = (TwoWellProblem)ProblemCatalog.Create(ProblemCatalog.TwoWell, requests[0].ProblemOptions);
         var summaries = TrajectoryBatch.Run(problem, rows, i => recorders[i], cancel, epochLosses: false);
-        (double[], double[]) Path(int row)
+        RacePath Path(int row)
         {
             var path = new[] { new[] { settings.StartX, settings.StartY } }.Concat(recorders[row].Batches.Select(b => b.Parameters!)).ToArray();
-            return ([.. path.Select(p => p[0])], [.. path.Select(p => p[1])]);
+            return new([.. path.Select(p => p[0])], [.. path.Select(p => p[1])]);
         }
         string WellOf(RunSummary s) => s.Status == RunStatus.Diverged ? "diverged" : problem.WellOf(s.Parameters);
         var lanes = requests.Select((r, i) =>

@@ -51,7 +51,9 @@ static class StepTimes
 
     public sealed record PyTorchTimes(string Version, Dictionary<string, (double Wall, double Cpu)> Times);
 
-    /// <summary>Null when no python3 with torch is found (Debian's python3-torch lives under /usr/bin/python3).</summary>
+    /// <summary>Null when no python3 with torch is found (Debian's python3-torch lives under /usr/bin/python3). PyTorch
+    /// runs with the environment the bench started with (its own defaults: OpenMP threads spin a while before they
+    /// sleep), ours with PASSIVE threads (see NativeMemory.PreferPassiveThreads).</summary>
     public static PyTorchTimes? PyTorch(int vocab, string[] wanted, int repeats, int threads)
     {
         string script = Path.Combine(AppContext.BaseDirectory, "pytorch_steps.py");
@@ -73,7 +75,6 @@ static class StepTimes
         try
         {
             var info = new ProcessStartInfo(file, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-            info.Environment["OMP_WAIT_POLICY"] = "PASSIVE";       // as ours: idle threads sleep instead of spinning
             using var process = Process.Start(info)!;
             string output = process.StandardOutput.ReadToEnd();
             process.WaitForExit();

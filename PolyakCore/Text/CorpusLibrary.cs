@@ -23,12 +23,16 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
     /// <summary>Corpus names are plain file names (no folders, no "..") so nobody reads outside the folder.</summary>
     public static bool IsSafeName(string? name) => name is not null && SafeName().IsMatch(name) && !name.Contains("..");
 
-    /// <summary>The corpus called <paramref name="name"/> (the built-in one takes <paramref name="seed"/>).</summary>
-    public TextCorpus Get(string? name, int seed = 0)
+    /// <summary>The corpus called <paramref name="name"/> (the built-in one takes <paramref name="seed"/> and the
+    /// <paramref name="generator"/> settings).</summary>
+    public TextCorpus Get(string? name, int seed = 0, ChildSpeechGenerator? generator = null)
     {
         name ??= ChildSpeechCorpus.Name;
         if (name == ChildSpeechCorpus.Name)
-            return _cache.GetOrAdd($"{name}#{seed}", _ => new(() => TextCorpus.ChildSpeech(seed))).Value;
+        {
+            generator ??= ChildSpeechGenerator.Default;
+            return _cache.GetOrAdd($"{name}#{seed}#{generator.Key()}", _ => new(() => TextCorpus.ChildSpeech(seed, generator: generator))).Value;
+        }
         var path = PathOf(name);
         var key = $"{name}@{File.GetLastWriteTimeUtc(path).Ticks}";
         var lazy = _cache.GetOrAdd(key, _ => new(() => TextCorpus.FromFile(path)));

@@ -4,10 +4,15 @@ namespace PolyakCore.Text;
 /// (interpolated Kneser–Ney, <see cref="KneserNey"/>) for n = 1…5, trained on the same 90 % and scored on the same 10 %
 /// as the GPT (nats per character).</summary>
 /// <param name="Losses">Validation loss per n, n = 1 first.</param>
-/// <param name="TrainCharacters">Characters the models were counted on.</param>
-public sealed record NGramReference(IReadOnlyList<NGramLoss> Losses, int TrainCharacters, double Seconds)
+/// <param name="TrainCharacters">Characters the models were counted on (the training split, or its first
+/// <see cref="MaxTrainCharacters"/>).</param>
+/// <param name="ValidationCharacters">Characters scored (the validation split, or its first <see cref="MaxValidationCharacters"/>).</param>
+public sealed record NGramReference(IReadOnlyList<NGramLoss> Losses, int TrainCharacters, int ValidationCharacters, double Seconds)
 {
     public const int MaxN = 5;
+    /// <summary>Bounds on the text counted and scored: an upload is hostile until proven otherwise, and 5-gram tables of
+    /// a 20 MB text of random characters would take gigabytes. Speech corpora are far below them.</summary>
+    public const int MaxTrainCharacters = 2_000_000, MaxValidationCharacters = 250_000;
     public const string Smoothing = "interpolated Kneser–Ney (discounts n₁/(n₁+2n₂) per order)";
 
     /// <summary>The lowest loss over n, and its n.</summary>
@@ -19,10 +24,12 @@ public sealed record NGramReference(IReadOnlyList<NGramLoss> Losses, int TrainCh
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var tokenizer = corpus.Tokenizer;
         int[] Ids(string text) => [.. tokenizer.Encode(text).Select(id => (int)id)];
-        var model = KneserNey.Train(Ids(corpus.Train), tokenizer.Size, maxN);
-        var validation = Ids(corpus.Validation);
+        string train = corpus.Train.Length > MaxTrainCharacters ? corpus.Train[..MaxTrainCharacters] : corpus.Train;
+        string scored = corpus.Validation.Length > MaxValidationCharacters ? corpus.Validation[..MaxValidationCharacters] : corpus.Validation;
+        var model = KneserNey.Train(Ids(train), tokenizer.Size, maxN);
+        var validation = Ids(scored);
         var losses = Enumerable.Range(1, maxN).Select(n => new NGramLoss(n, model.CrossEntropy(validation, n))).ToArray();
-        return new NGramReference(losses, corpus.Train.Length, clock.Elapsed.TotalSeconds);
+        return new NGramReference(losses, train.Length, scored.Length, clock.Elapsed.TotalSeconds);
     }
 }
 

@@ -52,16 +52,22 @@ public class PolyakStepProbeTests
         Assert.Contains("from 0.38 to 0.0475", text);                                   // median steps, a → c
         Assert.Contains("Depth 2 → 4 layers (a → b, batch 16) multiplies the median ‖g‖² by 2 and the median step by 0.5", text);
         Assert.Contains("Width 64 → 128 (b → c, batch 16) multiplies the median ‖g‖² by 4", text);
-        Assert.Contains("Batch 32 instead of 16 multiplies the median ‖g‖² by 0.5", text);
+        Assert.Contains("batch 32 instead of 16 multiplies the median ‖g‖² by 0.5", text);
         Assert.Contains("the median step by 2", text);
-        Assert.Contains("rose above its starting value on 0 of 6 runs", text);
-        Assert.Contains("ended above the unigram level (3.10, a model that ignores context) on 6 of 6", text);
+        Assert.Contains("At the first step (the same initial model) batch 32 instead of 16 multiplies ‖g‖² by 0.5 to 0.5.", text);
+        Assert.Contains("climbed 1 nat or more above its start on 0 of 6 runs", text);
+        Assert.Contains("got below the unigram level (3.10, a model that ignores context) on 0 of 6", text);
+        Assert.Contains("Share of steps above 1: a 0% / 0%, b 0% / 0%, c 0% / 0% (batch 16 / 32).", text);
         Assert.Contains("a 250 / 250 ms", text);
+        Assert.DoesNotContain("After the", text);                                       // no step above 1: nothing to compare
 
-        // Different numbers, different sentences: a climbing loss is counted.
-        var climbing = ladder with { Results = [.. ladder.Results.Take(5), ladder.Results[5] with { Steps = [new(1, 3.8, 40, 0.095), new(2, 9.5, 1, 9.5)] }] };
-        Assert.Contains("rose above its starting value on 1 of 6 runs", string.Join(" ", PolyakLadderFinding.Describe(climbing)));
-        Assert.Contains("largest step 9.5, on c at batch 32", string.Join(" ", PolyakLadderFinding.Describe(climbing)));
+        // Different numbers, different sentences: a large step and the climb after it are counted.
+        var climbing = ladder with { Results = [.. ladder.Results.Take(5), ladder.Results[5] with { Steps = [new(1, 3.8, 40, 0.095), new(2, 2.0, 0.2, 10), new(3, 9.5, 1, 9.5)] }] };
+        var climbed = string.Join(" ", PolyakLadderFinding.Describe(climbing));
+        Assert.Contains("climbed 1 nat or more above its start on 1 of 6 runs (highest 9.5, c at batch 32, after a step of 10)", climbed);
+        Assert.Contains("got below the unigram level (3.10, a model that ignores context) on 1 of 6", climbed);
+        Assert.Contains("c 0% / 67%", climbed);
+        Assert.Contains("After the 1 step above 1 the next mini-batch loss was higher 1 times (median change +7.50 nats); after the other 11 steps, 0 times (median +0.00)", climbed);
     }
 
     [Fact]

@@ -38,17 +38,30 @@ public static class PolyakLadderFinding
             {
                 var grad = pairs.Select(p => Ratio(p.Large!.MedianGradNormSq, p.Small.MedianGradNormSq)).ToArray();
                 var step = pairs.Select(p => Ratio(p.Large!.MedianStep, p.Small.MedianStep)).ToArray();
-                sentences.Add(F($"Batch {other} instead of {batch} multiplies the median ‖g‖² by {GeoMean(grad):G2} (from {grad.Min():G2} to {grad.Max():G2} over the rungs) and the median step by {GeoMean(step):G2} ({step.Min():G2} to {step.Max():G2}): ") +
+                var firstGrad = pairs.Select(p => Ratio(p.Large!.First.GradNormSq, p.Small.First.GradNormSq)).ToArray();
+                sentences.Add(F($"At the first step (the same initial model) batch {other} instead of {batch} multiplies ‖g‖² by {firstGrad.Min():G2} to {firstGrad.Max():G2}") +
+                    (firstGrad.All(r => r is > 0.8 and < 1.25) ? ": the starting gradient is mostly signal, not mini-batch noise." : "."));
+                sentences.Add(F($"Over the first steps, batch {other} instead of {batch} multiplies the median ‖g‖² by {GeoMean(grad):G2} (from {grad.Min():G2} to {grad.Max():G2} over the rungs) and the median step by {GeoMean(step):G2} ({step.Min():G2} to {step.Max():G2}): ") +
                     (GeoMean(step) > 1 ? "a larger batch averages the gradient's noise away, ‖g‖² shrinks and the Polyak step grows." : "the step does not grow with the batch here."));
             }
         }
 
-        var thrown = results.Where(r => r.Steps.Count > 1 && r.MaxLossAfterFirst > r.First.Loss).ToArray();
-        var aboveUnigram = results.Where(r => r.Steps.Count > 1 && r.LastLoss > ladder.UnigramLoss).ToArray();
-        sentences.Add(F($"Within the measured steps the mini-batch loss rose above its starting value on {thrown.Length} of {results.Length} runs, and ended above the unigram level ({ladder.UnigramLoss:F2}, a model that ignores context) on {aboveUnigram.Length} of {results.Length}") +
-            (thrown.Length > 0 ? F($" (largest step {results.Max(r => r.MaxStep):G3}, on {results.MaxBy(r => r.MaxStep)!.Rung} at batch {results.MaxBy(r => r.MaxStep)!.Batch}).") : "."));
+        var shares = results.Select(r => (r.Rung, r.Batch, Share: (double)r.Steps.Count(x => x.StepSize > 1) / r.Steps.Count)).ToArray();
+        sentences.Add("Share of steps above 1: " + string.Join(", ", shares.GroupBy(l => l.Rung).Select(g => $"{g.Key} {string.Join(" / ", g.OrderBy(l => l.Batch).Select(l => (l.Share * 100).ToString("F0", Invariant) + "%"))}"))
+            + F($" (batch {string.Join(" / ", ladder.Batches)})."));
+        // What a step did: the loss of the next mini-batch against this one's, after a large step and after the others.
+        var after = results.SelectMany(r => r.Steps.Zip(r.Steps.Skip(1), (now, next) => (now.StepSize, Change: next.Loss - now.Loss))).ToArray();
+        var big = after.Where(a => a.StepSize > 1).Select(a => a.Change).ToArray();
+        var rest = after.Where(a => a.StepSize <= 1).Select(a => a.Change).ToArray();
+        if (big.Length > 0 && rest.Length > 0)
+            sentences.Add(F($"After the {big.Length} step{(big.Length == 1 ? "" : "s")} above 1 the next mini-batch loss was higher {big.Count(c => c > 0)} times (median change {Median(big):+0.00;−0.00} nats); after the other {rest.Length} steps, {rest.Count(c => c > 0)} times (median {Median(rest):+0.00;−0.00})."));
+        var climbed = results.Where(r => r.Steps.Count > 1 && r.MaxLossAfterFirst >= r.First.Loss + 1).ToArray();
+        var belowUnigram = results.Where(r => r.Steps.Min(x => x.Loss) < ladder.UnigramLoss).ToArray();
+        var worst = results.MaxBy(r => r.Steps.Max(x => x.Loss))!;
+        sentences.Add(F($"The mini-batch loss climbed 1 nat or more above its start on {climbed.Length} of {results.Length} runs (highest {worst.Steps.Max(x => x.Loss):F1}, {worst.Rung} at batch {worst.Batch}, after a step of {worst.MaxStep:G3}), ") +
+            F($"and got below the unigram level ({ladder.UnigramLoss:F2}, a model that ignores context) on {belowUnigram.Length} of {results.Length}."));
         var timing = results.GroupBy(r => r.Rung).Select(g => F($"{g.Key} {string.Join(" / ", g.OrderBy(r => r.Batch).Select(r => $"{r.SecondsPerStep * 1000:F0}"))} ms"));
-        sentences.Add($"A step took {string.Join(", ", timing)} (batch {string.Join(" / ", ladder.Batches)}) on {ladder.Machine}.");
+        sentences.Add($"A step took {string.Join(", ", timing)} (batch {string.Join(" / ", ladder.Batches)}; wall-clock on {ladder.Machine}, which other jobs may have shared: upper bounds).");
         return sentences;
     }
 
@@ -76,6 +89,12 @@ public static class PolyakLadderFinding
         double mx = p.Average(q => q.X), my = p.Average(q => q.Y);
         double sxx = p.Sum(q => (q.X - mx) * (q.X - mx));
         return sxx == 0 ? double.NaN : p.Sum(q => (q.X - mx) * (q.Y - my)) / sxx;
+    }
+
+    private static double Median(IReadOnlyList<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static double Ratio(double a, double b) => b == 0 ? double.NaN : a / b;

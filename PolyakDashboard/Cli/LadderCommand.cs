@@ -21,8 +21,9 @@ public static class LadderCommand
         var batches = new Option<int[]>("--batches") { Description = "Batch sizes (default 16 32).", AllowMultipleArgumentsPerToken = true };
         var steps = new Option<int?>("--steps") { Description = "Steps per rung (default: the ladder's, fewer on larger rungs)." };
         var seed = new Option<int>("--seed") { Description = "Initialisation and batch seed.", DefaultValueFactory = _ => 0 };
+        var from = new Option<FileInfo?>("--from") { Description = "Measure nothing: read a polyak-ladder.json and write its CSV, figures and finding again." };
         var command = new Command(Name, "Measure f, ‖g‖² and the Polyak step (f − 0)/‖g‖² over the first steps of Polyak SGD for a ladder of GPT sizes; write CSV, JSON and SVG.")
-            { outDir, rungs, batches, steps, seed };
+            { outDir, rungs, batches, steps, seed, from };
         command.SetAction((parse, cancel) => Task.Run(() =>
         {
             var ladder = PolyakStepProbe.DefaultLadder.AsEnumerable();
@@ -41,7 +42,9 @@ public static class LadderCommand
             if (sizes.Any(s => s < 1 || s > 256)) { errors.WriteLine("--batches: sizes from 1 to 256."); return 2; }
             try
             {
-                var result = PolyakLadder.Measure(TextCorpus.ChildSpeech(), [.. ladder], sizes, parse.GetValue(seed),
+                var result = parse.GetValue(from) is { } stored
+                    ? JsonSerializer.Deserialize<PolyakLadder>(File.ReadAllText(stored.FullName), Json) ?? throw new JsonException("empty")
+                    : PolyakLadder.Measure(TextCorpus.ChildSpeech(), [.. ladder], sizes, parse.GetValue(seed),
                     r => errors.WriteLine($"{r.Rung,-8} batch {r.Batch,3}: {r.Parameters,10:N0} parameters, f₁ {r.First.Loss:F3}, ‖g‖²₁ {r.First.GradNormSq:G3}, " +
                                           $"step₁ {r.First.StepSize:G3}, median step {r.MedianStep:G3}, last loss {r.LastLoss:F3}, {r.SecondsPerStep * 1000:F0} ms/step"),
                     cancel);
@@ -55,6 +58,11 @@ public static class LadderCommand
                 return 0;
             }
             catch (OperationCanceledException) { return CommandLine.CancelledExitCode; }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
+            {
+                errors.WriteLine($"Cannot read the measurement: {e.Message}");
+                return 2;
+            }
         }, CancellationToken.None));
         return command;
     }

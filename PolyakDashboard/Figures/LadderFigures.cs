@@ -27,14 +27,14 @@ public static class LadderFigures
 
     public static IEnumerable<(string Name, PlotModel Model)> Draw(PolyakLadder ladder)
     {
-        yield return (StepFile, Chart(ladder, "Polyak step (f − 0)/‖g‖² vs model size", "Polyak step (log)", r => r.MedianStep, r => r.First.StepSize));
-        yield return (GradFile, Chart(ladder, "‖g‖² vs model size", "‖g‖² (log)", r => r.MedianGradNormSq, r => r.First.GradNormSq));
+        yield return (StepFile, StepChart(ladder));
+        yield return (GradFile, Chart(ladder, "‖g‖² vs model size", "‖g‖² (log)", r => r.MedianGradNormSq, r => r.First.GradNormSq, null));
     }
 
     /// <summary>The step figure as an SVG string (the 1d page shows it inline).</summary>
     public static string StepSvg(PolyakLadder ladder, bool dark = false)
     {
-        var model = Chart(ladder, "Polyak step (f − 0)/‖g‖² vs model size", "Polyak step (log)", r => r.MedianStep, r => r.First.StepSize);
+        var model = StepChart(ladder);
         if (dark) Darken(model);
         using var stream = new MemoryStream();
         ExperimentFigures.Export(model, stream);
@@ -43,11 +43,15 @@ public static class LadderFigures
 
     private static readonly string[] BatchColors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"];
 
-    private static PlotModel Chart(PolyakLadder ladder, string title, string yTitle, Func<ProbeResult, double> median, Func<ProbeResult, double> first)
+    private static PlotModel StepChart(PolyakLadder ladder) =>
+        Chart(ladder, "Polyak step (f − 0)/‖g‖² vs model size", "Polyak step (log)", r => r.MedianStep, r => r.First.StepSize, r => r.MaxStep);
+
+    private static PlotModel Chart(PolyakLadder ladder, string title, string yTitle, Func<ProbeResult, double> median, Func<ProbeResult, double> first,
+        Func<ProbeResult, double>? max)
     {
         var model = new PlotModel { Title = title, Subtitle = $"first steps of Polyak SGD (f* = 0, no cap) · {ladder.Machine}" };
-        model.Legends.Add(new Legend { LegendPosition = LegendPosition.TopLeft, LegendPlacement = LegendPlacement.Inside });
-        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = "parameters (log)", MajorGridlineStyle = LineStyle.Dot });
+        model.Legends.Add(new Legend { LegendPosition = LegendPosition.RightMiddle, LegendPlacement = LegendPlacement.Outside });
+        model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Bottom, Title = "parameters (log)", MajorGridlineStyle = LineStyle.Dot, MinimumPadding = 0.06, MaximumPadding = 0.06 });
         model.Axes.Add(new LogarithmicAxis { Position = AxisPosition.Left, Title = yTitle, MajorGridlineStyle = LineStyle.Dot });
         var batches = ladder.Batches;
         for (int i = 0; i < batches.Count; i++)
@@ -63,9 +67,27 @@ public static class LadderFigures
             }
             model.Series.Add(medianLine);
             model.Series.Add(firstLine);
-            if (i == 0)
-                foreach (var r in rows.Where(r => median(r) > 0))
-                    model.Annotations.Add(new OxyPlot.Annotations.PointAnnotation { X = r.Parameters, Y = median(r), Text = r.Rung, Size = 0, TextVerticalAlignment = VerticalAlignment.Top });
+            if (max is not null)
+            {
+                var maxLine = new LineSeries { Title = $"batch {batches[i]}: largest step", Color = color, LineStyle = LineStyle.Dash, StrokeThickness = 1, MarkerType = MarkerType.Triangle, MarkerSize = 3 };
+                foreach (var r in rows.Where(r => max(r) > 0)) maxLine.Points.Add(new DataPoint(r.Parameters, max(r)));
+                model.Series.Add(maxLine);
+            }
+            if (i != 0) continue;
+            // Rung names under the first batch's points; a rung the same size as the one before (the report's context)
+            // is named above its point instead, so the two names do not overlap.
+            double? previous = null;
+            foreach (var r in rows.Where(r => median(r) > 0))
+            {
+                bool crowded = previous is { } p && r.Parameters < p * 1.1;
+                model.Annotations.Add(new OxyPlot.Annotations.PointAnnotation
+                {
+                    X = r.Parameters, Y = median(r), Text = r.Rung, Size = 0,
+                    TextVerticalAlignment = crowded ? VerticalAlignment.Bottom : VerticalAlignment.Top,
+                    TextHorizontalAlignment = crowded ? HorizontalAlignment.Right : HorizontalAlignment.Center,
+                });
+                previous = r.Parameters;
+            }
         }
         return model;
     }

@@ -124,6 +124,8 @@ public class GeneratorEntropyTests
         Assert.Contains(new ChildSpeechGenerator { Phrases = [] }.Problems(), p => p.Field == "phrases");
         Assert.Contains(new ChildSpeechGenerator { Phrases = ["ok", " padded"] }.Problems(), p => p.Field == "phrases");
         Assert.Contains(new ChildSpeechGenerator { Phrases = ["ok", "line\nbreak"] }.Problems(), p => p.Field == "phrases");
+        var alphabet = new string([.. Enumerable.Range(0x4E00, 600).Select(c => (char)c)]);
+        Assert.Contains("distinct characters", Assert.Single(new ChildSpeechGenerator { Phrases = [.. alphabet.Chunk(100).Select(c => new string(c))] }.Problems()).Message);
         // Ambiguous and too many sequences to enumerate: refused with the reason, never a wrong floor.
         var many = Enumerable.Range(0, 200).Select(i => $"w{i}").Append("w1 w2").ToArray();
         var problem = Assert.Single(new ChildSpeechGenerator { Phrases = many, PhrasesPerLine = [1, 1, 1, 1] }.Problems());

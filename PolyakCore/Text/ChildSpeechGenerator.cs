@@ -10,6 +10,8 @@ public sealed record ChildSpeechGenerator
 {
     public const int MaxPhrases = 500, MaxPhraseLength = 120, MaxPhrasesPerLine = 6;
     public const double MaxZipf = 4;
+    /// <summary>Distinct characters the phrases may use (a character model's vocabulary; speech needs far fewer).</summary>
+    public const int MaxCharacters = 500;
 
     /// <summary>The phrase list (null: the built-in list). Listed order is frequency rank for <see cref="Zipf"/>.</summary>
     public IReadOnlyList<string>? Phrases { get; init; }
@@ -60,6 +62,8 @@ public sealed record ChildSpeechGenerator
                     break;
                 }
             }
+            int characters = phrases.Take(MaxPhrases + 1).SelectMany(p => p ?? "").Append(' ').Distinct().Count();
+            if (characters > MaxCharacters) problems.Add(("phrases", $"The phrases use {characters} distinct characters; at most {MaxCharacters}."));
         }
         if (PhrasesPerLine is { } perLine)
         {

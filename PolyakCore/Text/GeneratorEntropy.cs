@@ -12,8 +12,9 @@ namespace PolyakCore.Text;
 /// </remarks>
 public static class GeneratorEntropy
 {
-    /// <summary>The most phrase sequences an ambiguous list may be enumerated over (a few seconds at most).</summary>
-    public const long MaxEnumerated = 2_000_000;
+    /// <summary>The most phrase sequences an ambiguous list may be enumerated over (well under a second, tens of MB:
+    /// the floor is served to anyone who asks).</summary>
+    public const long MaxEnumerated = 250_000;
 
     /// <summary>The floor in nats per character.</summary>
     public static double Floor(ChildSpeechGenerator generator)

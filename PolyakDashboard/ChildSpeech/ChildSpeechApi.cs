@@ -33,7 +33,7 @@ public static class ChildSpeechApi
 
     /// <summary>The built-in corpus drawn with the settings given (e.g. <c>?zipf=1&amp;perLine=4,3,2,1&amp;phrase=Hi&amp;phrase=Bye</c>):
     /// its exact entropy floor and n-gram reference.</summary>
-    private static IResult BuiltInCorpus(double? zipf, string? perLine, string[]? phrase, int? seed, TextLibraries libraries)
+    private static IResult BuiltInCorpus(double? zipf, string? perLine, string[]? phrase, int? seed)
     {
         double[]? weights = null;
         if (!string.IsNullOrWhiteSpace(perLine))
@@ -47,7 +47,10 @@ public static class ChildSpeechApi
         var generator = new ChildSpeechGenerator { Zipf = zipf ?? 0, PhrasesPerLine = weights, Phrases = phrase is { Length: > 0 } ? phrase : null };
         if (generator.Problems() is { Count: > 0 } problems)
             return Results.ValidationProblem(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()), title: problems[0].Message);
-        return Results.Ok(libraries.Corpora.Describe(ChildSpeechCorpus.Name, seed ?? 0, generator));
+        // Not through the library's caches: anyone may ask, and every setting asked for would stay in memory.
+        var corpus = TextCorpus.ChildSpeech(seed ?? 0, generator: generator);
+        return Results.Ok(new CorpusInfo(corpus.Name, corpus.Description, corpus.Lines, corpus.Text.Length, corpus.Tokenizer.Size,
+            corpus.EntropyFloor, BuiltIn: true, NGramReference.Of(corpus)));
     }
 
     private static async Task<IResult> UploadCorpusAsync(string? name, HttpRequest http, TextLibraries libraries)

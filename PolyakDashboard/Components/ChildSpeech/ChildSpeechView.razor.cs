@@ -117,7 +117,11 @@ public sealed partial class ChildSpeechView
             using var memory = new MemoryStream();
             await file.OpenReadStream(Libraries.Corpora.MaxBytes).CopyToAsync(memory);
             var name = CorpusName(file.Name);
-            var info = Libraries.Corpora.Save(name, memory.ToArray());
+            _uploadMessage = "Checking the file and counting its n-gram reference…";
+            StateHasChanged();
+            // Off the circuit's thread: a large upload's n-gram counts take seconds, and the page keeps answering meanwhile.
+            var bytes = memory.ToArray();
+            var info = await Task.Run(() => Libraries.Corpora.Save(name, bytes));
             _corpora = Libraries.Corpora.List();
             _settings.Corpus = info.Name;
             _uploadMessage = $"Added '{info.Name}': {info.Lines:N0} lines, {info.Vocabulary} distinct characters" +

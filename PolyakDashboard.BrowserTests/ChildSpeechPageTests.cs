@@ -78,6 +78,7 @@ public sealed class ChildSpeechPageTests(DashboardFixture app)
             var finding = await panel.Locator("[data-testid=ladder-finding] li").AllInnerTextsAsync();
             Assert.True(finding.Count >= 5, $"{finding.Count} sentences");
             Assert.Contains(finding, f => f.Contains("median Polyak step from"));
+            await Assertions.Expect(panel.Locator("[data-testid=ladder-headline]")).ToContainTextAsync("The Polyak step");
 
             foreach (var (width, height) in new[] { (1366, 768), (1280, 720) })
             {

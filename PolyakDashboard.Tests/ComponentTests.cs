@@ -181,7 +181,9 @@ public class ChildSpeechComponentTests
             await using var ctx = ComponentTests.NewContext(ladderPath: path);
             var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.PolyakLadderPanel>();
             var items = cut.FindAll("[data-testid=ladder-finding] li").Select(li => li.TextContent.Trim()).ToArray();
-            Assert.Equal(PolyakCore.Training.PolyakLadderFinding.Describe(ladder), items);
+            var finding = PolyakCore.Training.PolyakLadderFinding.Describe(ladder);
+            Assert.Equal(finding[0], cut.Find("[data-testid=ladder-headline]").TextContent.Trim());
+            Assert.Equal(finding.Skip(1), items);
             Assert.Contains("from 0.285 to 0.0315", string.Join(" ", items));      // medians of the two steps of each rung
             Assert.Equal(2, cut.FindAll("img[src^='data:image/svg+xml;base64,']").Count);   // light and dark
         }

@@ -46,6 +46,7 @@ public class PolyakStepProbeTests
             Result("c", 128, 4, 128, 16, 8_000_000, 80), Result("c", 128, 4, 128, 32, 8_000_000, 40),
         ]);
         var text = string.Join(" ", PolyakLadderFinding.Describe(ladder));
+        Assert.Contains("The Polyak step shrinks as the model grows: its median over the first steps is 0.38 on a and 0.048 on c (batch 16). No step on a exceeds 1 (largest 0.38).", text);
         Assert.Contains("3.80–3.80 nats", text);
         Assert.Contains("ln 44 = 3.78", text);
         Assert.Contains("‖g‖² ∝ parameters^1.00, step ∝ parameters^-1.00", text);
@@ -67,6 +68,10 @@ public class PolyakStepProbeTests
         Assert.Contains("climbed 1 nat or more above its start on 1 of 6 runs (highest 9.5, c at batch 32, after a step of 10)", climbed);
         Assert.Contains("got below the unigram level (3.10, a model that ignores context) on 1 of 6", climbed);
         Assert.Contains("c 0% / 67%", climbed);
+        Assert.Contains("No step on a exceeds 1", climbed);                            // the headline reads batch 16
+        var spiky = ladder with { Results = [ladder.Results[0] with { Steps = [new(1, 3.8, 1, 3.8), new(2, 5.0, 40, 0.125)] }, .. ladder.Results.Skip(1)] };
+        Assert.Contains("On a, 1 of 2 steps exceed 1 (up to 3.8), and over all runs the next mini-batch loss rose after 1 of the 1 steps above 1 that had a next one; on c the largest step is 0.048.",
+            PolyakLadderFinding.Describe(spiky)[0]);
         Assert.Contains("After the 1 step above 1 the next mini-batch loss was higher 1 times (median change +7.50 nats); after the other 11 steps, 0 times (median +0.00)", climbed);
     }
 

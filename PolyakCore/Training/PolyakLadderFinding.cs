@@ -12,6 +12,7 @@ public static class PolyakLadderFinding
         var results = ladder.Results.Where(r => r.Steps.Count > 0).ToArray();
         if (results.Length == 0) return ["No measurement."];
         var sentences = new List<string>();
+        if (Headline(ladder, results) is { } headline) sentences.Add(headline);
         double fMin = results.Min(r => r.First.Loss), fMax = results.Max(r => r.First.Loss);
         sentences.Add(F($"The first mini-batch loss is {fMin:F2}–{fMax:F2} nats per character on every rung and batch (ln {ladder.Vocabulary} = {ladder.UniformLoss:F2}), so the first Polyak step (f − 0)/‖g‖² is set by ‖g‖² alone."));
 
@@ -63,6 +64,24 @@ public static class PolyakLadderFinding
         var timing = results.GroupBy(r => r.Rung).Select(g => F($"{g.Key} {string.Join(" / ", g.OrderBy(r => r.Batch).Select(r => $"{r.SecondsPerStep * 1000:F0}"))} ms"));
         sentences.Add($"A step took {string.Join(", ", timing)} (batch {string.Join(" / ", ladder.Batches)}; wall-clock on {ladder.Machine}, which other jobs may have shared: upper bounds).");
         return sentences;
+    }
+
+    /// <summary>The answer in one sentence: how the step moves with size, and what the large steps did, from the first batch size's rows.</summary>
+    private static string? Headline(PolyakLadder ladder, IReadOnlyList<ProbeResult> results)
+    {
+        var rows = results.Where(r => r.Batch == ladder.Batches[0]).OrderBy(r => r.Parameters).ToArray();
+        if (rows.Length < 2) return null;
+        var (small, large) = (rows[0], rows[^1]);
+        double slope = Slope(rows.Select(r => ((double)r.Parameters, r.MedianStep)));
+        string trend = slope < -0.1 ? "shrinks as the model grows" : slope > 0.1 ? "grows with the model" : "hardly changes with the model's size";
+        var text = F($"The Polyak step {trend}: its median over the first steps is {small.MedianStep:G2} on {small.Rung} and {large.MedianStep:G2} on {large.Rung} (batch {small.Batch}). ");
+        var pairs = results.SelectMany(r => r.Steps.Zip(r.Steps.Skip(1), (now, next) => (now.StepSize, Rose: next.Loss > now.Loss))).Where(p => p.StepSize > 1).ToArray();
+        int smallAbove = small.Steps.Count(x => x.StepSize > 1);
+        text += smallAbove == 0
+            ? F($"No step on {small.Rung} exceeds 1 (largest {small.MaxStep:G2}).")
+            : F($"On {small.Rung}, {smallAbove} of {small.Steps.Count} steps exceed 1 (up to {small.MaxStep:G3}), and over all runs the next mini-batch loss rose after {pairs.Count(p => p.Rose)} of the {pairs.Length} steps above 1 that had a next one; ") +
+              F($"on {large.Rung} the largest step is {large.MaxStep:G2}.");
+        return text;
     }
 
     /// <summary>Consecutive rungs that differ in exactly one of width, depth, context and dropout (heads do not change

@@ -47,6 +47,53 @@ public sealed class ChildSpeechPageTests(DashboardFixture app)
         }
     }
 
+    /// <summary>The corpus shape moves the exact floor, and the "Polyak step vs model size" figure and its finding show in
+    /// the theme's colours; screenshots at 1366×768 and a 1280×720 projector, light and dark.</summary>
+    [Theory]
+    [InlineData("light")]
+    [InlineData("dark")]
+    public async Task Page_1d_shows_the_corpus_floor_moving_and_the_Polyak_ladder(string theme)
+    {
+        var page = await app.OpenInThemeAsync("1d", theme);
+        var errors = new List<string>();
+        page.PageError += (_, e) => errors.Add(e);
+        try
+        {
+            var floor = page.Locator("[data-testid=entropy-floor]");
+            await Assertions.Expect(floor).ToHaveTextAsync(ChildSpeechCorpus.EntropyFloor().ToString("F4"));
+            await page.Locator("input[data-testid=zipf]").FillAsync("1");
+            await page.Locator("input[data-testid=per-line-1]").FillAsync("4");
+            await page.Locator("input[data-testid=per-line-2]").FillAsync("3");
+            await page.Locator("input[data-testid=per-line-3]").FillAsync("2");
+            await page.Locator("input[data-testid=per-line-4]").FillAsync("1");
+            var expected = GeneratorEntropy.Floor(new ChildSpeechGenerator { Zipf = 1, PhrasesPerLine = [4, 3, 2, 1] });
+            await Assertions.Expect(floor).ToHaveTextAsync(expected.ToString("F4"));
+            await Assertions.Expect(page.Locator("[data-testid=corpus-yardsticks]")).ToContainTextAsync("today's corpus");
+
+            var panel = page.Locator("[data-testid=polyak-ladder]");
+            var figure = panel.Locator($"img.ladder-{theme}");
+            await Assertions.Expect(figure).ToBeVisibleAsync();
+            await Assertions.Expect(panel.Locator($"img.ladder-{(theme == "dark" ? "light" : "dark")}")).ToBeHiddenAsync();
+            Assert.True(await figure.EvaluateAsync<int>("img => img.naturalWidth") > 0, "the figure's SVG did not load");
+            var finding = await panel.Locator("[data-testid=ladder-finding] li").AllInnerTextsAsync();
+            Assert.True(finding.Count >= 5, $"{finding.Count} sentences");
+            Assert.Contains(finding, f => f.Contains("median Polyak step from"));
+            await Assertions.Expect(panel.Locator("[data-testid=ladder-headline]")).ToContainTextAsync("The Polyak step");
+
+            foreach (var (width, height) in new[] { (1366, 768), (1280, 720) })
+            {
+                await page.SetViewportSizeAsync(width, height);
+                await page.Locator("[data-testid=corpus-shape]").ScrollIntoViewIfNeededAsync();
+                await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"1d-corpus-shape-{theme}-{width}x{height}.png") });
+                await panel.ScrollIntoViewIfNeededAsync();
+                await page.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, $"1d-polyak-ladder-{theme}-{width}x{height}.png") });
+                Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"), $"horizontal scroll at {width}×{height}");
+            }
+            Assert.Empty(errors);
+        }
+        finally { await page.CloseAsync(); }
+    }
+
     /// <summary>Uploads a small corpus through the page (one iteration an epoch keeps it quick), trains the three
     /// optimizers for two epochs, and checks the curves, the results and the checkpoints.</summary>
     [Fact]
@@ -61,6 +108,10 @@ public sealed class ChildSpeechPageTests(DashboardFixture app)
             await File.WriteAllTextAsync(corpus, ChildSpeechCorpus.Generate(300, seed: 2));
             await page.Locator("input[type=file]").Last.SetInputFilesAsync(corpus);
             await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("300 lines", new() { Timeout = 15_000 });
+            await Assertions.Expect(page.Locator("[data-testid=upload-message]")).ToContainTextAsync("Kneser–Ney");
+            // An uploaded corpus has no floor: its measured reference (n-gram losses on the GPT's split) shows instead.
+            await Assertions.Expect(page.Locator("[data-testid=ngram-reference]")).ToContainTextAsync("Measured reference");
+            await Assertions.Expect(page.Locator("[data-testid=entropy-floor]")).ToHaveCountAsync(0);
 
             // A corpus with bytes that are not UTF-8 is refused with a message, and nothing else changes.
             var bad = Path.Combine(Path.GetTempPath(), $"bad-{Guid.NewGuid():N}.txt");

@@ -33,6 +33,47 @@ public class ChildSpeechApiTests(DashboardFactory factory) : IClassFixture<Dashb
         Assert.Contains("A corpus named 'small-kids' exists already", await again.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task TheBuiltInCorpusTakesGeneratorSettingsAndUploadsGetAnNGramReference()
+    {
+        using var floor = JsonDocument.Parse(await _client.GetStringAsync("/api/corpora/child-speech/floor?zipf=1&perLine=4,3,2,1"));
+        Assert.Equal(GeneratorEntropy.Floor(new ChildSpeechGenerator { Zipf = 1, PhrasesPerLine = [4, 3, 2, 1] }), floor.RootElement.GetProperty("entropyFloor").GetDouble(), 1e-12);
+        Assert.Equal(5, floor.RootElement.GetProperty("reference").GetProperty("losses").GetArrayLength());
+        using var own = JsonDocument.Parse(await _client.GetStringAsync("/api/corpora/child-speech/floor?phrase=Hi&phrase=Bye%20now&perLine=1,1"));
+        Assert.Equal(GeneratorEntropy.Floor(new ChildSpeechGenerator { Phrases = ["Hi", "Bye now"], PhrasesPerLine = [1, 1] }), own.RootElement.GetProperty("entropyFloor").GetDouble(), 1e-12);
+        foreach (var (query, field) in new[] { ("zipf=-1", "zipf"), ("perLine=1,x", "perLine"), ("perLine=0,0", "phrasesPerLine"), ("phrase=%20lead", "phrases") })
+        {
+            var bad = await _client.GetAsync($"/api/corpora/child-speech/floor?{query}");
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.True(JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors").TryGetProperty(field, out _), query);
+        }
+
+        var text = ChildSpeechCorpus.Generate(300, seed: 21);
+        var created = await _client.PostAsync("/api/corpora?name=ngram-kids", new StringContent(text, Encoding.UTF8, "text/plain"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var info = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
+        Assert.False(info.RootElement.TryGetProperty("entropyFloor", out var noFloor) && noFloor.ValueKind != JsonValueKind.Null);
+        var losses = info.RootElement.GetProperty("reference").GetProperty("losses").EnumerateArray().Select(l => l.GetProperty("valLoss").GetDouble()).ToArray();
+        Assert.Equal(NGramReference.Of(TextCorpus.FromText("ngram-kids", text)).Losses.Select(l => l.ValLoss), losses);
+
+        // A run on the built-in corpus with settings trains on that corpus and reports its floor.
+        var start = await _client.PostAsJsonAsync("/api/runs", new
+        {
+            problem = "child-speech", optimizer = "adam", batchSize = 4, epochs = 1,
+            problemOptions = new { text = new { nEmbd = 16, nHead = 2, nLayer = 1, block = 16, evalBatches = 1, generator = new { zipf = 2.0, phrasesPerLine = new[] { 1.0 } } } },
+        });
+        Assert.Equal(HttpStatusCode.Accepted, start.StatusCode);
+        var run = await WaitAsync(JsonDocument.Parse(await start.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+        Assert.Equal(GeneratorEntropy.Floor(new ChildSpeechGenerator { Zipf = 2, PhrasesPerLine = [1] }), run.GetProperty("summary").GetProperty("entropyFloor").GetDouble(), 1e-12);
+        var refused = await _client.PostAsJsonAsync("/api/runs", new
+        {
+            problem = "child-speech", optimizer = "adam", batchSize = 4, epochs = 1,
+            problemOptions = new { text = new { corpus = "ngram-kids", generator = new { zipf = 1.0 } } },
+        });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("problemOptions.text.generator", await refused.Content.ReadAsStringAsync());
+    }
+
     [Theory]
     [InlineData("../escape", "Mama up\n", "corpus")]
     [InlineData("child-speech", "Mama up\n", "corpus")]

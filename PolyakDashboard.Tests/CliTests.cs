@@ -31,6 +31,48 @@ public class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task PolyakLadderMeasuresATinyRungAndRedrawsFromItsJson()
+    {
+        var (code, output, errors) = await RunAsync("polyak-ladder", "--rungs", "tiny", "--batches", "2", "--steps", "2", "--out", _dir);
+        Assert.True(code == 0, errors);
+        Assert.Contains("tiny     batch   2", errors);
+        Assert.Contains("The first mini-batch loss is", output);
+        var json = Path.Combine(_dir, LadderCommand.JsonFile);
+        var ladder = JsonSerializer.Deserialize<PolyakCore.Training.PolyakLadder>(File.ReadAllText(json), LadderCommand.Json)!;
+        Assert.Equal(2, Assert.Single(ladder.Results).Steps.Count);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_dir, LadderCommand.CsvFile)).Length);
+        var svg = File.ReadAllText(Path.Combine(_dir, PolyakDashboard.Figures.LadderFigures.StepFile));
+        Assert.StartsWith("<?xml", svg);
+        Assert.Contains(">tiny<", svg);
+
+        var again = Path.Combine(_dir, "again");
+        (code, var redrawn, _) = await RunAsync("polyak-ladder", "--from", json, "--out", again);
+        Assert.Equal(0, code);
+        Assert.All(PolyakCore.Training.PolyakLadderFinding.Describe(ladder), sentence => Assert.Contains(sentence, redrawn));
+        Assert.True(File.Exists(Path.Combine(again, PolyakDashboard.Figures.LadderFigures.StepFile)));
+        Assert.Equal(2, (await RunAsync("polyak-ladder", "--rungs", "huge")).Code);
+    }
+
+    [Fact]
+    public async Task CorpusCommandPrintsTheFloorOrTheNGramReference()
+    {
+        var (code, output, _) = await RunAsync("corpus", "--zipf", "1", "--per-line", "4", "3", "2", "1");
+        Assert.Equal(0, code);
+        var floor = PolyakCore.Text.GeneratorEntropy.Floor(new PolyakCore.Text.ChildSpeechGenerator { Zipf = 1, PhrasesPerLine = [4, 3, 2, 1] });
+        Assert.Contains($"entropy floor (exact): {floor.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} nats/char", output);
+        Assert.Contains("5-gram validation loss", output);
+
+        var file = Path.Combine(_dir, "kids.txt");
+        File.WriteAllText(file, PolyakCore.Text.ChildSpeechCorpus.Generate(200, seed: 3));
+        (code, output, _) = await RunAsync("corpus", "--file", file);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("entropy floor", output);
+        Assert.Contains("1-gram validation loss", output);
+        Assert.Equal(2, (await RunAsync("corpus", "--zipf", "-1")).Code);
+        Assert.Equal(2, (await RunAsync("corpus", "--file", file, "--zipf", "1")).Code);
+    }
+
+    [Fact]
     public async Task ChildSpeechRunReadsACorpusFileAndWritesValidationLossesAndCheckpoints()
     {
         var corpus = Path.Combine(_dir, "kids.txt");

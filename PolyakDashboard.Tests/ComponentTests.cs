@@ -15,7 +15,7 @@ namespace PolyakDashboard.Tests;
 
 public class ComponentTests
 {
-    internal static BunitContext NewContext(RunRegistry? registry = null, bool presenter = true)
+    internal static BunitContext NewContext(RunRegistry? registry = null, bool presenter = true, string? ladderPath = null)
     {
         var ctx = new BunitContext();
         ctx.AddViewerServices(presenter);
@@ -28,6 +28,7 @@ public class ComponentTests
         ctx.Services.AddSingleton(registry);
         ctx.Services.AddSingleton(queue);
         ctx.Services.AddSingleton(text);
+        ctx.Services.AddSingleton(new PolyakLadderService(ladderPath ?? Path.Combine(Path.GetTempPath(), "polyak-components", "no-ladder.json")));
         ctx.Services.AddSingleton(new RunService(registry, queue, options, text));
         ctx.Services.AddScoped<TrainingHubClient>();
         ctx.Services.AddSingleton(TimeProvider.System);
@@ -137,6 +138,58 @@ public class ChildSpeechComponentTests
         // Per run: train and validation per epoch, mini-batch loss and step size per step.
         cut.WaitForAssertion(() => Assert.Equal(12, ctx.JSInterop.Invocations["bind"].Count));
         Assert.Equal(3, ctx.JSInterop.Invocations["bind"].Count(i => (string)i.Arguments[3]! == "valLoss"));
+    }
+
+    [Fact]
+    public async Task CorpusShapeMovesTheFloorAndGoesIntoTheRequests()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        string Floor() => cut.Find("[data-testid=entropy-floor]").TextContent;
+        Assert.Equal(PolyakCore.Text.ChildSpeechCorpus.EntropyFloor().ToString("F4"), Floor());
+        cut.Find("input[data-testid=zipf]").Input("1");
+        cut.Find("input[data-testid=per-line-1]").Input("4");
+        cut.Find("input[data-testid=per-line-2]").Input("3");
+        cut.Find("input[data-testid=per-line-3]").Input("2");
+        cut.Find("input[data-testid=per-line-4]").Input("1");
+        var generator = new PolyakCore.Text.ChildSpeechGenerator { Zipf = 1, PhrasesPerLine = [4, 3, 2, 1] };
+        cut.WaitForAssertion(() => Assert.Equal(PolyakCore.Text.GeneratorEntropy.Floor(generator).ToString("F4"), Floor()));
+        Assert.Contains("today's corpus", cut.Find("[data-testid=corpus-yardsticks]").TextContent);
+        cut.Find("input[data-testid=epochs]").Input("1");
+        cut.Find("button[data-testid=run]").Click();
+        var runs = ctx.Services.GetRequiredService<RunService>().List();
+        Assert.Equal(3, runs.Count);
+        Assert.All(runs, r => Assert.Equal(generator.Key(), r.Request.ProblemOptions.Text!.Generator!.Key()));
+        // An ambiguous phrase list too large to sum exactly says so instead of showing a floor.
+        cut.Find("input[data-testid=per-line-1]").Input("0");
+        cut.Find("textarea[data-testid=phrases]").Change(string.Join("\n", Enumerable.Range(0, 300).Select(i => $"w{i}").Append("w1 w2")));
+        cut.WaitForAssertion(() => Assert.Contains("two different phrase sequences", cut.Find("[data-testid=floor-problem]").TextContent));
+    }
+
+    [Fact]
+    public async Task ThePolyakLadderFindingIsRenderedFromTheShippedMeasurement()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"ladder-{Guid.NewGuid():N}.json");
+        var ladder = new PolyakCore.Training.PolyakLadder("test CPU", DateTimeOffset.UnixEpoch, 0, "child-speech", 44, 3.1,
+        [
+            new("tiny", 96, 4, 3, 128, 0, 356_492, 16, 0.2, [new(1, 3.8, 19, 0.2), new(2, 3.7, 10, 0.37)]),
+            new("report", 384, 6, 6, 256, 0.2, 10_779_692, 16, 9.4, [new(1, 3.85, 152, 0.025), new(2, 3.8, 100, 0.038)]),
+        ]);
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(ladder, PolyakDashboard.Cli.LadderCommand.Json));
+        try
+        {
+            await using var ctx = ComponentTests.NewContext(ladderPath: path);
+            var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.PolyakLadderPanel>();
+            var items = cut.FindAll("[data-testid=ladder-finding] li").Select(li => li.TextContent.Trim()).ToArray();
+            var finding = PolyakCore.Training.PolyakLadderFinding.Describe(ladder);
+            Assert.Equal(finding[0], cut.Find("[data-testid=ladder-headline]").TextContent.Trim());
+            Assert.Equal(finding.Skip(1), items);
+            Assert.Contains("from 0.285 to 0.0315", string.Join(" ", items));      // medians of the two steps of each rung
+            Assert.Equal(2, cut.FindAll("img[src^='data:image/svg+xml;base64,']").Count);   // light and dark
+        }
+        finally { File.Delete(path); }
+        await using var empty = ComponentTests.NewContext();
+        Assert.Contains("No measurement", empty.Render<PolyakDashboard.Components.ChildSpeech.PolyakLadderPanel>().Markup);
     }
 
     [Fact]

@@ -92,4 +92,27 @@ public class CorpusTests
         Assert.Throws<CorpusException>(() => library.Save("my-kids", [0xFF, 0xFE, 0x00]));
         Assert.Equal(text, library.Get("my-kids").Text);
     }
+
+    [Fact]
+    public void UploadsGetTheirNGramReferenceOnceAndKeepIt()
+    {
+        using var folder = new TextFixtures.TempFolder();
+        var text = ChildSpeechCorpus.Generate(300, seed: 3);
+        var info = new CorpusLibrary(folder.Path).Save("kids", System.Text.Encoding.UTF8.GetBytes(text));
+        Assert.Null(info.EntropyFloor);
+        var reference = Assert.IsType<NGramReference>(info.Reference);
+        Assert.Equal([1, 2, 3, 4, 5], reference.Losses.Select(l => l.N));
+        Assert.Equal(NGramReference.Of(TextCorpus.FromText("kids", text)).Losses, reference.Losses);   // the GPT's split
+        var sidecar = Path.Combine(folder.Path, "kids.reference.json");
+        Assert.True(File.Exists(sidecar));
+        // A new library (a restarted server) reads it back rather than counting again.
+        var stored = System.Text.Json.JsonSerializer.Deserialize<NGramReference>(File.ReadAllText(sidecar), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web))!;
+        File.WriteAllText(sidecar, System.Text.Json.JsonSerializer.Serialize(stored with { Seconds = 123 }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)));
+        var listed = new CorpusLibrary(folder.Path).List().Single(c => c.Name == "kids");
+        Assert.Equal(123, listed.Reference!.Seconds);
+        Assert.Equal(reference.Losses, listed.Reference.Losses);
+        // The built-in corpus has both: the exact floor and the n-gram losses above it.
+        var builtIn = new CorpusLibrary(folder.Path).Describe(ChildSpeechCorpus.Name, generator: new ChildSpeechGenerator { Zipf = 1 });
+        Assert.True(builtIn.Reference!.Best.ValLoss > builtIn.EntropyFloor);
+    }
 }

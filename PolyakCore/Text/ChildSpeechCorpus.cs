@@ -1,7 +1,8 @@
 namespace PolyakCore.Text;
 
-/// <summary>The synthetic child-speech corpus: each line is two toddler phrases drawn uniformly with
-/// replacement from <see cref="Phrases"/>, joined by a space. Deterministic from a seed.</summary>
+/// <summary>The synthetic child-speech corpus: by default each line is two toddler phrases drawn uniformly with
+/// replacement from <see cref="Phrases"/>, joined by a space; a <see cref="ChildSpeechGenerator"/> changes the list,
+/// the phrases per line and their frequency skew. Deterministic from a seed.</summary>
 /// <remarks>Because the generator is known, the best achievable loss is known too
 /// (<see cref="EntropyFloor"/>): a model can do no better than the entropy of a line spread over its characters.</remarks>
 public static class ChildSpeechCorpus
@@ -25,13 +26,30 @@ public static class ChildSpeechCorpus
     ];
 
     /// <summary><paramref name="count"/> lines, each ending in a newline, from a seeded generator.</summary>
-    public static string Generate(int count, int seed, IReadOnlyList<string>? phrases = null)
+    public static string Generate(int count, int seed, IReadOnlyList<string>? phrases = null) =>
+        Generate(count, seed, phrases is null ? ChildSpeechGenerator.Default : new ChildSpeechGenerator { Phrases = phrases });
+
+    /// <summary><paramref name="count"/> lines drawn as <paramref name="generator"/> says, from a seeded generator.</summary>
+    /// <remarks>Draws only what varies: a uniform phrase is <c>Next(K)</c> and a fixed phrase count draws nothing, so
+    /// the default settings consume the random stream exactly as the original two-phrase generator did (same bytes).</remarks>
+    public static string Generate(int count, int seed, ChildSpeechGenerator generator)
     {
-        phrases ??= Phrases;
+        var phrases = generator.PhraseList;
+        var counts = generator.LineCounts();
+        double[]? phraseCdf = generator.Zipf == 0 ? null : Cumulative(generator.PhraseProbabilities());
+        double[]? countCdf = counts.Count == 1 ? null : Cumulative([.. counts.Select(c => c.Probability)]);
         var random = new Random(seed);
         var text = new System.Text.StringBuilder(count * 28);
         for (int i = 0; i < count; i++)
-            text.Append(phrases[random.Next(phrases.Count)]).Append(' ').Append(phrases[random.Next(phrases.Count)]).Append('\n');
+        {
+            int n = countCdf is null ? counts[0].Count : counts[Draw(countCdf, random)].Count;
+            for (int j = 0; j < n; j++)
+            {
+                if (j > 0) text.Append(' ');
+                text.Append(phrases[phraseCdf is null ? random.Next(phrases.Count) : Draw(phraseCdf, random)]);
+            }
+            text.Append('\n');
+        }
         return text.ToString();
     }
 
@@ -40,22 +58,25 @@ public static class ChildSpeechCorpus
         (Generate(trainLines, seed), Generate(testLines, unchecked(seed * 7919 + 104_729)));
 
     /// <summary>The generator's entropy rate in nats per character: H(line) / E[line length], newline included.</summary>
-    /// <remarks>Exact, from the K² equiprobable phrase pairs; pairs that spell the same line are merged first,
-    /// so the figure stays right even if two pairs collide.</remarks>
-    public static double EntropyFloor(IReadOnlyList<string>? phrases = null)
+    /// <remarks>Exact (see <see cref="GeneratorEntropy"/>); phrase sequences that spell the same line are merged.</remarks>
+    public static double EntropyFloor(IReadOnlyList<string>? phrases = null) =>
+        GeneratorEntropy.Floor(phrases is null ? ChildSpeechGenerator.Default : new ChildSpeechGenerator { Phrases = phrases });
+
+    private static double[] Cumulative(double[] probabilities)
     {
-        phrases ??= Phrases;
-        double pair = 1.0 / ((double)phrases.Count * phrases.Count);
-        var lines = new Dictionary<string, double>();
-        double meanLength = 0;
-        foreach (var a in phrases)
-            foreach (var b in phrases)
-            {
-                string line = a + " " + b + "\n";
-                lines[line] = lines.GetValueOrDefault(line) + pair;
-                meanLength += pair * line.Length;
-            }
-        double entropy = -lines.Values.Sum(p => p * Math.Log(p));
-        return entropy / meanLength;
+        var cdf = new double[probabilities.Length];
+        double sum = 0;
+        for (int i = 0; i < cdf.Length; i++) cdf[i] = sum += probabilities[i];
+        cdf[^1] = 1.0;          // rounding must not leave a gap above the last entry
+        return cdf;
+    }
+
+    // The first entry whose cumulative probability exceeds a uniform draw.
+    private static int Draw(double[] cdf, Random random)
+    {
+        double u = random.NextDouble();
+        int index = Array.BinarySearch(cdf, u);
+        index = index >= 0 ? index + 1 : ~index;
+        return Math.Min(index, cdf.Length - 1);
     }
 }

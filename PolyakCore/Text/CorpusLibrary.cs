@@ -1,11 +1,14 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace PolyakCore.Text;
 
 /// <summary>What the corpus list shows.</summary>
+/// <param name="Reference">Validation losses of character n-gram models on the corpus's split: the measured yardstick of a
+/// corpus without a known generator (computed once, at upload), and for the built-in one a comparison with its floor.</param>
 public sealed record CorpusInfo(string Name, string Description, int Lines, int Characters, int Vocabulary,
-    double? EntropyFloor, bool BuiltIn);
+    double? EntropyFloor, bool BuiltIn, NGramReference? Reference = null);
 
 /// <summary>The corpora a run can name: the built-in child-speech corpus and plain-text files in a folder
 /// (uploads land there). Built corpora are cached: a grid of runs reads its file once.</summary>
@@ -13,6 +16,7 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
 {
     public const long DefaultMaxBytes = 20L * 1024 * 1024;
     private readonly ConcurrentDictionary<string, Lazy<TextCorpus>> _cache = new();
+    private readonly ConcurrentDictionary<string, Lazy<NGramReference>> _references = new();
 
     public string? Folder { get; } = folder;
     public long MaxBytes { get; } = maxBytes;
@@ -23,12 +27,16 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
     /// <summary>Corpus names are plain file names (no folders, no "..") so nobody reads outside the folder.</summary>
     public static bool IsSafeName(string? name) => name is not null && SafeName().IsMatch(name) && !name.Contains("..");
 
-    /// <summary>The corpus called <paramref name="name"/> (the built-in one takes <paramref name="seed"/>).</summary>
-    public TextCorpus Get(string? name, int seed = 0)
+    /// <summary>The corpus called <paramref name="name"/> (the built-in one takes <paramref name="seed"/> and the
+    /// <paramref name="generator"/> settings).</summary>
+    public TextCorpus Get(string? name, int seed = 0, ChildSpeechGenerator? generator = null)
     {
         name ??= ChildSpeechCorpus.Name;
         if (name == ChildSpeechCorpus.Name)
-            return _cache.GetOrAdd($"{name}#{seed}", _ => new(() => TextCorpus.ChildSpeech(seed))).Value;
+        {
+            generator ??= ChildSpeechGenerator.Default;
+            return _cache.GetOrAdd($"{name}#{seed}#{generator.Key()}", _ => new(() => TextCorpus.ChildSpeech(seed, generator: generator))).Value;
+        }
         var path = PathOf(name);
         var key = $"{name}@{File.GetLastWriteTimeUtc(path).Ticks}";
         var lazy = _cache.GetOrAdd(key, _ => new(() => TextCorpus.FromFile(path)));
@@ -41,11 +49,11 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
 
     public IReadOnlyList<CorpusInfo> List()
     {
-        var list = new List<CorpusInfo> { Info(Get(ChildSpeechCorpus.Name), builtIn: true) };
+        var list = new List<CorpusInfo> { Describe(ChildSpeechCorpus.Name) };
         if (Folder is null || !Directory.Exists(Folder)) return list;
         foreach (var file in Directory.EnumerateFiles(Folder, "*.txt").Order())
         {
-            try { list.Add(Info(Get(Path.GetFileNameWithoutExtension(file)), builtIn: false)); }
+            try { list.Add(Describe(Path.GetFileNameWithoutExtension(file))); }
             catch (CorpusException) { }            // a file someone dropped in by hand that is not a corpus: not listed
         }
         return list;
@@ -72,8 +80,46 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
         try { File.Move(temporary, path, overwrite: false); }
         catch (IOException) when (File.Exists(path)) { throw new CorpusException(TakenMessage(name)); }    // taken meanwhile
         finally { if (File.Exists(temporary)) File.Delete(temporary); }
-        return Info(corpus, builtIn: false);
+        return Info(corpus, builtIn: false, ReferenceOf(name, corpus));      // counted now, once: later lists read it back
     }
+
+    /// <summary>A corpus as the list shows it, with its n-gram reference (the built-in one with <paramref name="generator"/>).</summary>
+    public CorpusInfo Describe(string name, int seed = 0, ChildSpeechGenerator? generator = null)
+    {
+        var corpus = Get(name, seed, generator);
+        bool builtIn = name == ChildSpeechCorpus.Name;
+        return Info(corpus, builtIn, builtIn
+            ? _references.GetOrAdd($"{seed}#{(generator ?? ChildSpeechGenerator.Default).Key()}", _ => new(() => NGramReference.Of(corpus))).Value
+            : ReferenceOf(name, corpus));
+    }
+
+    // Uploads keep theirs beside the text (name.reference.json), so it is counted once per corpus, not per server start.
+    private NGramReference ReferenceOf(string name, TextCorpus corpus)
+    {
+        var path = Path.Combine(Folder!, name + ".reference.json");
+        var key = $"{name}@{File.GetLastWriteTimeUtc(Path.Combine(Folder!, name + ".txt")).Ticks}";
+        return _references.GetOrAdd(key, _ => new(() =>
+        {
+            try
+            {
+                if (File.Exists(path) && File.GetLastWriteTimeUtc(path) >= File.GetLastWriteTimeUtc(Path.Combine(Folder!, name + ".txt"))
+                    && JsonSerializer.Deserialize<NGramReference>(File.ReadAllText(path), JsonOptions) is { Losses.Count: > 0 } stored)
+                    return stored;
+            }
+            catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException) { }
+            var reference = NGramReference.Of(corpus);
+            try
+            {
+                var temporary = path + $".{Guid.NewGuid():N}.tmp";
+                File.WriteAllText(temporary, JsonSerializer.Serialize(reference, JsonOptions));
+                File.Move(temporary, path, overwrite: true);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }     // recounted next time
+            return reference;
+        })).Value;
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
     private string PathOf(string name)
     {
@@ -84,6 +130,6 @@ public sealed partial class CorpusLibrary(string? folder, long maxBytes = Corpus
         return path;
     }
 
-    private static CorpusInfo Info(TextCorpus c, bool builtIn) =>
-        new(c.Name, c.Description, c.Lines, c.Text.Length, c.Tokenizer.Size, c.EntropyFloor, builtIn);
+    private static CorpusInfo Info(TextCorpus c, bool builtIn, NGramReference? reference = null) =>
+        new(c.Name, c.Description, c.Lines, c.Text.Length, c.Tokenizer.Size, c.EntropyFloor, builtIn, reference);
 }

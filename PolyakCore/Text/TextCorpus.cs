@@ -29,10 +29,20 @@ public sealed class TextCorpus
     public double? EntropyFloor { get; }
     public string Description { get; }
 
-    /// <summary>The synthetic child-speech corpus: 10,000 lines (90/10 train/validation) from a seed.</summary>
-    public static TextCorpus ChildSpeech(int seed = 0, int lines = ChildSpeechCorpus.DefaultTrainLines) =>
-        new(ChildSpeechCorpus.Name, ChildSpeechCorpus.Generate(lines, seed), ChildSpeechCorpus.EntropyFloor(),
-            $"{lines:N0} lines of two toddler phrases from a list of {ChildSpeechCorpus.Phrases.Count} (seed {seed})");
+    /// <summary>The synthetic child-speech corpus: 10,000 lines (90/10 train/validation) from a seed, drawn as
+    /// <paramref name="generator"/> says (default: the course's two uniform phrases a line).</summary>
+    public static TextCorpus ChildSpeech(int seed = 0, int lines = ChildSpeechCorpus.DefaultTrainLines, ChildSpeechGenerator? generator = null)
+    {
+        generator ??= ChildSpeechGenerator.Default;
+        string description = generator.IsDefault
+            ? $"{lines:N0} lines of two toddler phrases from a list of {ChildSpeechCorpus.Phrases.Count} (seed {seed})"
+            : $"{lines:N0} lines of {generator.Describe()} (seed {seed})";
+        return new(ChildSpeechCorpus.Name, ChildSpeechCorpus.Generate(lines, seed, generator), GeneratorEntropy.Floor(generator), description)
+            { Generator = generator };
+    }
+
+    /// <summary>The settings a built-in corpus was drawn with (null for a corpus from text).</summary>
+    public ChildSpeechGenerator? Generator { get; private init; }
 
     /// <summary>A corpus from text, one utterance per line; throws <see cref="CorpusException"/> when unusable.</summary>
     public static TextCorpus FromText(string name, string text)

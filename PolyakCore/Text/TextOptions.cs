@@ -5,6 +5,8 @@ public sealed record TextOptions
 {
     /// <summary>"child-speech" (built in, seeded by problemOptions.dataSeed) or the name of an uploaded corpus.</summary>
     public string? Corpus { get; init; }
+    /// <summary>The built-in corpus's phrase list, phrases per line and frequency skew (null: the course's shape).</summary>
+    public ChildSpeechGenerator? Generator { get; init; }
     /// <summary>A plain-text file to train on (CLI only; the server takes uploads instead).</summary>
     public string? CorpusPath { get; init; }
     /// <summary>tiny (default), small or report.</summary>

@@ -34,7 +34,7 @@ public static class TextTrainer
     public static TextPlan Plan(RunRequest request, CorpusLibrary corpora)
     {
         var o = request.ProblemOptions.Text ?? new TextOptions();
-        var corpus = o.CorpusPath is { } path ? TextCorpus.FromFile(path) : corpora.Get(o.Corpus, request.ProblemOptions.DataSeed);
+        var corpus = o.CorpusPath is { } path ? TextCorpus.FromFile(path) : corpora.Get(o.Corpus, request.ProblemOptions.DataSeed, o.Generator);
         var preset = GptPreset.Find(o.Preset ?? GptPreset.Tiny) ?? throw new ArgumentException($"Unknown preset '{o.Preset}'.");
         var config = new GptConfig(corpus.Tokenizer.Size, o.NEmbd ?? preset.NEmbd, o.NHead ?? preset.NHead, o.NLayer ?? preset.NLayer,
             o.Block ?? preset.Block, o.Dropout ?? preset.Dropout);
@@ -178,7 +178,7 @@ public static class TextTrainer
         return (int)Math.Clamp(Math.Floor(PassFlops / perRow), 1, Math.Max(1, batch));
     }
 
-    private static StepRecord TrainStep(CharGpt model, Optimizer optimizer, TextBatches batches, int rowsPerPass, int evaluationRows,
+    internal static StepRecord TrainStep(CharGpt model, Optimizer optimizer, TextBatches batches, int rowsPerPass, int evaluationRows,
         CancellationToken cancel)
     {
         using var scope = NewDisposeScope();

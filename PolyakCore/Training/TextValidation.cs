@@ -15,6 +15,12 @@ internal static class TextValidation
             error(prefix + "preset", $"Unknown preset '{o.Preset}'. Known: {string.Join(", ", GptPreset.All.Select(p => p.Name))}.");
         if (o.Corpus is { } corpus && !CorpusLibrary.IsSafeName(corpus))
             error(prefix + "corpus", $"'{corpus}' is not a corpus name (letters, digits, '-', '_' and '.').");
+        if (o.Generator is { } generator)
+        {
+            if ((o.Corpus is { } named && named != ChildSpeechCorpus.Name) || o.CorpusPath is not null)
+                error(prefix + "generator", "Generator settings shape the built-in child-speech corpus only; an uploaded corpus is used as it is.");
+            foreach (var (field, message) in generator.Problems()) error(prefix + "generator." + field, message);
+        }
         if (o.CorpusPath is not null && !limits.AllowCorpusPaths)
             error(prefix + "corpusPath", "This server does not read corpus files by path; upload the corpus and name it instead.");
 

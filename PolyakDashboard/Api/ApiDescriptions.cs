@@ -125,11 +125,21 @@ public static class ApiDescriptions
             Answers = [Ok<RunAccepted>("Cancelling.", 202), new(204, "Deleted."), Problem(404, "No such ensemble."), Problem(409, "Not finished and not computing here.")],
         },
 
-        ["GET /api/corpora"] = new(ChildSpeech, "The corpora") { Answers = [Ok<IReadOnlyList<CorpusInfo>>("Name, lines, characters, vocabulary, entropy floor.")] },
+        ["GET /api/corpora"] = new(ChildSpeech, "The corpora") { Answers = [Ok<IReadOnlyList<CorpusInfo>>("Name, lines, characters, vocabulary, entropy floor, n-gram reference.")] },
         ["POST /api/corpora"] = new(ChildSpeech, "Upload a corpus", "UTF-8 text, one utterance per line (20 MB at most); never replaces a corpus.")
         {
             Body = typeof(string), BodyTypes = ["text/plain", "application/octet-stream", "multipart/form-data"],
             Answers = [Ok<CorpusInfo>("Stored.", 201), Invalid("Why the corpus or name is refused."), Problem(409, "The name is taken."), Problem(413, "Over the size limit.")],
+        },
+        ["GET /api/corpora/child-speech/floor"] = new(ChildSpeech, "The built-in corpus with generator settings",
+            "Query: zipf (0–4), perLine (weights of lines of 1, 2, 3, … phrases, e.g. 4,3,2,1), phrase (repeated: a phrase list), seed. Its exact entropy floor and n-gram reference.")
+        {
+            Answers = [Ok<CorpusInfo>("The corpus as the list shows it."), Invalid("Names each bad setting.")],
+        },
+        ["GET /api/experiments/1d/polyak-ladder"] = new(ChildSpeech, "Polyak step vs model size, measured",
+            "f, ‖g‖² and the Polyak step over the first steps of Polyak SGD for GPT sizes from tiny to the report's, batch 16 and 32 (the shipped measurement).")
+        {
+            Answers = [Ok<PolyakDashboard.ChildSpeech.PolyakLadderView>("Every rung's steps and the finding's sentences."), Problem(404, "No measurement shipped.")],
         },
         ["GET /api/presets"] = new(ChildSpeech, "The model presets") { Answers = [Ok<IReadOnlyList<GptPreset>>("tiny, small, report.")] },
         ["GET /api/checkpoints"] = new(ChildSpeech, "The checkpoints") { Answers = [Ok<IReadOnlyList<CheckpointView>>("Each with its metadata.")] },

@@ -12,7 +12,11 @@ public static class ChildSpeechApi
     {
         var api = app.MapGroup("/api");
         api.MapGet("/corpora", (TextLibraries libraries) => Results.Ok(libraries.Corpora.List()));
+        api.MapGet("/corpora/child-speech/floor", BuiltInCorpus);
         api.MapGet("/presets", () => Results.Ok(GptPreset.All));
+        api.MapGet("/experiments/1d/polyak-ladder", (PolyakLadderService ladder) => ladder.Ladder is { } measured
+            ? Results.Ok(new PolyakLadderView(measured, ladder.Finding))
+            : Results.Problem(statusCode: 404, title: "No measurement", detail: $"This server has no {PolyakLadderService.RelativePath}; run 'polyak-ladder' to make one."));
         api.MapGet("/checkpoints", (TextLibraries libraries) => Results.Ok(libraries.Checkpoints.List().Select(CheckpointView.Of)));
         api.MapGet("/checkpoints/{name}", (string name, TextLibraries libraries) =>
             libraries.Checkpoints.List().FirstOrDefault(c => c.Name == name) is { } found
@@ -25,6 +29,28 @@ public static class ChildSpeechApi
         uploads.MapPost("/corpora", UploadCorpusAsync).WithMetadata(new UploadTypes("text/plain", "application/octet-stream", "multipart/form-data"));
         uploads.MapPost("/checkpoints", UploadCheckpointAsync).WithMetadata(new UploadTypes("application/octet-stream", "multipart/form-data"));
         return uploads;
+    }
+
+    /// <summary>The built-in corpus drawn with the settings given (e.g. <c>?zipf=1&amp;perLine=4,3,2,1&amp;phrase=Hi&amp;phrase=Bye</c>):
+    /// its exact entropy floor and n-gram reference.</summary>
+    private static IResult BuiltInCorpus(double? zipf, string? perLine, string[]? phrase, int? seed)
+    {
+        double[]? weights = null;
+        if (!string.IsNullOrWhiteSpace(perLine))
+        {
+            var parts = perLine.Split(',', StringSplitOptions.TrimEntries);
+            weights = new double[parts.Length];
+            for (int i = 0; i < parts.Length; i++)
+                if (!double.TryParse(parts[i], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out weights[i]))
+                    return Bad("perLine", $"'{parts[i]}' is not a number; give comma-separated weights of lines of 1, 2, 3, … phrases, e.g. 4,3,2,1.");
+        }
+        var generator = new ChildSpeechGenerator { Zipf = zipf ?? 0, PhrasesPerLine = weights, Phrases = phrase is { Length: > 0 } ? phrase : null };
+        if (generator.Problems() is { Count: > 0 } problems)
+            return Results.ValidationProblem(problems.GroupBy(p => p.Field).ToDictionary(g => g.Key, g => g.Select(p => p.Message).ToArray()), title: problems[0].Message);
+        // Not through the library's caches: anyone may ask, and every setting asked for would stay in memory.
+        var corpus = TextCorpus.ChildSpeech(seed ?? 0, generator: generator);
+        return Results.Ok(new CorpusInfo(corpus.Name, corpus.Description, corpus.Lines, corpus.Text.Length, corpus.Tokenizer.Size,
+            corpus.EntropyFloor, BuiltIn: true, NGramReference.Of(corpus)));
     }
 
     private static async Task<IResult> UploadCorpusAsync(string? name, HttpRequest http, TextLibraries libraries)
@@ -110,3 +136,6 @@ public sealed record CheckpointView(string Name, long Bytes, bool Shipped, Check
 {
     public static CheckpointView Of(CheckpointInfo c) => new(c.Name, c.Bytes, c.Shipped, c.Metadata, c.Metadata.Model.ParameterCount);
 }
+
+/// <summary>The shipped Polyak-step measurement and the sentences the 1d page renders from it.</summary>
+public sealed record PolyakLadderView(PolyakCore.Training.PolyakLadder Ladder, IReadOnlyList<string> Finding);

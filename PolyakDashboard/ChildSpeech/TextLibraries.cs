@@ -13,7 +13,10 @@ public sealed class TextLibraries(CorpusLibrary corpora, CheckpointLibrary check
 
     public long MaxCheckpointBytes { get; } = maxCheckpointBytes;
 
-    /// <summary>Where a run with this id finds corpora and writes its checkpoints.</summary>
+    /// <summary>The exact entropy floor of the built-in corpus drawn with <paramref name="generator"/>, or why there is none.</summary>
+    public static (double? Floor, string? Problem) FloorOf(ChildSpeechGenerator generator) =>
+        generator.Problems() is { Count: > 0 } problems ? (null, problems[0].Message) : (GeneratorEntropy.Floor(generator), null);
+
     /// <summary>Where a server run's checkpoints go, named <c>&lt;run id&gt;-&lt;optimizer&gt;-best|last</c>: the server's run ids
     /// (e.g. <c>1d-160656-37</c>) do not say which model a checkpoint is, and lists show names first.</summary>
     public TextEnvironment EnvironmentFor(string runId, string optimizer) => new(Corpora, Checkpoints.Folder, runId, $"{runId}-{optimizer}");

@@ -13,7 +13,7 @@ namespace PolyakDashboard.Cli;
 /// <summary>The headless CLI: the same RunRequest JSON as the HTTP API, results as files.</summary>
 public static class CommandLine
 {
-    private static readonly string[] Commands = ["run", "experiment", "--help", "-h", "-?"];
+    private static readonly string[] Commands = ["run", "experiment", LadderCommand.Name, CorpusCommand.Name, "--help", "-h", "-?"];
 
     public static bool IsCliInvocation(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -63,7 +63,7 @@ public static class CommandLine
                 : RunExperiment(parse.GetValue(id)!, parse.GetValue(experimentOut)!, overrides, parse.GetValue(experimentCheckpoints), !parse.GetValue(experimentNoFigures), output, errors, cancel);
         }, CancellationToken.None));
 
-        var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment };
+        var root = new RootCommand("Polyak Dashboard: with no command it serves the dashboard; with one it runs headless.") { run, experiment, LadderCommand.Create(output, errors), CorpusCommand.Create(output, errors) };
         var result = root.Parse(args);
         // Time for the cancelled run to write its files before System.CommandLine gives up on it.
         return result.InvokeAsync(new InvocationConfiguration { Output = output, Error = errors, ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });

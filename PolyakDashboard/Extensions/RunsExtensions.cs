@@ -31,6 +31,7 @@ public static class RunsExtensions
             sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ChildSpeechOptions>>(), sp.GetRequiredService<IWebHostEnvironment>()));
         builder.Services.TryAddSingleton<IRunEngine>(sp => new TrainerEngine(sp.GetRequiredService<TextLibraries>(),
             RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
+        builder.Services.AddSingleton(sp => PolyakLadderService.Shipped(sp.GetRequiredService<IWebHostEnvironment>(), sp.GetRequiredService<ILogger<PolyakLadderService>>()));       // 1d's shipped "Polyak step vs model size"
         builder.Services.AddSingleton<CheckpointCache>();
         builder.Services.AddSingleton<GenerationService>();
         builder.Services.AddHostedService<GenerationWarmUp>();

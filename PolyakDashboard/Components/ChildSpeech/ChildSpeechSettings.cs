@@ -26,12 +26,43 @@ public sealed class ChildSpeechSettings
     public int? EvalBatches { get; set; } = 10;
     public int? Seed { get; set; } = 0;
 
+    // The built-in corpus's shape (ignored for an uploaded corpus): today's is Zipf 0, always two phrases, the built-in list.
+    public double? Zipf { get; set; } = 0;
+    /// <summary>Relative frequencies of lines of 1, 2, 3 and 4 phrases.</summary>
+    public double? PerLine1 { get; set; } = 0;
+    public double? PerLine2 { get; set; } = 1;
+    public double? PerLine3 { get; set; } = 0;
+    public double? PerLine4 { get; set; } = 0;
+    /// <summary>One phrase a line, most frequent first.</summary>
+    public string PhrasesText { get; set; } = DefaultPhrasesText;
+
+    public static string DefaultPhrasesText { get; } = string.Join("\n", ChildSpeechCorpus.Phrases);
+
+    public bool IsBuiltInCorpus => Corpus == ChildSpeechCorpus.Name;
+
+    /// <summary>The corpus shape as the core takes it (list entries trimmed, blank lines dropped; the built-in list is null).</summary>
+    public ChildSpeechGenerator Generator()
+    {
+        var phrases = PhrasesText.Split('\n').Select(p => p.Trim()).Where(p => p.Length > 0).ToArray();
+        double[] weights = [PerLine1 ?? 0, PerLine2 ?? 0, PerLine3 ?? 0, PerLine4 ?? 0];
+        int last = Array.FindLastIndex(weights, w => w != 0);
+        return new ChildSpeechGenerator
+        {
+            Zipf = Zipf ?? 0,
+            PhrasesPerLine = last < 0 ? weights : weights[..(last + 1)],
+            Phrases = phrases.SequenceEqual(ChildSpeechCorpus.Phrases) ? null : phrases,
+        };
+    }
+
+    // Requests name a generator only when it differs from today's corpus (so their JSON and run ids stay as they were).
+    private ChildSpeechGenerator? RequestGenerator => IsBuiltInCorpus && Generator() is { IsDefault: false } g ? g : null;
+
     public IReadOnlyList<RunRequest> ToRequests() => [.. OptimizerChoices.Where(Optimizers.Contains).Select(optimizer => new RunRequest
     {
         Problem = "child-speech",
         ProblemOptions = new()
         {
-            Text = new() { Preset = Preset, Corpus = Corpus, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
+            Text = new() { Preset = Preset, Corpus = Corpus, Generator = RequestGenerator, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
         },
         Optimizer = optimizer,
         OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
@@ -56,6 +87,14 @@ public sealed class ChildSpeechSettings
         settings.NLayer = text.NLayer;
         settings.Block = text.Block;
         settings.EvalBatches = text.EvalBatches ?? settings.EvalBatches;
+        if (text.Generator is { } generator)
+        {
+            settings.Zipf = generator.Zipf;
+            var counts = generator.PhrasesPerLine ?? [0, 1];
+            double At(int i) => i < counts.Count ? counts[i] : 0;
+            (settings.PerLine1, settings.PerLine2, settings.PerLine3, settings.PerLine4) = (At(0), At(1), At(2), At(3));
+            settings.PhrasesText = string.Join("\n", generator.PhraseList);
+        }
         settings.Optimizers = [.. requests.Select(r => r.Optimizer).Distinct()];
         settings.SgdLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Sgd)?.OptimizerOptions.Lr ?? settings.SgdLr;
         settings.AdamLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Adam)?.OptimizerOptions.Lr ?? settings.AdamLr;
@@ -68,7 +107,7 @@ public sealed class ChildSpeechSettings
     /// <summary>One line for the folded form, e.g. "tiny · child-speech · 10 epochs · batch 32 · seed 0 · sgd, adam".</summary>
     public string Summary()
     {
-        var parts = new List<string> { Preset, Corpus, Epochs == 1 ? "1 epoch" : $"{Epochs} epochs", $"batch {BatchSize}", $"seed {Seed}", string.Join(", ", OptimizerChoices.Where(Optimizers.Contains)) };
+        var parts = new List<string> { Preset, RequestGenerator is { } g ? $"{Corpus} ({g.Describe()})" : Corpus, Epochs == 1 ? "1 epoch" : $"{Epochs} epochs", $"batch {BatchSize}", $"seed {Seed}", string.Join(", ", OptimizerChoices.Where(Optimizers.Contains)) };
         if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {SgdLr:G3}");
         if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
         if (Dropout is { } dropout) parts.Add($"dropout {dropout:G3}");

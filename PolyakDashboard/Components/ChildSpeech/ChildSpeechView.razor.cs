@@ -35,7 +35,20 @@ public sealed partial class ChildSpeechView
 
     private bool IsTuning => _tuning.Any(r => !r.IsFinished);
     private CorpusInfo? SelectedCorpus => _corpora.FirstOrDefault(c => c.Name == _settings.Corpus);
-    private double? Floor => Shown.Select(r => r.Summary?.EntropyFloor).FirstOrDefault(f => f is not null) ?? SelectedCorpus?.EntropyFloor;
+    // The chart's reference line: the floor the shown runs trained against, else the form's corpus's floor, else (an
+    // uploaded corpus) its best n-gram loss, measured at upload.
+    private double? Floor => Shown.Select(r => r.Summary?.EntropyFloor).FirstOrDefault(f => f is not null)
+        ?? (Shown.Count > 0 && Shown[0].Request.ProblemOptions.Text?.Corpus is { } shownCorpus && shownCorpus != ChildSpeechCorpus.Name
+            ? _corpora.FirstOrDefault(c => c.Name == shownCorpus)?.Reference?.Best.ValLoss
+            : _settings.IsBuiltInCorpus ? ShownFloor : SelectedCorpus?.Reference?.Best.ValLoss);
+    private string ReferenceLabel => Floor is not null && Shown.All(r => r.Summary?.EntropyFloor is null)
+        && (Shown.Count > 0 ? Shown[0].Request.ProblemOptions.Text?.Corpus is { } c && c != ChildSpeechCorpus.Name : !_settings.IsBuiltInCorpus)
+        ? "best n-gram (Kneser–Ney)" : "entropy floor";
+    private static readonly double DefaultFloor = ChildSpeechCorpus.EntropyFloor();
+    private (double? Floor, string? Problem) FloorOfSettings => _settings.IsBuiltInCorpus ? TextLibraries.FloorOf(_settings.Generator()) : (null, null);
+    private double? ShownFloor => FloorOfSettings.Floor;
+    private string? FloorProblem => FloorOfSettings.Problem;
+    private int PhraseCount => _settings.PhrasesText.Split('\n').Count(p => p.Trim().Length > 0);
 
     protected override void OnInitialized()
     {
@@ -104,10 +117,15 @@ public sealed partial class ChildSpeechView
             using var memory = new MemoryStream();
             await file.OpenReadStream(Libraries.Corpora.MaxBytes).CopyToAsync(memory);
             var name = CorpusName(file.Name);
-            var info = Libraries.Corpora.Save(name, memory.ToArray());
+            _uploadMessage = "Checking the file and counting its n-gram reference…";
+            StateHasChanged();
+            // Off the circuit's thread: a large upload's n-gram counts take seconds, and the page keeps answering meanwhile.
+            var bytes = memory.ToArray();
+            var info = await Task.Run(() => Libraries.Corpora.Save(name, bytes));
             _corpora = Libraries.Corpora.List();
             _settings.Corpus = info.Name;
-            _uploadMessage = $"Added '{info.Name}': {info.Lines:N0} lines, {info.Vocabulary} distinct characters.";
+            _uploadMessage = $"Added '{info.Name}': {info.Lines:N0} lines, {info.Vocabulary} distinct characters" +
+                (info.Reference is { } reference ? $"; its measured reference, the best character n-gram (n = {reference.Best.N}, Kneser–Ney), reaches {reference.Best.ValLoss:F3} nats/char on validation." : ".");
         }
         catch (Exception e) when (e is CorpusException or IOException)
         {
@@ -175,5 +193,7 @@ public sealed partial class ChildSpeechView
         ["problemOptions.text.dropout"] = "Dropout", ["problemOptions.text.evalBatches"] = "Evaluation batches",
         ["problemOptions.text.corpus"] = "Corpus", ["problemOptions.text.nEmbd"] = "Width", ["problemOptions.text.nHead"] = "Heads",
         ["problemOptions.text.nLayer"] = "Layers", ["problemOptions.text.block"] = "Context", ["role"] = "Role",
+        ["problemOptions.text.generator"] = "Corpus shape", ["problemOptions.text.generator.zipf"] = "Zipf skew",
+        ["problemOptions.text.generator.phrasesPerLine"] = "Phrases per line", ["problemOptions.text.generator.phrases"] = "Phrases",
     };
 }

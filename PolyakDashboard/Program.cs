@@ -14,6 +14,7 @@ if (CommandLine.IsCliInvocation(args))
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();
+builder.AddScaleOut();                // several instances: SignalR through Redis when SignalR:Redis is set
 builder.AddPresenterSecurity();
 builder.AddDashboardUi();
 builder.AddApiDocs();                 // the OpenAPI document and the API reference

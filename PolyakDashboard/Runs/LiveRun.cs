@@ -37,9 +37,15 @@ public sealed class LiveRun : IRunSink
 
     /// <summary>A finished run from the store. <paramref name="step"/> is its last recorded step (so lists need
     /// no records); <paramref name="loadRecords"/> reads every record, once, when something first asks for one.</summary>
-    public LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords)
+    public LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords) : this(stored, step, loadRecords, elsewhere: false) { }
+
+    /// <summary>A run as a shared store holds it while another dashboard instance trains it: what it had written by
+    /// then, read-only (for a late joiner's history on this instance).</summary>
+    public static LiveRun Elsewhere(StoredRun stored, int step, Func<RunRecorder> loadRecords) => new(stored, step, loadRecords, elsewhere: true);
+
+    private LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords, bool elsewhere)
     {
-        if (!stored.IsFinished) throw new ArgumentException($"A stored run must be finished; {stored.Id} is {stored.Status}.", nameof(stored));
+        if (!stored.IsFinished && !elsewhere) throw new ArgumentException($"A stored run must be finished; {stored.Id} is {stored.Status}.", nameof(stored));
         (Id, LaunchId, ExperimentId, Request, TotalSteps, ParameterNames) =
             (stored.Id, stored.LaunchId, stored.ExperimentId, stored.Request, stored.TotalSteps, stored.ParameterNames);
         (CreatedAt, StartedAt, FinishedAt, Status, Message, Summary) =

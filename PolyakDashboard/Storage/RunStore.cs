@@ -155,6 +155,20 @@ public sealed class RunStore : IRunArchive, IDisposable
         return stored.IsFinished ? Restored(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14)) : null;
     }
 
+    /// <summary>A run whatever its state, as far as it is written (a shared store: a run another instance is
+    /// training); records read on first access; null for an unknown id.</summary>
+    public LiveRun? FindWritten(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, $"""
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq) FROM runs WHERE id = $id
+            """, ("$id", id));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var stored = ReadRun(reader);
+        return LiveRun.Elsewhere(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14), () => LoadRecords(stored.Id));
+    }
+
     public bool Contains(string id)
     {
         using var connection = Connect();

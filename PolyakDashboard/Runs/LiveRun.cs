@@ -8,6 +8,9 @@ public sealed record StoredRun(string Id, string LaunchId, string? ExperimentId,
     IReadOnlyList<string> ParameterNames, RunSummary? Summary, IReadOnlyList<string> Tags, string? Note)
 {
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
+
+    /// <summary>The worker silo that trained it (Runs:Engine=orleans); null when the dashboard's own process did.</summary>
+    public string? Worker { get; init; }
 }
 
 /// <summary>A run the server knows: its request, state and every record so far.</summary>
@@ -50,7 +53,7 @@ public sealed class LiveRun : IRunSink
             (stored.Id, stored.LaunchId, stored.ExperimentId, stored.Request, stored.TotalSteps, stored.ParameterNames);
         (CreatedAt, StartedAt, FinishedAt, Status, Message, Summary) =
             (stored.CreatedAt, stored.StartedAt, stored.FinishedAt, stored.Status, stored.Message, stored.Summary);
-        (Tags, Note) = (stored.Tags, stored.Note);
+        (Tags, Note, Worker) = (stored.Tags, stored.Note, stored.Worker);
         (_batches, _epochs, _storedStep, _loadRecords) = (null, null, step, loadRecords);
         IsStored = true;
     }
@@ -72,6 +75,12 @@ public sealed class LiveRun : IRunSink
     public IReadOnlyList<string> Tags { get; private set; } = [];
     public string? Note { get; private set; }
     public CancellationToken CancellationToken => _cancel.Token;
+
+    /// <summary>The worker silo training it (Runs:Engine=orleans); null for a run trained in this process.</summary>
+    public string? Worker { get; private set; }
+
+    /// <summary>Set by the engine when a worker takes the run.</summary>
+    public void AssignWorker(string worker) => Worker = worker;
 
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 
@@ -128,7 +137,7 @@ public sealed class LiveRun : IRunSink
     {
         lock (_gate)
             return new(Id, LaunchId, ExperimentId, Request, Status, Message, CreatedAt, StartedAt, FinishedAt, TotalSteps,
-                ParameterNames, Summary, Tags, Note);
+                ParameterNames, Summary, Tags, Note) { Worker = Worker };
     }
 
     /// <summary>Replaces the run's tags and note.</summary>

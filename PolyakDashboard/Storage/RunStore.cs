@@ -121,7 +121,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq)
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker
             FROM runs ORDER BY created_at DESC, seq DESC LIMIT $count
             """, ("$count", count));
         using var reader = command.ExecuteReader();
@@ -146,7 +146,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq) FROM runs WHERE id = $id
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker FROM runs WHERE id = $id
             """, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
@@ -161,7 +161,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq) FROM runs WHERE id = $id
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker FROM runs WHERE id = $id
             """, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
@@ -264,18 +264,18 @@ public sealed class RunStore : IRunArchive, IDisposable
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using var upsert = Prepare(connection, transaction, $"""
-            INSERT INTO runs ({RunColumns}, label, instance)
+            INSERT INTO runs ({RunColumns}, label, instance, worker)
             VALUES ($id, $launch_id, $experiment_id, $request, $status, $message, $created_at, $started_at, $finished_at,
-                    $total_steps, $parameter_names, $summary, $tags, $note, $label, $instance)
+                    $total_steps, $parameter_names, $summary, $tags, $note, $label, $instance, $worker)
             ON CONFLICT (id) DO UPDATE SET
                 launch_id = excluded.launch_id, experiment_id = excluded.experiment_id, request = excluded.request,
                 status = excluded.status, message = excluded.message, created_at = excluded.created_at,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, total_steps = excluded.total_steps,
                 parameter_names = excluded.parameter_names, summary = excluded.summary, tags = excluded.tags,
-                note = excluded.note, label = excluded.label
+                note = excluded.note, label = excluded.label, worker = excluded.worker
             RETURNING seq
             """, "$id", "$launch_id", "$experiment_id", "$request", "$status", "$message", "$created_at", "$started_at",
-            "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label", "$instance");
+            "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label", "$instance", "$worker");
         using var lookup = Prepare(connection, transaction, "SELECT seq FROM runs WHERE id = $id", "$id");
         // A write's records as one chunk; chunks it re-writes (a retry) go first.
         using var replaced = Prepare(connection, transaction, """
@@ -296,7 +296,7 @@ public sealed class RunStore : IRunArchive, IDisposable
             {
                 Bind(upsert, run.Id, run.LaunchId, run.ExperimentId, Serialize(run.Request), StatusText(run.Status), run.Message,
                     Time(run.CreatedAt), Time(run.StartedAt), Time(run.FinishedAt), run.TotalSteps, Serialize(run.ParameterNames),
-                    run.Summary is null ? null : Serialize(run.Summary), Serialize(run.Tags), run.Note, run.Request.Label, Instance);
+                    run.Summary is null ? null : Serialize(run.Summary), Serialize(run.Tags), run.Note, run.Request.Label, Instance, run.Worker);
                 seq = upsert.ExecuteScalar();
             }
             else
@@ -368,7 +368,7 @@ public sealed class RunStore : IRunArchive, IDisposable
             SELECT id, label, experiment_id, problem, optimizer, batch, seed, status, message,
                    CASE kind WHEN 0 THEN coalesce((SELECT max(last_step) FROM record_chunks WHERE run = listed.seq), 0) ELSE 0 END,
                    total_steps, {_dialect.JsonText("summary", "finalLoss")}, started_at, finished_at, created_at, tags, note,
-                   seeds, configurations, vary
+                   seeds, configurations, vary, worker
             FROM listed {filter}
             ORDER BY {order} IS NULL, {order} {direction}, created_at {direction}, kind {direction}, seq {direction}
             LIMIT $take OFFSET $skip
@@ -386,6 +386,7 @@ public sealed class RunStore : IRunArchive, IDisposable
                         ? (ParseTime(finished) - ParseTime(started)).TotalSeconds : null,
                     ParseTime(reader.GetString(14)), Deserialize<string[]>(reader.GetString(15)), Text(reader, 16))
                 {
+                    Worker = Text(reader, 20),
                     Ensemble = reader.IsDBNull(17) ? null
                         : new EnsembleRow(reader.GetInt32(17), reader.GetInt32(18), Deserialize<SeedVariation>(reader.GetString(19))),
                 });
@@ -405,11 +406,11 @@ public sealed class RunStore : IRunArchive, IDisposable
         SELECT 0 AS kind, seq, id, label, experiment_id, {_dialect.JsonText("request", "problem")} AS problem,
                {_dialect.JsonText("request", "optimizer")} AS optimizer, {_dialect.JsonInt("request", "batchSize")} AS batch,
                {_dialect.JsonInt("request", "seed")} AS seed, status, message, total_steps, summary, started_at, finished_at,
-               created_at, tags, note, NULL AS seeds, NULL AS configurations, NULL AS vary
+               created_at, tags, note, NULL AS seeds, NULL AS configurations, NULL AS vary, worker
         FROM runs
         UNION ALL
         SELECT 1, seq, id, NULL, experiment_id, problem, {_dialect.JsonJoin("optimizers")},
-               NULL, NULL, status, message, 0, NULL, created_at, finished_at, created_at, '[]', NULL, seeds, configurations, vary
+               NULL, NULL, status, message, 0, NULL, created_at, finished_at, created_at, '[]', NULL, seeds, configurations, vary, NULL
         FROM ensembles
         """;
 
@@ -499,7 +500,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         FinishedAt: Text(r, 8) is { } f ? ParseTime(f) : null, TotalSteps: r.GetInt32(9),
         ParameterNames: Deserialize<string[]>(r.GetString(10)),
         Summary: Text(r, 11) is { } summary ? Deserialize<RunSummary>(summary) : null,
-        Tags: Deserialize<string[]>(r.GetString(12)), Note: Text(r, 13));
+        Tags: Deserialize<string[]>(r.GetString(12)), Note: Text(r, 13)) { Worker = r.FieldCount > 15 ? Text(r, 15) : null };
 
     private static string Reason(Exception e) => e.Message.TrimEnd('.');
 

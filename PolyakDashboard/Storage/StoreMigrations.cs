@@ -13,7 +13,7 @@ internal sealed record Migration(string Sql, string Postgres, Action<DbConnectio
 internal static class StoreMigrations
 {
     public static IReadOnlyList<Migration> All { get; } =
-        [new(V1, PostgresV1), new(V2, PostgresV2), new(V3, PostgresV3, PackRows), new(V4, V4), new(V5, PostgresV5), new(V6, V6)];
+        [new(V1, PostgresV1), new(V2, PostgresV2), new(V3, PostgresV3, PackRows), new(V4, V4), new(V5, PostgresV5), new(V6, V6), new(V7, V7)];
 
     /// <summary>Runs, per-batch and per-epoch records.</summary>
     /// <remarks>Times are ISO 8601 text in UTC (they sort as text); requests, summaries, parameter names and
@@ -149,6 +149,9 @@ internal static class StoreMigrations
         ALTER TABLE runs ADD COLUMN instance TEXT;
         ALTER TABLE ensembles ADD COLUMN instance TEXT;
         """;
+
+    /// <summary>The worker silo that trained a run (Runs:Engine=orleans); NULL for the dashboard's own process.</summary>
+    private const string V7 = "ALTER TABLE runs ADD COLUMN worker TEXT;";
 
     // PostgreSQL: the same schema. Integers are integer (seq bigint, an identity), REAL double precision (NaN is still
     // written as NULL, as in SQLite, except the validation loss, which holds NaN itself), BLOB bytea; times and JSON stay text.

@@ -94,7 +94,25 @@ public class ScaleOutTests
         int last = steps.Keys.Max();
         Assert.Equal(Enumerable.Range(1, last), steps.Keys.Order());
 
-        // The rest carries on: runs started after the kill complete on the surviving worker.
+        // A worker that joins later takes the runs waiting: the survivor busy with a long run, a short one waits for room
+        // (running, no worker yet) until w3 joins.
+        string survivor = longWorker == "w1" ? "w2" : "w1";
+        var busy = await StartAsync(a.Client, Long);
+        Assert.Equal(survivor, (await WaitAsync(a.Client, busy, r => r.TryGetProperty("worker", out var w) && w.ValueKind == JsonValueKind.String))
+            .GetProperty("worker").GetString());
+        var waiting = await StartAsync(a.Client, Short(9));
+        await Task.Delay(1500);
+        var before = await WaitAsync(a.Client, waiting, _ => true);
+        Assert.True(!before.TryGetProperty("worker", out var placed) || placed.ValueKind == JsonValueKind.Null, $"placed without room: {before}");
+        await using var w3 = AppProcess.Worker("w3", common);
+        await w3.Ready;
+        var joined = await WaitAsync(a.Client, waiting, seconds: 120);
+        Assert.Equal("completed", joined.GetProperty("status").GetString());
+        Assert.Equal("w3", joined.GetProperty("worker").GetString());
+        await a.Client.DeleteAsync($"/api/runs/{busy}");
+        Assert.Equal("cancelled", (await WaitAsync(a.Client, busy, seconds: 10)).GetProperty("status").GetString());
+
+        // The rest carries on: runs started after the kill complete on the surviving workers.
         var after = new[] { (a, await StartAsync(a.Client, Short(10))), (b, await StartAsync(b.Client, Short(11))) };
         foreach (var (instance, id) in after)
         {
@@ -106,7 +124,7 @@ public class ScaleOutTests
         // No record of a finished run is lost: counted in PostgreSQL.
         await Task.Delay(1500);       // the dashboards' last writes (every 500 ms)
         var counts = store.RowCounts();
-        foreach (var id in grid.Concat(after.Select(x => x.Item2))) Assert.Equal((2000L, 3L, 1L, 2000L), counts[id]);
+        foreach (var id in grid.Concat(after.Select(x => x.Item2)).Append(waiting)) Assert.Equal((2000L, 3L, 1L, 2000L), counts[id]);
         Assert.True(counts[longId].Batches > 0);
     }
 

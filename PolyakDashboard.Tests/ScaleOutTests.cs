@@ -14,9 +14,17 @@ using static PolyakDashboard.Tests.StoreTestKit;
 
 namespace PolyakDashboard.Tests;
 
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ScaleOutCollection
+{
+    /// <summary>Alone: its four processes train and serve at once, and must not slow the timing tests of other classes.</summary>
+    public const string Name = "scale-out";
+}
+
 /// <summary>The scale-out topology end to end, as processes on loopback: Redis (membership and backplane), PostgreSQL
 /// (the shared store), two worker silos (<c>-- worker</c>, one run at a time each) and two dashboards with
 /// Runs:Engine=orleans. <c>dotnet test --filter ScaleOut</c> runs it alone.</summary>
+[Collection(ScaleOutCollection.Name)]
 public class ScaleOutTests
 {
     private static object Short(int seed) => new { problem = "noisy-linear", optimizer = seed % 2 == 0 ? "sgd" : "polyak-sgd", batchSize = 1, epochs = 2, seed };     // 2000 steps

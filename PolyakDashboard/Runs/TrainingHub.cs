@@ -31,17 +31,27 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
             throw new HubException($"Subscribe to between 1 and {MaxSubscriptions} runs at once.");
         var ids = runIds.Distinct().ToArray();
         var runs = ids.Select(registry.Get).ToArray();
-        // A shared store (several instances): a run another instance trains is in the store, not in this registry.
-        var elsewhere = store.IsShared ? ids.Where((id, i) => runs[i] is null && store.Contains(id)).ToHashSet() : [];
+        // A shared store (several instances): a run another instance trains is in the store, not in this registry —
+        // or not even there yet (that instance writes its rows every PersistIntervalMs).
+        var elsewhere = store.IsShared ? ids.Where((_, i) => runs[i] is null).ToHashSet() : [];
         foreach (var (id, run) in ids.Zip(runs))
             if (run is not null || elsewhere.Contains(id)) await Groups.AddToGroupAsync(Context.ConnectionId, Group(id));
         if (elsewhere.Count > 0)
         {
             // Its points recorded before the join were broadcast by its own instance, not to us: they are in the store
-            // once that instance's next write lands, so the history is read after one write interval.
+            // once that instance's next write lands, so the history is read after one write interval (and a little
+            // longer for a run whose row is not there yet: a busy instance writes late).
             await Task.Delay(options.Value.PersistIntervalMs + 4 * options.Value.BroadcastIntervalMs);
-            for (int i = 0; i < ids.Length; i++)
-                if (elsewhere.Contains(ids[i])) runs[i] = registry.Get(ids[i]) ?? store.FindWritten(ids[i]);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (true)
+            {
+                for (int i = 0; i < ids.Length; i++)
+                    if (runs[i] is null && elsewhere.Contains(ids[i])) runs[i] = registry.Get(ids[i]) ?? store.FindWritten(ids[i]);
+                if (runs.All(r => r is not null) || DateTime.UtcNow > deadline) break;
+                await Task.Delay(250);
+            }
+            foreach (var (id, run) in ids.Zip(runs))
+                if (run is null) await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(id));     // no such run
         }
         return [.. runs.OfType<LiveRun>().Select(r => RunSnapshot.Of(r, options.Value.HistoryPoints))];
     }

@@ -154,10 +154,12 @@ public class HistoryTests
         }
     }
 
-    [Fact]
-    public async Task TheRunTableFiltersSortsAndPagesOnTheServer()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task TheRunTableFiltersSortsAndPagesOnTheServer(string backend)
     {
-        await using var factory = new DashboardFactory();
+        await using var store = TestStore.Create(backend);
+        await using var factory = store.Factory();
         var client = factory.CreateClient();
         var sgd = await StartAsync(client, new { problem = "quadratic", optimizer = "sgd", batchSize = 100, epochs = 5, seed = 3 });
         var adam = await StartAsync(client, new { problem = "noisy-linear", optimizer = "adam", batchSize = 50, epochs = 5, label = "Adam for week 2" });
@@ -179,7 +181,10 @@ public class HistoryTests
         Assert.Equal([sgd], Ids(second));
         Assert.Empty(Ids(Page("?status=diverged")));
         var losses = Page("?sort=finalLoss&desc=false").GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("finalLoss").GetDouble()).ToArray();
+        Assert.Equal(3, losses.Length);
         Assert.Equal(losses.Order(), losses);
+        var durations = Page("?sort=duration&desc=true").GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("seconds").GetDouble()).ToArray();
+        Assert.Equal(durations.OrderDescending(), durations);
         var bad = await client.GetAsync("/api/runs/history?status=sleeping&sort=colour");
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
         var errors = JsonDocument.Parse(await bad.Content.ReadAsStringAsync()).RootElement.GetProperty("errors");
@@ -302,13 +307,13 @@ public class HistoryTests
         await client.DeleteAsync($"/api/runs/{running}");
     }
 
-    [Fact]
-    public void RecordsComeBackFromTheChunksWholeWithRetriesAndOverlapsResolvedAndBadChunksSkipped()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task RecordsComeBackFromTheChunksWholeWithRetriesAndOverlapsResolvedAndBadChunksSkipped(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var backing = TestStore.Create(backend);
         {
-            using var store = OpenStore(folder);
+            using var store = backing.Open();
             var request = new PolyakCore.Training.RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 3 };
             var row = new PolyakDashboard.Runs.StoredRun("chunked", "launch", null, request, PolyakCore.Training.RunStatus.Completed, null,
                 DateTimeOffset.UtcNow, null, null, 9, ["w1", "w2", "b"], null, [], null);
@@ -331,19 +336,14 @@ public class HistoryTests
             Assert.Equal(records.Select(r => r.StepSize), c.StepSize);
             Assert.Equal((9, 0), store.CountRecords("chunked"));
 
-            using (var db = new SqliteConnection($"Data Source={Path.Combine(folder, "runs.db")};Pooling=False"))
-            {
-                db.Open();
-                Assert.Equal(3L, Scalar(db, "SELECT count(*) FROM record_chunks"));
-                Sql(db, "UPDATE record_chunks SET records = substr(records, 1, 20) WHERE first_step = 5");   // a torn blob
-            }
+            Assert.Equal(3L, backing.Scalar("SELECT count(*) FROM record_chunks"));
+            backing.Execute("UPDATE record_chunks SET records = substr(records, 1, 20) WHERE first_step = 5");   // a torn blob
             Assert.Equal([1, 2, 3, 4, 7, 8, 9], store.LoadRecords("chunked").Batches.Select(b => b.Step));
             Assert.Equal(7, store.LoadBatchColumns("chunked")!.Count);
             Assert.Null(store.LoadBatchColumns("nope"));
             Assert.Empty(store.LoadRecords("nope").Batches);
             Assert.True(store.Delete("chunked"));
         }
-        finally { DeleteFolder(folder); }
     }
 
     private static string[] Lines(ZipArchive zip, string name)

@@ -85,6 +85,25 @@ public sealed class RunsPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public void TheWorkerColumnShowsOnceARunWasTrainedOnAWorker()
+    {
+        static string[] Headers(IRenderedComponent<RunsPage> page) =>
+            [.. page.FindAll("[data-testid=runs-table] thead th").Select(h => h.TextContent.Trim())];
+        var page = RenderPage();
+        page.WaitForAssertion(() => Assert.Equal(3, Names(page).Length), TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain("Worker", Headers(page));         // one process: nothing to tell apart
+
+        var request = new RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 2 };
+        var created = DateTimeOffset.Parse("2026-03-04T10:00:00Z");
+        _store.Write([new RunWrite("remote-run", new StoredRun("remote-run", "launch-remote", null, request, RunStatus.Completed, null,
+            created, created.AddSeconds(1), created.AddSeconds(2), 4, ["w1", "w2", "b"], null, [], null) { Worker = "gpu-box" }, [], [])]);
+        var page2 = RenderPage();
+        page2.WaitForAssertion(() => Assert.Contains("Worker", Headers(page2)), TimeSpan.FromSeconds(10));
+        var row = page2.FindAll("[data-testid=runs-table] tbody tr").Single(r => r.QuerySelector("[data-run=remote-run]") is not null);
+        Assert.Contains("gpu-box", row.TextContent);
+    }
+
+    [Fact]
     public void TheSearchFiltersOnTheServer()
     {
         var page = RenderPage();

@@ -15,7 +15,8 @@ using static PolyakDashboard.Tests.StoreTestKit;
 namespace PolyakDashboard.Tests;
 
 /// <summary>The run store: history across restarts and crashes, export and import, purge, annotations, and
-/// clear start-up errors. Each test has database files of its own.</summary>
+/// clear start-up errors. Each test has database files of its own; the tests that are not about SQLite's file run on
+/// both backends (SQLite and PostgreSQL, <see cref="StoreBackends"/>).</summary>
 public class StoreTests
 {
     private static readonly object ShortRun = new { problem = "quadratic", optimizer = "polyak-sgd", batchSize = 100, epochs = 30 };   // 300 steps
@@ -77,33 +78,32 @@ public class StoreTests
         finally { DeleteFolder(folder); }
     }
 
-    [Fact]
-    public async Task AGracefulStopWritesEverythingAndCancelsWhatWasRunning()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task AGracefulStopWritesEverythingAndCancelsWhatWasRunning(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var store = TestStore.Create(backend);
         {
-            string database = Path.Combine(folder, "runs.db"), runningId;
-            await using (var first = new DashboardFactory { DatabasePath = database })
+            string runningId;
+            await using (var first = store.Factory())
             {
                 var client = first.CreateClient();
                 runningId = await StartAsync(client, LongRun);
                 await WaitAsync(client, runningId, r => r.GetProperty("step").GetInt32() > 0);
             }   // stopping the host: the queue cancels the run, then the history writes the rest
 
-            await using var second = new DashboardFactory { DatabasePath = database };
+            await using var second = store.Factory();
             var run = await WaitAsync(second.CreateClient(), runningId);
             Assert.Equal("cancelled", run.GetProperty("status").GetString());
-            Assert.Equal(run.GetProperty("step").GetInt32(), RowCounts(database)[runningId].Batches);
+            Assert.Equal(run.GetProperty("step").GetInt32(), store.RowCounts()[runningId].Batches);
         }
-        finally { DeleteFolder(folder); }
     }
 
-    [Fact]
-    public async Task ExportThenImportIsLosslessNaNIncludedAcrossARestart()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task ExportThenImportIsLosslessNaNIncludedAcrossARestart(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var store = TestStore.Create(backend);
         {
             RunDocument document;
             await using (var source = new DashboardFactory())
@@ -129,20 +129,18 @@ public class StoreTests
             };
             string expected = JsonSerializer.Serialize(document, PolyakJson.Options);
 
-            string database = Path.Combine(folder, "runs.db");
-            await using (var target = new DashboardFactory { DatabasePath = database })
+            await using (var target = store.Factory())
             {
                 var response = await target.CreateClient().PostAsync("/api/runs/import", new StringContent(expected, Encoding.UTF8, "application/json"));
                 Assert.Equal(HttpStatusCode.Created, response.StatusCode);
                 using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
                 Assert.Equal(document.Run.Id, body.RootElement.GetProperty("id").GetString());     // free here: kept
             }
-            await using var restarted = new DashboardFactory { DatabasePath = database };
+            await using var restarted = store.Factory();
             string exported = await restarted.CreateClient().GetStringAsync($"/api/runs/{document.Run.Id}/export");
             AssertSameRecords(document, JsonSerializer.Deserialize<RunDocument>(exported, PolyakJson.Options)!);
             Assert.Equal(expected, exported);
         }
-        finally { DeleteFolder(folder); }
     }
 
     [Fact]
@@ -216,38 +214,38 @@ public class StoreTests
         Assert.Single(JsonDocument.Parse(await client.GetStringAsync("/api/runs")).RootElement.EnumerateArray());   // nothing imported
     }
 
-    [Fact]
-    public async Task ConcurrentRunsLoseNoRows()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task ConcurrentRunsLoseNoRows(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var store = TestStore.Create(backend);
         {
-            string database = Path.Combine(folder, "runs.db");
             var settings = new Dictionary<string, string> { ["Runs:MaxConcurrentRuns"] = "3", ["Runs:PersistIntervalMs"] = "100" };
             var ids = new List<string>();
             var metrics = new Dictionary<string, string>();
-            await using (var factory = new DashboardFactory { DatabasePath = database, Settings = settings })
+            await using (var factory = store.Factory(settings))
             {
                 var client = factory.CreateClient();
                 for (int seed = 0; seed < 6; seed++)
                     ids.Add(await StartAsync(client, new { problem = "noisy-linear", optimizer = seed % 2 == 0 ? "sgd" : "polyak-sgd", batchSize = 1, epochs = 3, seed }));
                 foreach (var id in ids) Assert.Equal("completed", (await WaitAsync(client, id)).GetProperty("status").GetString());
                 await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
-                var counts = RowCounts(database);
+                var counts = store.RowCounts();
                 foreach (var id in ids) Assert.Equal((3000L, 4L, 1L, 3000L), counts[id]);     // 1000 points × 3 epochs; epochs 0–3
                 foreach (var id in ids) metrics[id] = await MetricsAsync(client, id);
             }
-            await using var restarted = new DashboardFactory { DatabasePath = database };
+            await using var restarted = store.Factory();
             var again = restarted.CreateClient();
             foreach (var id in ids) Assert.Equal(metrics[id], await MetricsAsync(again, id));
         }
-        finally { DeleteFolder(folder); }
     }
 
-    [Fact]
-    public async Task PurgeDeletesAFinishedRunAndRefusesARunningOne()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task PurgeDeletesAFinishedRunAndRefusesARunningOne(string backend)
     {
-        await using var factory = new DashboardFactory();
+        await using var store = TestStore.Create(backend);
+        await using var factory = store.Factory();
         var client = factory.CreateClient();
         var finished = await StartAsync(client, ShortRun);
         await WaitAsync(client, finished);
@@ -261,31 +259,27 @@ public class StoreTests
         finally { await client.DeleteAsync($"/api/runs/{running}"); }
 
         await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
-        Assert.True(RowCounts(factory.DatabasePath).ContainsKey(finished));
+        Assert.True(store.RowCounts().ContainsKey(finished));
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{finished}?purge=true")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"/api/runs/{finished}")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.DeleteAsync($"/api/runs/{finished}?purge=true")).StatusCode);
-        Assert.False(RowCounts(factory.DatabasePath).ContainsKey(finished));
+        Assert.False(store.RowCounts().ContainsKey(finished));
 
         await WaitAsync(client, running);       // the cancelled run can go too, once it has ended
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/api/runs/{running}?purge=true")).StatusCode);
         await factory.Services.GetRequiredService<RunHistory>().FlushAsync();
-        Assert.Empty(RowCounts(factory.DatabasePath));
-        using var connection = new SqliteConnection($"Data Source={factory.DatabasePath};Mode=ReadOnly;Pooling=False");
-        connection.Open();
-        using var orphans = connection.CreateCommand();
-        orphans.CommandText = "SELECT (SELECT count(*) FROM record_chunks) + (SELECT count(*) FROM epochs)";
-        Assert.Equal(0L, orphans.ExecuteScalar());
+        Assert.Empty(store.RowCounts());
+        Assert.Equal(0L, store.Scalar("SELECT (SELECT count(*) FROM record_chunks) + (SELECT count(*) FROM epochs)"));
     }
 
-    [Fact]
-    public async Task AnnotationsAreValidatedStoredAndKept()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task AnnotationsAreValidatedStoredAndKept(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var store = TestStore.Create(backend);
         {
-            string database = Path.Combine(folder, "runs.db"), id;
-            await using (var factory = new DashboardFactory { DatabasePath = database })
+            string id;
+            await using (var factory = store.Factory())
             {
                 var client = factory.CreateClient();
                 id = await StartAsync(client, ShortRun);
@@ -301,24 +295,22 @@ public class StoreTests
                 Assert.Equal(HttpStatusCode.NotFound, (await client.PutAsJsonAsync("/api/runs/nope/annotations", new { note = "x" })).StatusCode);
                 await WaitAsync(client, id);            // finishing (the flush writes the row again) keeps them
             }
-            await using var restarted = new DashboardFactory { DatabasePath = database };
+            await using var restarted = store.Factory();
             var again = JsonDocument.Parse(await restarted.CreateClient().GetStringAsync($"/api/runs/{id}")).RootElement;
             Assert.Equal(["baseline", "1a"], again.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
             Assert.Equal("c = 0.5", again.GetProperty("note").GetString());
         }
-        finally { DeleteFolder(folder); }
     }
 
-    [Fact]
-    public async Task RunsTrimmedFromMemoryAreStillFoundAndLoadedAgain()
+    [SkippableTheory]
+    [MemberData(nameof(StoreBackends.All), MemberType = typeof(StoreBackends))]
+    public async Task RunsTrimmedFromMemoryAreStillFoundAndLoadedAgain(string backend)
     {
-        string folder = TempFolder();
-        try
+        await using var store = TestStore.Create(backend);
         {
-            string database = Path.Combine(folder, "runs.db");
             var settings = new Dictionary<string, string> { ["Runs:MaxRunsKept"] = "2" };
             var ids = new List<string>();
-            await using (var factory = new DashboardFactory { DatabasePath = database, Settings = settings })
+            await using (var factory = store.Factory(settings))
             {
                 var client = factory.CreateClient();
                 foreach (int seed in new[] { 1, 2, 3, 4 })
@@ -332,13 +324,12 @@ public class StoreTests
                 Assert.Equal("completed", oldest.GetProperty("status").GetString());
                 Assert.Equal(50, JsonDocument.Parse(await MetricsAsync(client, ids[0])).RootElement.GetProperty("batches").GetArrayLength());
             }
-            await using var restarted = new DashboardFactory { DatabasePath = database, Settings = settings };
+            await using var restarted = store.Factory(settings);
             var again = restarted.CreateClient();
             Assert.Equal(ids.TakeLast(2), await ListedAsync(again));
             Assert.Equal(HttpStatusCode.OK, (await again.GetAsync($"/api/runs/{ids[0]}")).StatusCode);
-            Assert.Equal(4, RowCounts(database).Count);
+            Assert.Equal(4, store.RowCounts().Count);
         }
-        finally { DeleteFolder(folder); }
     }
 
     [Fact]
@@ -453,5 +444,42 @@ public class StoreTests
         Assert.NotNull(actual);
         Assert.Equal(expected.Select(BitConverter.DoubleToInt64Bits).Select(b => double.IsNaN(BitConverter.Int64BitsToDouble(b)) ? 0x7FF8000000000000 : b),
                      actual.Select(BitConverter.DoubleToInt64Bits).Select(b => double.IsNaN(BitConverter.Int64BitsToDouble(b)) ? 0x7FF8000000000000 : b));
+    }
+}
+
+/// <summary>A store several dashboard instances share (PostgreSQL): which backend a connection string picks, and a
+/// restarted instance interrupting only its own unfinished runs and ensembles.</summary>
+public class SharedStoreTests
+{
+    [Theory]
+    [InlineData("Data Source=data/runs.db", false)]
+    [InlineData("Data Source=:memory:", false)]
+    [InlineData("Host=127.0.0.1;Port=5432;Database=polyak;Username=polyak", true)]
+    [InlineData("Server=db.example;Database=polyak", true)]
+    public void TheConnectionStringPicksTheBackend(string connectionString, bool postgres) =>
+        Assert.Equal(postgres, StoreDialect.IsPostgres(connectionString));
+
+    [SkippableFact]
+    public async Task ARestartedInstanceInterruptsOnlyItsOwnRuns()
+    {
+        await using var backing = TestStore.Create("postgres");
+        var request = new RunRequest { Problem = "quadratic", Optimizer = "sgd", BatchSize = 10, Epochs = 3 };
+        StoredRun Running(string id) => new(id, "launch", null, request, RunStatus.Running, null, DateTimeOffset.UtcNow,
+            DateTimeOffset.UtcNow, null, 9, ["w"], null, [], null);
+        StoredEnsemble Group(string id) => new(id, "1b", new PolyakCore.Experiments.ExperimentOverrides(), new EnsembleSpec(3),
+            2, "quadratic", ["sgd", "polyak-sgd"], RunStatus.Running, null, DateTimeOffset.UtcNow, null, null, []);
+        using (var a = backing.Open("dashboard-a")) { a.Write([new RunWrite("run-a", Running("run-a"), [], [])]); new EnsembleStore(a).Insert(Group("group-a")); }
+        using (var b = backing.Open("dashboard-b")) { b.Write([new RunWrite("run-b", Running("run-b"), [], [])]); new EnsembleStore(b).Insert(Group("group-b")); }
+
+        using var restarted = backing.Open("dashboard-a");
+        restarted.Open();
+        var rows = restarted.Query(new RunQuery(Sort: RunSort.Created, Descending: false)).Rows.ToDictionary(r => r.Id);
+        Assert.Equal(RunStatus.Interrupted, rows["run-a"].Status);
+        Assert.Equal(RunStore.RunningMessage, rows["run-a"].Message);
+        Assert.Equal(RunStatus.Interrupted, rows["group-a"].Status);
+        Assert.Equal(RunStatus.Running, rows["run-b"].Status);          // another instance's, still training
+        Assert.Equal(RunStatus.Running, rows["group-b"].Status);
+        Assert.Equal("sgd, polyak-sgd", rows["group-b"].Optimizer);    // an ensemble's optimizers, in order
+        Assert.Equal(3, rows["group-b"].Ensemble!.Seeds);
     }
 }

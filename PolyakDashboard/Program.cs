@@ -8,12 +8,17 @@ using PolyakDashboard.Security;
 NativeMemory.KeepBlocksForReuse();
 NativeMemory.PreferPassiveThreads();
 
+// "worker": a worker silo of the Orleans cluster (Runs:Engine=orleans), no web server.
+if (args is [PolyakDashboard.ScaleOut.WorkerHost.Command, ..])
+    return await PolyakDashboard.ScaleOut.WorkerHost.RunAsync(args[1..]);
+
 // With a command (run, experiment) this is the headless CLI; with none it is the web server.
 if (CommandLine.IsCliInvocation(args))
     return await CommandLine.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRuns();
+builder.AddScaleOut();                // several instances (SignalR:Redis), training on Orleans workers (Runs:Engine=orleans)
 builder.AddPresenterSecurity();
 builder.AddDashboardUi();
 builder.AddApiDocs();                 // the OpenAPI document and the API reference

@@ -22,7 +22,7 @@ public sealed class TextLibraries(CorpusLibrary corpora, CheckpointLibrary check
     public TextEnvironment EnvironmentFor(string runId, string optimizer) => new(Corpora, Checkpoints.Folder, runId, $"{runId}-{optimizer}");
 
     /// <summary>Relative folders of the options are under the content root.</summary>
-    public static TextLibraries Create(IOptions<ChildSpeechOptions> options, IWebHostEnvironment environment)
+    public static TextLibraries Create(IOptions<ChildSpeechOptions> options, IHostEnvironment environment)
     {
         var o = options.Value;
         string Resolve(string folder) => Path.GetFullPath(Path.Combine(environment.ContentRootPath, folder));

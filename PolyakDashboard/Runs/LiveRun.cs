@@ -8,6 +8,9 @@ public sealed record StoredRun(string Id, string LaunchId, string? ExperimentId,
     IReadOnlyList<string> ParameterNames, RunSummary? Summary, IReadOnlyList<string> Tags, string? Note)
 {
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
+
+    /// <summary>The worker silo that trained it (Runs:Engine=orleans); null when the dashboard's own process did.</summary>
+    public string? Worker { get; init; }
 }
 
 /// <summary>A run the server knows: its request, state and every record so far.</summary>
@@ -37,14 +40,20 @@ public sealed class LiveRun : IRunSink
 
     /// <summary>A finished run from the store. <paramref name="step"/> is its last recorded step (so lists need
     /// no records); <paramref name="loadRecords"/> reads every record, once, when something first asks for one.</summary>
-    public LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords)
+    public LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords) : this(stored, step, loadRecords, elsewhere: false) { }
+
+    /// <summary>A run as a shared store holds it while another dashboard instance trains it: what it had written by
+    /// then, read-only (for a late joiner's history on this instance).</summary>
+    public static LiveRun Elsewhere(StoredRun stored, int step, Func<RunRecorder> loadRecords) => new(stored, step, loadRecords, elsewhere: true);
+
+    private LiveRun(StoredRun stored, int step, Func<RunRecorder> loadRecords, bool elsewhere)
     {
-        if (!stored.IsFinished) throw new ArgumentException($"A stored run must be finished; {stored.Id} is {stored.Status}.", nameof(stored));
+        if (!stored.IsFinished && !elsewhere) throw new ArgumentException($"A stored run must be finished; {stored.Id} is {stored.Status}.", nameof(stored));
         (Id, LaunchId, ExperimentId, Request, TotalSteps, ParameterNames) =
             (stored.Id, stored.LaunchId, stored.ExperimentId, stored.Request, stored.TotalSteps, stored.ParameterNames);
         (CreatedAt, StartedAt, FinishedAt, Status, Message, Summary) =
             (stored.CreatedAt, stored.StartedAt, stored.FinishedAt, stored.Status, stored.Message, stored.Summary);
-        (Tags, Note) = (stored.Tags, stored.Note);
+        (Tags, Note, Worker) = (stored.Tags, stored.Note, stored.Worker);
         (_batches, _epochs, _storedStep, _loadRecords) = (null, null, step, loadRecords);
         IsStored = true;
     }
@@ -66,6 +75,12 @@ public sealed class LiveRun : IRunSink
     public IReadOnlyList<string> Tags { get; private set; } = [];
     public string? Note { get; private set; }
     public CancellationToken CancellationToken => _cancel.Token;
+
+    /// <summary>The worker silo training it (Runs:Engine=orleans); null for a run trained in this process.</summary>
+    public string? Worker { get; private set; }
+
+    /// <summary>Set by the engine when a worker takes the run.</summary>
+    public void AssignWorker(string worker) => Worker = worker;
 
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 
@@ -122,7 +137,7 @@ public sealed class LiveRun : IRunSink
     {
         lock (_gate)
             return new(Id, LaunchId, ExperimentId, Request, Status, Message, CreatedAt, StartedAt, FinishedAt, TotalSteps,
-                ParameterNames, Summary, Tags, Note);
+                ParameterNames, Summary, Tags, Note) { Worker = Worker };
     }
 
     /// <summary>Replaces the run's tags and note.</summary>

@@ -19,6 +19,20 @@ public sealed class PresenterPresence(IHubContext<TrainingHub>? hub = null, ILog
     /// <summary>Raised on every move (on the thread that made it).</summary>
     public event Action<PresenterLocation>? Moved;
 
+    /// <summary>Raised on a move made on this instance (the cluster bus tells the other instances).</summary>
+    public event Action<PresenterLocation>? MovedHere;
+
+    /// <summary>A move made on another dashboard instance: recorded and told to this instance's circuits (its hub
+    /// followers heard it through the backplane already). An older move than the current one is ignored.</summary>
+    public void MovedElsewhere(PresenterLocation location)
+    {
+        if (!IsValidPath(location.Path)) return;
+        if (Current is { } old && old.At >= location.At) return;
+        Volatile.Write(ref _current, location);
+        try { Moved?.Invoke(location); }
+        catch (Exception e) { logger?.LogWarning(e, "A follower failed to follow the presenter"); }
+    }
+
     /// <summary>A path viewers may be sent to: of this app (starts with one "/"), not too long, no control characters.</summary>
     public static bool IsValidPath(string? path) => path is { Length: > 0 and <= MaxPathLength } && path[0] == '/'
         && !path.StartsWith("//", StringComparison.Ordinal) && !path.StartsWith("/\\", StringComparison.Ordinal) && !path.Any(char.IsControl);
@@ -35,6 +49,8 @@ public sealed class PresenterPresence(IHubContext<TrainingHub>? hub = null, ILog
         try { Moved?.Invoke(location); }
         catch (Exception e) { logger?.LogWarning(e, "A follower failed to follow the presenter"); }
         _ = hub?.Clients.Group(TrainingHub.Audience).SendAsync("presenter", location);
+        try { MovedHere?.Invoke(location); }
+        catch (Exception e) { logger?.LogWarning(e, "The presenter's move could not be told to the other instances"); }
     }
 
     private static string Shorten(string? s) => s is null ? "" : s.Length > 60 ? s[..60] + "…" : s;

@@ -8,8 +8,11 @@ public sealed record RunInfo(string Id, string? Label, string? ExperimentId, Run
     int Step, int TotalSteps, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt,
     IReadOnlyList<string> ParameterNames, RunRequest Request, RunSummary? Summary, IReadOnlyList<string> Tags, string? Note)
 {
+    /// <summary>The worker silo training it (Runs:Engine=orleans); null in this process.</summary>
+    public string? Worker { get; init; }
+
     public static RunInfo Of(LiveRun r) => new(r.Id, r.Request.Label, r.ExperimentId, r.Status, r.Message, r.Step, r.TotalSteps,
-        r.CreatedAt, r.StartedAt, r.FinishedAt, r.ParameterNames, r.Request, r.Summary, r.Tags, r.Note);
+        r.CreatedAt, r.StartedAt, r.FinishedAt, r.ParameterNames, r.Request, r.Summary, r.Tags, r.Note) { Worker = r.Worker };
 }
 
 /// <summary>New per-batch records of one run, column-wise (what the "points" message carries); Seconds is

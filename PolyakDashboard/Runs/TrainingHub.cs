@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.SignalR;
 using Microsoft.Extensions.Options;
+using PolyakDashboard.ScaleOut;
 using PolyakDashboard.Security;
+using PolyakDashboard.Storage;
 
 namespace PolyakDashboard.Runs;
 
@@ -10,7 +12,8 @@ namespace PolyakDashboard.Runs;
 /// "status" (<see cref="StatusUpdate"/>), and to followers "presenter" (<see cref="PresenterLocation"/>).
 /// Points are coalesced by <see cref="MetricsBroadcaster"/>. Methods that change anything require the presenter
 /// policy (<c>[Authorize(Presenter.Policy)]</c>); for anyone else the call fails with "unauthorized".</remarks>
-public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence) : Hub
+public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence, RunStore store,
+    ClusterBus? bus = null) : Hub
 {
     public const string Path = "/hubs/training";
     public const int MaxSubscriptions = 64;
@@ -26,9 +29,31 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
     {
         if (runIds is null || runIds.Length == 0 || runIds.Length > MaxSubscriptions || runIds.Any(id => id is null || id.Length > 200))
             throw new HubException($"Subscribe to between 1 and {MaxSubscriptions} runs at once.");
-        var runs = runIds.Distinct().Select(registry.Get).OfType<LiveRun>().ToArray();
-        foreach (var run in runs) await Groups.AddToGroupAsync(Context.ConnectionId, Group(run.Id));
-        return [.. runs.Select(r => RunSnapshot.Of(r, options.Value.HistoryPoints))];
+        var ids = runIds.Distinct().ToArray();
+        var runs = ids.Select(registry.Get).ToArray();
+        // A shared store (several instances): a run another instance trains is in the store, not in this registry —
+        // or not even there yet (that instance writes its rows every PersistIntervalMs).
+        var elsewhere = store.IsShared ? ids.Where((_, i) => runs[i] is null).ToHashSet() : [];
+        foreach (var (id, run) in ids.Zip(runs))
+            if (run is not null || elsewhere.Contains(id)) await Groups.AddToGroupAsync(Context.ConnectionId, Group(id));
+        if (elsewhere.Count > 0)
+        {
+            // Its points recorded before the join were broadcast by its own instance, not to us: they are in the store
+            // once that instance's next write lands, so the history is read after one write interval (and a little
+            // longer for a run whose row is not there yet: a busy instance writes late).
+            await Task.Delay(options.Value.PersistIntervalMs + 4 * options.Value.BroadcastIntervalMs);
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            while (true)
+            {
+                for (int i = 0; i < ids.Length; i++)
+                    if (runs[i] is null && elsewhere.Contains(ids[i])) runs[i] = registry.Get(ids[i]) ?? store.FindWritten(ids[i]);
+                if (runs.All(r => r is not null) || DateTime.UtcNow > deadline) break;
+                await Task.Delay(250);
+            }
+            foreach (var (id, run) in ids.Zip(runs))
+                if (run is null) await Groups.RemoveFromGroupAsync(Context.ConnectionId, Group(id));     // no such run
+        }
+        return [.. runs.OfType<LiveRun>().Select(r => RunSnapshot.Of(r, options.Value.HistoryPoints))];
     }
 
     public async Task Unsubscribe(string[] runIds)
@@ -56,10 +81,15 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
 
     /// <summary>Cancels a run. Presenter only; false for an unknown id.</summary>
     [Authorize(Presenter.Policy)]
-    public bool Cancel(string runId)
+    public async Task<bool> Cancel(string runId)
     {
-        if (registry.Get(runId ?? "") is not { } run) return false;
-        run.Cancel();
+        if (registry.Get(runId ?? "") is { } run)
+        {
+            run.Cancel();
+            return true;
+        }
+        if (bus is null || !store.IsShared || store.FindWritten(runId!) is not { IsFinished: false }) return false;
+        await bus.CancelElsewhereAsync(runId!);      // trained by another instance: it cancels it
         return true;
     }
 }

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using PolyakCore.Experiments;
 using PolyakCore.Training;
 using static PolyakDashboard.Storage.RunStore;
@@ -41,14 +41,14 @@ public sealed class EnsembleStore(RunStore store)
     {
         using var connection = store.Connect();
         using var command = Command(connection, $"""
-            INSERT INTO ensembles ({Columns})
+            INSERT INTO ensembles ({Columns}, instance)
             VALUES ($id, $experiment, $overrides, $seeds, $vary, $configurations, $problem, $optimizers, $status, $message,
-                    $created, $finished, $seconds, $findings)
+                    $created, $finished, $seconds, $findings, $instance)
             """, ("$id", group.Id), ("$experiment", group.ExperimentId), ("$overrides", Serialize(group.Overrides)),
             ("$seeds", group.Spec.Seeds), ("$vary", Serialize(group.Spec.Vary)), ("$configurations", group.Configurations),
             ("$problem", group.Problem), ("$optimizers", Serialize(group.Optimizers)), ("$status", StatusText(group.Status)),
             ("$message", group.Message), ("$created", Time(group.CreatedAt)), ("$finished", Time(group.FinishedAt)),
-            ("$seconds", group.Seconds), ("$findings", Serialize(group.Findings)));
+            ("$seconds", group.Seconds), ("$findings", Serialize(group.Findings)), ("$instance", store.Instance));
         command.ExecuteNonQuery();
     }
 
@@ -157,7 +157,7 @@ public sealed class EnsembleStore(RunStore store)
         return command.ExecuteScalar() is not null;
     }
 
-    private static StoredEnsemble Read(SqliteDataReader r) => new(
+    private static StoredEnsemble Read(DbDataReader r) => new(
         Id: r.GetString(0), ExperimentId: r.GetString(1), Overrides: Deserialize<ExperimentOverrides>(r.GetString(2)),
         Spec: new EnsembleSpec(r.GetInt32(3), Deserialize<SeedVariation>(r.GetString(4))), Configurations: r.GetInt32(5),
         Problem: r.GetString(6), Optimizers: Deserialize<string[]>(r.GetString(7)),

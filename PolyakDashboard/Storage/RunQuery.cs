@@ -28,6 +28,9 @@ public sealed record RunRow(string Id, string? Label, string? ExperimentId, stri
 
     public bool IsFinished => Status is not (RunStatus.Queued or RunStatus.Running);
 
+    /// <summary>The worker silo that trains or trained it (Runs:Engine=orleans); null for this process.</summary>
+    public string? Worker { get; init; }
+
     /// <summary>Set when the row is an ensemble (a group of many seeds of a grid), not a run.</summary>
     public EnsembleRow? Ensemble { get; init; }
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
@@ -15,10 +16,14 @@ public sealed class RunStoreException(string path, string reason, Exception? inn
 /// <summary>What one flush writes for one run: its row (when it changed) and its new records.</summary>
 public sealed record RunWrite(string RunId, StoredRun? Run, IReadOnlyList<BatchRecord> Batches, IReadOnlyList<EpochRecord> Epochs);
 
-/// <summary>Runs and their records in SQLite: one file in WAL mode ("ConnectionStrings:Runs", default
-/// <c>Data Source=data/runs.db</c> under the content root), created and migrated on first use.</summary>
+/// <summary>Runs and their records in SQLite — one file in WAL mode ("ConnectionStrings:Runs", default
+/// <c>Data Source=data/runs.db</c> under the content root) — or, when the connection string names a host, in a
+/// PostgreSQL database that several dashboard instances share; created and migrated on first use, same tables and
+/// record chunks in both (<see cref="StoreDialect"/>).</summary>
 /// <remarks>Thread-safe; each call opens a pooled connection. Writes are serialized by the caller
-/// (<see cref="RunHistory"/>), so SQLite never has two writers of ours to arbitrate.</remarks>
+/// (<see cref="RunHistory"/>), so SQLite never has two writers of ours to arbitrate. On PostgreSQL each instance writes
+/// the rows of the runs it started (column <c>instance</c>, "Runs:Instance", default the machine name), and at start-up
+/// marks only its own unfinished runs interrupted.</remarks>
 public sealed class RunStore : IRunArchive, IDisposable
 {
     public const string DefaultConnectionString = "Data Source=data/runs.db";
@@ -37,16 +42,24 @@ public sealed class RunStore : IRunArchive, IDisposable
         total_steps, parameter_names, summary, tags, note
         """;
 
-    private readonly string _connectionString;
+    private readonly StoreDialect _dialect;
     private readonly ILogger<RunStore> _logger;
     private readonly Lock _openGate = new();
     private volatile bool _opened;
-    private SqliteConnection? _keepAlive;     // an in-memory store lives as long as a connection to it is open
+    private DbConnection? _keepAlive;     // an in-memory store lives as long as a connection to it is open
 
     public RunStore(IConfiguration configuration, IHostEnvironment environment, ILogger<RunStore> logger)
     {
         _logger = logger;
-        var builder = new SqliteConnectionStringBuilder(configuration.GetConnectionString("Runs") ?? DefaultConnectionString);
+        Instance = configuration["Runs:Instance"] is { Length: > 0 } instance ? instance : Environment.MachineName;
+        string connectionString = configuration.GetConnectionString("Runs") ?? DefaultConnectionString;
+        if (StoreDialect.IsPostgres(connectionString))
+        {
+            var postgres = new PostgresDialect(connectionString);
+            (_dialect, DisplayPath) = (postgres, postgres.Display);
+            return;
+        }
+        var builder = new SqliteConnectionStringBuilder(connectionString);
         bool isFile = builder.Mode != SqliteOpenMode.Memory && builder.DataSource is { Length: > 0 } source
             && source != ":memory:" && !source.StartsWith("file:", StringComparison.OrdinalIgnoreCase);
         if (isFile)
@@ -57,10 +70,16 @@ public sealed class RunStore : IRunArchive, IDisposable
         }
         else DisplayPath = builder.DataSource;
         builder.ForeignKeys = true;
-        _connectionString = builder.ToString();
+        _dialect = new SqliteDialect(builder.ToString());
     }
 
-    /// <summary>The database file (null for an in-memory store).</summary>
+    /// <summary>Whether several dashboard instances share this store (PostgreSQL).</summary>
+    public bool IsShared => _dialect.IsShared;
+
+    /// <summary>This dashboard instance's name in a shared store ("Runs:Instance", default the machine name).</summary>
+    public string Instance { get; }
+
+    /// <summary>The database file (null for an in-memory store or PostgreSQL).</summary>
     public string? FilePath { get; }
 
     /// <summary>The file as messages name it: as configured, a relative path relative to the content root.</summary>
@@ -77,22 +96,20 @@ public sealed class RunStore : IRunArchive, IDisposable
             try
             {
                 if (FilePath is not null) Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-                else
+                else if (!_dialect.IsShared)
                 {
                     // "Mode=Memory;Cache=Shared": one database for every connection of this store, kept for its lifetime.
-                    _keepAlive = new SqliteConnection(_connectionString);
-                    _keepAlive.Open();
+                    _keepAlive = _dialect.Open();
                 }
-                using var connection = new SqliteConnection(_connectionString);
-                connection.Open();
-                Execute(connection, "PRAGMA journal_mode = WAL");
+                using var connection = _dialect.Open();
+                if (!_dialect.IsShared) Execute(connection, "PRAGMA journal_mode = WAL");
                 Migrate(connection);
                 int interrupted = MarkInterrupted(connection);
                 if (interrupted > 0) _logger.LogWarning("{Count} run(s) were left unfinished by the last process; marked interrupted", interrupted);
                 _logger.LogInformation("Run store {Path} open (schema version {Version})", DisplayPath, StoreMigrations.All.Count);
                 _opened = true;
             }
-            catch (Exception e) when (e is SqliteException or IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception e) when (e is DbException or IOException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new RunStoreException(DisplayPath, Reason(e), e);
             }
@@ -104,7 +121,7 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq)
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker
             FROM runs ORDER BY created_at DESC, seq DESC LIMIT $count
             """, ("$count", count));
         using var reader = command.ExecuteReader();
@@ -129,13 +146,27 @@ public sealed class RunStore : IRunArchive, IDisposable
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq) FROM runs WHERE id = $id
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker FROM runs WHERE id = $id
             """, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
         var stored = ReadRun(reader);
         // Unfinished rows belong to a live run, which the registry holds in memory.
         return stored.IsFinished ? Restored(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14)) : null;
+    }
+
+    /// <summary>A run whatever its state, as far as it is written (a shared store: a run another instance is
+    /// training); records read on first access; null for an unknown id.</summary>
+    public LiveRun? FindWritten(string id)
+    {
+        using var connection = Connect();
+        using var command = Command(connection, $"""
+            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker FROM runs WHERE id = $id
+            """, ("$id", id));
+        using var reader = command.ExecuteReader();
+        if (!reader.Read()) return null;
+        var stored = ReadRun(reader);
+        return LiveRun.Elsewhere(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14), () => LoadRecords(stored.Id));
     }
 
     public bool Contains(string id)
@@ -174,7 +205,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         return columns;
     }
 
-    private static long? Seq(SqliteConnection connection, string id)
+    private static long? Seq(DbConnection connection, string id)
     {
         using var command = Command(connection, "SELECT seq FROM runs WHERE id = $id", ("$id", id));
         return command.ExecuteScalar() is long seq ? seq : null;
@@ -182,7 +213,7 @@ public sealed class RunStore : IRunArchive, IDisposable
 
     // A run's chunks in step order, each with how many of its records to take: all of them, but for the steps a
     // later write (a chunk starting further on) holds again. A malformed chunk is skipped, and logged.
-    private List<(byte[] Data, int Count, int Take)> Chunks(SqliteConnection connection, long seq)
+    private List<(byte[] Data, int Count, int Take)> Chunks(DbConnection connection, long seq)
     {
         var chunks = new List<(byte[] Data, int Count, int Take)>();
         using var command = Command(connection, "SELECT first_step, count, records FROM record_chunks WHERE run = $run ORDER BY first_step", ("$run", seq));
@@ -209,7 +240,7 @@ public sealed class RunStore : IRunArchive, IDisposable
         return LoadEpochs(connection, id);
     }
 
-    private static List<EpochRecord> LoadEpochs(SqliteConnection connection, string id)
+    private static List<EpochRecord> LoadEpochs(DbConnection connection, string id)
     {
         var epochs = new List<EpochRecord>();
         using var command = Command(connection, """
@@ -233,18 +264,18 @@ public sealed class RunStore : IRunArchive, IDisposable
         using var connection = Connect();
         using var transaction = connection.BeginTransaction();
         using var upsert = Prepare(connection, transaction, $"""
-            INSERT INTO runs ({RunColumns}, label)
+            INSERT INTO runs ({RunColumns}, label, instance, worker)
             VALUES ($id, $launch_id, $experiment_id, $request, $status, $message, $created_at, $started_at, $finished_at,
-                    $total_steps, $parameter_names, $summary, $tags, $note, $label)
+                    $total_steps, $parameter_names, $summary, $tags, $note, $label, $instance, $worker)
             ON CONFLICT (id) DO UPDATE SET
                 launch_id = excluded.launch_id, experiment_id = excluded.experiment_id, request = excluded.request,
                 status = excluded.status, message = excluded.message, created_at = excluded.created_at,
                 started_at = excluded.started_at, finished_at = excluded.finished_at, total_steps = excluded.total_steps,
                 parameter_names = excluded.parameter_names, summary = excluded.summary, tags = excluded.tags,
-                note = excluded.note, label = excluded.label
+                note = excluded.note, label = excluded.label, worker = excluded.worker
             RETURNING seq
             """, "$id", "$launch_id", "$experiment_id", "$request", "$status", "$message", "$created_at", "$started_at",
-            "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label");
+            "$finished_at", "$total_steps", "$parameter_names", "$summary", "$tags", "$note", "$label", "$instance", "$worker");
         using var lookup = Prepare(connection, transaction, "SELECT seq FROM runs WHERE id = $id", "$id");
         // A write's records as one chunk; chunks it re-writes (a retry) go first.
         using var replaced = Prepare(connection, transaction, """
@@ -254,7 +285,8 @@ public sealed class RunStore : IRunArchive, IDisposable
             INSERT INTO record_chunks (run, first_step, last_step, count, records) VALUES ($run, $first_step, $last_step, $count, $records)
             """, "$run", "$first_step", "$last_step", "$count", "$records");
         using var epoch = Prepare(connection, transaction, """
-            INSERT OR REPLACE INTO epochs (run, epoch, loss, parameters, val_loss) VALUES ($run, $epoch, $loss, $parameters, $val_loss)
+            INSERT INTO epochs (run, epoch, loss, parameters, val_loss) VALUES ($run, $epoch, $loss, $parameters, $val_loss)
+            ON CONFLICT (run, epoch) DO UPDATE SET loss = excluded.loss, parameters = excluded.parameters, val_loss = excluded.val_loss
             """, "$run", "$epoch", "$loss", "$parameters", "$val_loss");
 
         foreach (var write in writes)
@@ -264,7 +296,7 @@ public sealed class RunStore : IRunArchive, IDisposable
             {
                 Bind(upsert, run.Id, run.LaunchId, run.ExperimentId, Serialize(run.Request), StatusText(run.Status), run.Message,
                     Time(run.CreatedAt), Time(run.StartedAt), Time(run.FinishedAt), run.TotalSteps, Serialize(run.ParameterNames),
-                    run.Summary is null ? null : Serialize(run.Summary), Serialize(run.Tags), run.Note, run.Request.Label);
+                    run.Summary is null ? null : Serialize(run.Summary), Serialize(run.Tags), run.Note, run.Request.Label, Instance, run.Worker);
                 seq = upsert.ExecuteScalar();
             }
             else
@@ -304,7 +336,7 @@ public sealed class RunStore : IRunArchive, IDisposable
                 (id LIKE $q ESCAPE '\' OR coalesce(label, '') LIKE $q ESCAPE '\' OR coalesce(experiment_id, '') LIKE $q ESCAPE '\'
                  OR coalesce(problem, '') LIKE $q ESCAPE '\' OR coalesce(optimizer, '') LIKE $q ESCAPE '\'
                  OR tags LIKE $q ESCAPE '\' OR coalesce(note, '') LIKE $q ESCAPE '\' OR (kind = 1 AND 'ensemble' LIKE $q ESCAPE '\'))
-                """);
+                """.Replace(" LIKE ", $" {_dialect.Like} "));
             parameters.Add(("$q", like));
         }
         if (query.Status is { } status)
@@ -321,22 +353,22 @@ public sealed class RunStore : IRunArchive, IDisposable
             RunSort.Batch => "batch",
             RunSort.Seed => "seed",
             RunSort.Status => "status",
-            RunSort.FinalLoss => FinalLossSql,
-            RunSort.Duration => DurationSql,
+            RunSort.FinalLoss => _dialect.JsonNumber("summary", "finalLoss"),
+            RunSort.Duration => _dialect.Seconds("started_at", "finished_at"),
             _ => "created_at",
         };
         string direction = query.Descending ? "DESC" : "ASC";
         int take = Math.Clamp(query.Take, 1, RunQuery.MaxTake);
 
         using var connection = Connect();
-        using var count = Command(connection, $"WITH listed AS ({Listed}) SELECT count(*) FROM listed {filter}", [.. parameters]);
+        using var count = Command(connection, $"WITH listed AS ({Listed()}) SELECT count(*) FROM listed {filter}", [.. parameters]);
         int total = Convert.ToInt32(count.ExecuteScalar(), CultureInfo.InvariantCulture);
         using var command = Command(connection, $"""
-            WITH listed AS ({Listed})
+            WITH listed AS ({Listed()})
             SELECT id, label, experiment_id, problem, optimizer, batch, seed, status, message,
                    CASE kind WHEN 0 THEN coalesce((SELECT max(last_step) FROM record_chunks WHERE run = listed.seq), 0) ELSE 0 END,
-                   total_steps, json_extract(summary, '$.finalLoss'), started_at, finished_at, created_at, tags, note,
-                   seeds, configurations, vary
+                   total_steps, {_dialect.JsonText("summary", "finalLoss")}, started_at, finished_at, created_at, tags, note,
+                   seeds, configurations, vary, worker
             FROM listed {filter}
             ORDER BY {order} IS NULL, {order} {direction}, created_at {direction}, kind {direction}, seq {direction}
             LIMIT $take OFFSET $skip
@@ -354,6 +386,7 @@ public sealed class RunStore : IRunArchive, IDisposable
                         ? (ParseTime(finished) - ParseTime(started)).TotalSeconds : null,
                     ParseTime(reader.GetString(14)), Deserialize<string[]>(reader.GetString(15)), Text(reader, 16))
                 {
+                    Worker = Text(reader, 20),
                     Ensemble = reader.IsDBNull(17) ? null
                         : new EnsembleRow(reader.GetInt32(17), reader.GetInt32(18), Deserialize<SeedVariation>(reader.GetString(19))),
                 });
@@ -368,24 +401,21 @@ public sealed class RunStore : IRunArchive, IDisposable
 
     // Runs and ensembles as one list: an ensemble is one row (no label, batch, seed, steps or tags of its own; its
     // optimizers comma-separated; its duration from creation to end).
-    private const string Listed = """
-        SELECT 0 AS kind, seq, id, label, experiment_id, json_extract(request, '$.problem') AS problem,
-               json_extract(request, '$.optimizer') AS optimizer, json_extract(request, '$.batchSize') AS batch,
-               json_extract(request, '$.seed') AS seed, status, message, total_steps, summary, started_at, finished_at,
-               created_at, tags, note, NULL AS seeds, NULL AS configurations, NULL AS vary
+    // Diverged runs have "NaN" or "Infinity" (strings) as their final loss: sorting by it, they go last, as NULLs do.
+    private string Listed() => $"""
+        SELECT 0 AS kind, seq, id, label, experiment_id, {_dialect.JsonText("request", "problem")} AS problem,
+               {_dialect.JsonText("request", "optimizer")} AS optimizer, {_dialect.JsonInt("request", "batchSize")} AS batch,
+               {_dialect.JsonInt("request", "seed")} AS seed, status, message, total_steps, summary, started_at, finished_at,
+               created_at, tags, note, NULL AS seeds, NULL AS configurations, NULL AS vary, worker
         FROM runs
         UNION ALL
-        SELECT 1, seq, id, NULL, experiment_id, problem, (SELECT group_concat(value, ', ') FROM json_each(optimizers)),
-               NULL, NULL, status, message, 0, NULL, created_at, finished_at, created_at, '[]', NULL, seeds, configurations, vary
+        SELECT 1, seq, id, NULL, experiment_id, problem, {_dialect.JsonJoin("optimizers")},
+               NULL, NULL, status, message, 0, NULL, created_at, finished_at, created_at, '[]', NULL, seeds, configurations, vary, NULL
         FROM ensembles
         """;
 
-    // Diverged runs have "NaN" or "Infinity" (strings) as their final loss: they sort last, as NULLs do.
-    private const string FinalLossSql = "CASE WHEN json_type(summary, '$.finalLoss') IN ('real', 'integer') THEN json_extract(summary, '$.finalLoss') END";
-    private const string DurationSql = "(julianday(finished_at) - julianday(started_at))";     // for sorting only
-
     // A JSON number, or one of PolyakJson's named literals.
-    private static double? Loose(SqliteDataReader r, int i) => r.IsDBNull(i) ? null
+    private static double? Loose(DbDataReader r, int i) => r.IsDBNull(i) ? null
         : r.GetFieldType(i) == typeof(string) ? double.Parse(r.GetString(i), NumberStyles.Float, CultureInfo.InvariantCulture)
         : r.GetDouble(i);
 
@@ -409,27 +439,28 @@ public sealed class RunStore : IRunArchive, IDisposable
     /// <summary>Releases the pooled connections to the file (so it can be moved or deleted).</summary>
     public void Dispose()
     {
-        using var connection = new SqliteConnection(_connectionString);
-        SqliteConnection.ClearPool(connection);
+        _dialect.Dispose();
         _keepAlive?.Dispose();
     }
 
     private LiveRun Restored(StoredRun stored, int step) => new(stored, step, () => LoadRecords(stored.Id));
 
     /// <summary>An open connection to the store (opened and migrated first).</summary>
-    internal SqliteConnection Connect()
+    internal DbConnection Connect()
     {
         Open();
-        var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        Execute(connection, "PRAGMA synchronous = NORMAL");   // WAL: a crash loses no committed write; power loss the last few
+        var connection = _dialect.Open();
+        // WAL: a crash loses no committed write; power loss the last few
+        if (!_dialect.IsShared) Execute(connection, "PRAGMA synchronous = NORMAL");
         return connection;
     }
 
-    private static void Migrate(SqliteConnection connection)
+    private void Migrate(DbConnection connection)
     {
         using var transaction = connection.BeginTransaction();
-        Execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL) STRICT", transaction);
+        // Instances starting together on a shared store migrate one after the other (the lock ends with the transaction).
+        if (_dialect.IsShared) Execute(connection, "SELECT pg_advisory_xact_lock(7316051)", transaction);
+        Execute(connection, _dialect.SchemaVersionTable, transaction);
         using var current = Command(connection, "SELECT coalesce(max(version), 0) FROM schema_version");
         current.Transaction = transaction;
         int version = Convert.ToInt32(current.ExecuteScalar(), CultureInfo.InvariantCulture);
@@ -438,7 +469,7 @@ public sealed class RunStore : IRunArchive, IDisposable
             throw new InvalidDataException($"it has schema version {version}, newer than this build knows ({migrations.Count}): it was written by a newer version of the dashboard");
         for (int v = version + 1; v <= migrations.Count; v++)
         {
-            Execute(connection, migrations[v - 1].Sql, transaction);
+            Execute(connection, _dialect.IsShared ? migrations[v - 1].Postgres : migrations[v - 1].Sql, transaction);
             migrations[v - 1].Then?.Invoke(connection, transaction);
             using var record = Command(connection, "INSERT INTO schema_version (version, applied_at) VALUES ($v, $at)",
                 ("$v", v), ("$at", Time(DateTimeOffset.UtcNow)));
@@ -448,26 +479,28 @@ public sealed class RunStore : IRunArchive, IDisposable
         transaction.Commit();
     }
 
-    private static int MarkInterrupted(SqliteConnection connection)
+    // A file has one writer: everything left unfinished is this instance's. A shared store: only this instance's rows.
+    private int MarkInterrupted(DbConnection connection)
     {
-        using var command = Command(connection, """
+        string mine = _dialect.IsShared ? "AND instance = $instance" : "";
+        using var command = Command(connection, $"""
             UPDATE runs SET status = 'interrupted', message = CASE status WHEN 'queued' THEN $queued ELSE $running END
-            WHERE status IN ('queued', 'running')
-            """, ("$queued", QueuedMessage), ("$running", RunningMessage));
-        using var ensembles = Command(connection, """
-            UPDATE ensembles SET status = 'interrupted', message = $running WHERE status IN ('queued', 'running')
-            """, ("$running", EnsembleRunningMessage));
+            WHERE status IN ('queued', 'running') {mine}
+            """, ("$queued", QueuedMessage), ("$running", RunningMessage), ("$instance", Instance));
+        using var ensembles = Command(connection, $"""
+            UPDATE ensembles SET status = 'interrupted', message = $running WHERE status IN ('queued', 'running') {mine}
+            """, ("$running", EnsembleRunningMessage), ("$instance", Instance));
         return command.ExecuteNonQuery() + ensembles.ExecuteNonQuery();
     }
 
-    private static StoredRun ReadRun(SqliteDataReader r) => new(
+    private static StoredRun ReadRun(DbDataReader r) => new(
         Id: r.GetString(0), LaunchId: r.GetString(1), ExperimentId: Text(r, 2),
         Request: Deserialize<RunRequest>(r.GetString(3)), Status: Enum.Parse<RunStatus>(r.GetString(4), ignoreCase: true),
         Message: Text(r, 5), CreatedAt: ParseTime(r.GetString(6)), StartedAt: Text(r, 7) is { } s ? ParseTime(s) : null,
         FinishedAt: Text(r, 8) is { } f ? ParseTime(f) : null, TotalSteps: r.GetInt32(9),
         ParameterNames: Deserialize<string[]>(r.GetString(10)),
         Summary: Text(r, 11) is { } summary ? Deserialize<RunSummary>(summary) : null,
-        Tags: Deserialize<string[]>(r.GetString(12)), Note: Text(r, 13));
+        Tags: Deserialize<string[]>(r.GetString(12)), Note: Text(r, 13)) { Worker = r.FieldCount > 15 ? Text(r, 15) : null };
 
     private static string Reason(Exception e) => e.Message.TrimEnd('.');
 
@@ -478,42 +511,53 @@ public sealed class RunStore : IRunArchive, IDisposable
     internal static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
     internal static T Deserialize<T>(string json) => JsonSerializer.Deserialize<T>(json, Json)!;
     private static object Real(double value) => double.IsNaN(value) ? DBNull.Value : value;     // SQLite has no NaN
-    private static double Real(SqliteDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
-    private static object ValLoss(double? value) => value switch { null => DBNull.Value, double.NaN => "NaN", { } v => v };
-    internal static string? Text(SqliteDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+    private static double Real(DbDataReader r, int i) => r.IsDBNull(i) ? double.NaN : r.GetDouble(i);
+    private object ValLoss(double? value) => value is { } v ? _dialect.ValLoss(v) : DBNull.Value;
+    internal static string? Text(DbDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     // Parameters as float64 bytes (little-endian on every platform we build for): exact, NaN included.
     private static object Blob(double[]? values) => values is null ? DBNull.Value : MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
-    private static double[]? Doubles(SqliteDataReader r, int i) =>
+    private static double[]? Doubles(DbDataReader r, int i) =>
         r.IsDBNull(i) ? null : MemoryMarshal.Cast<byte, double>((byte[])r.GetValue(i)).ToArray();
 
-    internal static void Execute(SqliteConnection connection, string sql, SqliteTransaction? transaction = null)
+    internal static void Execute(DbConnection connection, string sql, DbTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        command.CommandText = StoreDialect.Sql(connection, sql);
         command.Transaction = transaction;
         command.ExecuteNonQuery();
     }
 
-    internal static SqliteCommand Command(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    internal static DbCommand Command(DbConnection connection, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        command.CommandText = StoreDialect.Sql(connection, sql);
+        foreach (var (name, value) in parameters)
+        {
+            if (!sql.Contains(name, StringComparison.Ordinal)) continue;     // PostgreSQL refuses a parameter the SQL does not use
+            var parameter = command.CreateParameter();
+            (parameter.ParameterName, parameter.Value) = (StoreDialect.ParameterName(connection, name), value ?? DBNull.Value);
+            command.Parameters.Add(parameter);
+        }
         return command;
     }
 
-    internal static SqliteCommand Prepare(SqliteConnection connection, SqliteTransaction transaction, string sql, params string[] names)
+    internal static DbCommand Prepare(DbConnection connection, DbTransaction transaction, string sql, params string[] names)
     {
         var command = connection.CreateCommand();
-        command.CommandText = sql;
+        command.CommandText = StoreDialect.Sql(connection, sql);
         command.Transaction = transaction;
-        foreach (var name in names) command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
+        foreach (var name in names)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = StoreDialect.ParameterName(connection, name);
+            command.Parameters.Add(parameter);
+        }
+        if (StoreDialect.PrepareEarly(connection)) command.Prepare();
         return command;
     }
 
-    internal static void Bind(SqliteCommand command, params object?[] values)
+    internal static void Bind(DbCommand command, params object?[] values)
     {
         for (int i = 0; i < values.Length; i++) command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }

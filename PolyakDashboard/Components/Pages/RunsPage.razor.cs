@@ -23,6 +23,7 @@ public sealed partial class RunsPage : IDisposable
     private Severity _messageSeverity = Severity.Info;
     private string? _search;
     private RunStatus? _status;
+    private bool _anyWorker;
     private bool _anyLive, _importing;
     private RunRow? _editing;
     private List<string> _tags = [];
@@ -78,6 +79,11 @@ public sealed partial class RunsPage : IDisposable
         try { page = await Task.Run(() => Store.Query(query), cancel); }
         finally { _loading.Release(); }
         _anyLive = page.Rows.Any(r => !r.IsFinished);
+        if (!_anyWorker && page.Rows.Any(r => r.Worker is not null))
+        {
+            _anyWorker = true;                    // runs trained on workers (Runs:Engine=orleans): the column shows
+            _ = InvokeAsync(StateHasChanged);
+        }
         // Rows read again replace the selected ones (same ids), so the selection shows their new status.
         var fresh = page.Rows.ToDictionary(r => r.Id);
         if (_selected.Any(r => fresh.TryGetValue(r.Id, out var now) && now != r))

@@ -39,8 +39,10 @@ public static partial class NativeMemory
         catch (EntryPointNotFoundException) { return false; }
     }
 
-    /// <summary>Gives the pages of every freed block back to the OS (glibc's malloc_trim(0), all arenas, also from
-    /// the middle of a heap). Cheap enough for an epoch's end; a no-op off Linux. Returns true when pages were released.</summary>
+    /// <summary>Gives the pages of freed blocks back to the OS (glibc's malloc_trim(0): free chunks in every arena,
+    /// also in the middle of a heap, and the main heap's top; a thread heap's top goes only once it passes the trim
+    /// threshold, so each training thread may keep up to 64 MB). Cheap enough for an epoch's end; a no-op off Linux.
+    /// Returns true when pages were released.</summary>
     public static bool ReleaseFreePages()
     {
         if (!OperatingSystem.IsLinux()) return false;

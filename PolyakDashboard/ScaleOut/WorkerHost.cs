@@ -74,13 +74,29 @@ public static class WorkerHost
     }
 
     /// <summary>Activates this silo's trainer here, once the silo is up (a call from inside the silo places it locally).</summary>
+    /// <remarks>A dashboard polling loads can reach this worker's grain first, through its own gateway silo, where the
+    /// activation is refused; while that attempt is in the grain directory our own call can be routed to it and fail
+    /// too (a CI run saw a late-joining worker exit on "Worker w3 cannot run on silo w2"). So: try again, briefly.</remarks>
     private sealed class WorkerActivation(IGrainFactory grains, IOptions<WorkerOptions> options, ILogger<WorkerActivation> logger) : IHostedService
     {
         public async Task StartAsync(CancellationToken cancellationToken)
         {
-            var load = await grains.GetGrain<IWorkerGrain>(options.Value.Name).Load();
-            logger.LogInformation("Worker {Name} ready: {Capacity} runs at once", load.Name, load.Capacity);
-            Console.WriteLine($"worker {load.Name} ready ({load.Capacity} runs at once)");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                try
+                {
+                    var load = await grains.GetGrain<IWorkerGrain>(options.Value.Name).Load();
+                    logger.LogInformation("Worker {Name} ready: {Capacity} runs at once", load.Name, load.Capacity);
+                    Console.WriteLine($"worker {load.Name} ready ({load.Capacity} runs at once)");
+                    return;
+                }
+                catch (Exception e) when (e is not OperationCanceledException && DateTime.UtcNow < deadline)
+                {
+                    logger.LogWarning("Activating worker {Name} here failed ({Message}); trying again", options.Value.Name, e.Message);
+                    await Task.Delay(200, cancellationToken);
+                }
+            }
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;

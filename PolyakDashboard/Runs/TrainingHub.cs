@@ -10,7 +10,7 @@ namespace PolyakDashboard.Runs;
 /// "status" (<see cref="StatusUpdate"/>), and to followers "presenter" (<see cref="PresenterLocation"/>).
 /// Points are coalesced by <see cref="MetricsBroadcaster"/>. Methods that change anything require the presenter
 /// policy (<c>[Authorize(Presenter.Policy)]</c>); for anyone else the call fails with "unauthorized".</remarks>
-public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence) : Hub
+public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence, Lecture.Audience audience) : Hub
 {
     public const string Path = "/hubs/training";
     public const int MaxSubscriptions = 64;
@@ -41,10 +41,23 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
     public async Task<PresenterLocation?> FollowPresenter()
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, Audience);
+        if (Context.User?.IsPresenter() != true) audience.Join(AudienceId, following: true);   // a viewer on another client
         return presence.Current;
     }
 
-    public Task StopFollowing() => Groups.RemoveFromGroupAsync(Context.ConnectionId, Audience);
+    public Task StopFollowing()
+    {
+        audience.Leave(AudienceId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Audience);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        audience.Leave(AudienceId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private string AudienceId => "hub:" + Context.ConnectionId;
 
     /// <summary>The presenter shows a page (and launch): everyone following goes there. Presenter only.</summary>
     [Authorize(Presenter.Policy)]

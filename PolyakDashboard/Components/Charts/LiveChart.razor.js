@@ -520,12 +520,12 @@ function yAxis(s, list) {
         const below = ref != null && ref <= extent[0] + 0.1 * span ? 0.15 : 0.05; // room for the label
         // Padding does not take non-negative data (a loss, a step size) below zero.
         const lo = extent[0] >= 0 ? Math.max(0, extent[0] - below * span) : extent[0] - below * span;
-        const nice = niceRange(lo, extent[1] + 0.05 * span, 6);
+        const nice = niceRange(lo, extent[1] + 0.05 * span, maxYLabels(o, 6));
         return { ...axis, ...nice, forceNiceScale: false, labels: { formatter: formatLinear, style } };
     }
     let lo = Math.floor(extent[0]), hi = Math.ceil(extent[1]);
     if (hi === lo) hi = lo + 1;
-    const step = Math.ceil((hi - lo) / (presenting() ? 5 : 8)); // at most 8 labelled decades (5 at a projector's text size)
+    const step = Math.ceil((hi - lo) / maxYLabels(o, 8)); // at most 8 labelled decades (fewer at a projector's text size)
     lo = Math.floor(lo / step) * step;
     hi = lo + Math.ceil((hi - lo) / step) * step;
     // A bottom value closer to the axis than 4% of the height (or a reference line closer than
@@ -566,6 +566,12 @@ function annotations(s, yaxis) {
             },
         }],
     };
+}
+
+/** Intervals between y labels: at a projector's 18 px (labels with a raised exponent ~27 px tall), what the plot's height holds. */
+function maxYLabels(o, usual) {
+    if (!presenting()) return usual;
+    return Math.max(2, Math.min(usual, Math.floor(((o.height ?? 300) - 60) / 44)));
 }
 
 /** Axis labels and titles: 12 px on a screen (LiveChart.razor.css), 18 px at a projector. Also in PNG copies. */

@@ -179,3 +179,28 @@ public class PresentationModeTests
     public void The_presenters_projector_setting_is_not_sent_to_followers(string path, string expected) =>
         Assert.Equal(expected, PresentationMode.WithoutQueryKey(path));
 }
+
+public class ConfiguredRoomUrlTests
+{
+    [Fact]
+    public void Configured_room_URLs_come_first_and_bad_ones_are_ignored()
+    {
+        var room = new RoomAddresses(Options.Create(new LectureOptions { RoomUrls = ["https://dashboard.example/", "not a url", "ftp://x/", " http://hall.example:5000 "] }));
+        var access = room.Current();
+        Assert.False(access.LocalOnly);
+        Assert.Equal(["https://dashboard.example/", "http://hall.example:5000/"], access.Urls);
+        Assert.True(new RoomAddresses().Current().LocalOnly);     // no server addresses at all (in memory): local
+    }
+}
+
+public class JoinCommandTests
+{
+    [Fact]
+    public void The_Join_cards_command_is_the_READMEs()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "PolyakDashboard.sln"))) dir = dir.Parent;
+        Assert.NotNull(dir);
+        Assert.Contains("`" + RoomAccess.OpenCommand + "`", File.ReadAllText(Path.Combine(dir!.FullName, "README.md")));
+    }
+}

@@ -3,6 +3,7 @@ using System.Net.NetworkInformation;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
 using PolyakDashboard.Security;
 
 namespace PolyakDashboard.Lecture;
@@ -17,13 +18,28 @@ public sealed record RoomAccess(IReadOnlyList<string> Urls, bool LocalOnly)
     public const string OpenCommand = "dotnet run --project PolyakDashboard -- --urls http://0.0.0.0:5000";
 }
 
-/// <summary>Computes <see cref="RoomAccess"/> from the server's listening addresses and this machine's network
-/// interfaces (looked up on each call: a laptop changes networks during the day).</summary>
-public sealed class RoomAddresses(IServer? server = null)
+/// <summary>Lecture settings (section "Lecture").</summary>
+public sealed class LectureOptions
+{
+    /// <summary>Addresses to give the room before the ones the server finds itself, for what it cannot know: a reverse
+    /// proxy's or a DNS name (<c>Lecture__RoomUrls__0=https://dashboard.example/</c>). Absolute http(s) URLs; others are ignored.</summary>
+    public string[]? RoomUrls { get; set; }
+}
+
+/// <summary>Computes <see cref="RoomAccess"/> from the configured room URLs, the server's listening addresses and this
+/// machine's network interfaces (looked up on each call: a laptop changes networks during the day).</summary>
+public sealed class RoomAddresses(IOptions<LectureOptions>? options = null, IServer? server = null)
 {
     /// <summary>The room's addresses now.</summary>
-    public RoomAccess Current() =>
-        Compute(server?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [], OwnAddresses());
+    public RoomAccess Current()
+    {
+        var found = Compute(server?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [], OwnAddresses());
+        var configured = (options?.Value.RoomUrls ?? [])
+            .Select(u => Uri.TryCreate(u?.Trim(), UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri.AbsoluteUri : null)
+            .OfType<string>().ToArray();
+        return configured.Length == 0 ? found
+            : new RoomAccess([.. configured.Concat(found.Urls).Distinct(StringComparer.OrdinalIgnoreCase)], LocalOnly: false);
+    }
 
     /// <summary>The pure part: listening URLs (as Kestrel reports them) and this machine's addresses in, the room's URLs out.</summary>
     public static RoomAccess Compute(IEnumerable<string> listening, IEnumerable<IPAddress> own)

@@ -68,13 +68,23 @@ function onKeyDown(e) {
     }
     if (e.key === '?') {
         e.preventDefault();
-        dotnet?.invokeMethodAsync('ShowShortcutsAsync');
+        // Opened from the keyboard, the list takes the focus (so Escape, which the dialog handles, closes it again).
+        dotnet?.invokeMethodAsync('ShowShortcutsAsync').then(() => focusDialog(performance.now() + 2000));
         return;
     }
     if (e.shiftKey) return;
     const navigation = ['space', 'enter', 'arrowleft', 'arrowright', 'arrowup', 'arrowdown', 'home', 'end'].includes(key);
     if (navigation && usesNavigationKeys(focus)) return;
     if (click(key)) e.preventDefault();
+}
+
+function focusDialog(until) {
+    const dialog = document.querySelector('.mud-dialog-container .mud-dialog');
+    if (dialog) {
+        if (!dialog.contains(document.activeElement)) dialog.focus();
+        return;
+    }
+    if (performance.now() < until) requestAnimationFrame(() => focusDialog(until));
 }
 
 /** Clicks the first shown, enabled element bound to this key that the user may use; true if one was clicked. */

@@ -236,15 +236,18 @@ function save(url, fileName) {
 //    time takes at most MAX_SHARE of the main thread (a token bucket: a long redraw is paid back by
 //    the frames after it), so many charts each update less often instead of freezing the page;
 //  - a chart redraws at most MAX_PER_SECOND times a second;
-//  - a chart out of view (IntersectionObserver) does not redraw at all: its data keeps arriving in its
-//    buffers, and it catches up, first in line, as soon as it scrolls into view (a PNG copy or download
-//    brings it up to date too). So the charts on screen share the whole budget: with 12 streaming
-//    charts on /1b and 4 in view, each of the 4 redraws about three times as often as before.
+//  - a chart out of view (IntersectionObserver) does not redraw while its data streams: its data keeps
+//    arriving in its buffers, and it catches up, first in line, as soon as it scrolls into view, or once
+//    its data has paused for OFFSCREEN_QUIET_MS (a finished run, a chart drawn once; a PNG copy or
+//    download brings it up to date too). So the charts on screen share the whole budget (it used to
+//    redraw every 2 s: ten charts out of view on /1b took five redraws a second from the two in view).
+//    Its first render is never deferred: it replaces the "Waiting for data" placeholder.
 
 const FRAME_BUDGET_MS = 12;
 const MAX_SHARE = 0.5;
 const MAX_PER_SECOND = 15;
 const MIN_INTERVAL_MS = 1000 / MAX_PER_SECOND - 2; // - 2: frames land on a ~16.7 ms grid
+const OFFSCREEN_QUIET_MS = 1000;
 
 const scheduler = (globalThis.__polyakLiveChartScheduler ??= createScheduler());
 
@@ -275,9 +278,10 @@ function createScheduler() {
 
     /** When chart s may redraw (Infinity: not until something else happens). */
     function dueAt(s) {
-        if (!s.dirty || s.rendering || !s.plotEl?.isConnected || !s.visible) return Infinity;
+        if (!s.dirty || s.rendering || !s.plotEl?.isConnected) return Infinity;
         if (!s.chart) return -Infinity; // first render (or a rebuild): at once
-        return s.lastDraw + MIN_INTERVAL_MS;
+        if (s.visible) return s.lastDraw + MIN_INTERVAL_MS;
+        return Math.max(s.lastDraw + MIN_INTERVAL_MS, s.lastData + OFFSCREEN_QUIET_MS);
     }
 
     function wake() {
@@ -302,7 +306,8 @@ function createScheduler() {
         const start = performance.now();
         credit = Math.min(FRAME_BUDGET_MS, credit + (start - creditAt) * MAX_SHARE);
         creditAt = start;
-        const ready = dirty().filter(s => dueAt(s) <= start).sort((a, b) => a.lastDraw - b.lastDraw);
+        const ready = dirty().filter(s => dueAt(s) <= start)
+            .sort((a, b) => (b.visible - a.visible) || (a.lastDraw - b.lastDraw));
         for (const s of ready) {
             const now = performance.now();
             if (credit <= 0 || now - start >= FRAME_BUDGET_MS) break;

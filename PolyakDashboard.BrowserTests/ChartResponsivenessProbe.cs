@@ -24,6 +24,10 @@ namespace PolyakDashboard.BrowserTests;
 /// POLYAK_PROBE_EPOCHS overrides the 100 epochs (the default grid takes only ~10 s; more gives steadier figures).
 /// POLYAK_PROBE_VIEWPORT_HEIGHT overrides the 860 px window height: on /1b the charts start ~1,800 px
 /// down, so at 860 none is in view (LiveChart defers charts out of view); 3200 puts all 12 in view.
+/// POLYAK_PROBE_PRESENT=1 opens the page in presentation mode (/1b?present=1, as on a projector; with
+/// POLYAK_PROBE_VIEWPORT_HEIGHT=720 that is a 1280×720 projector); POLYAK_PROBE_CONCURRENCY=6 measures that queue width
+/// only (default: the default queue, then 6). "Per chart in view" is what a room sees: for each chart on screen at the
+/// end, its redraws a second from its first to its last redraw while the runs streamed.
 /// It starts its own app per configuration (DashboardFixture cannot set Runs:MaxConcurrentRuns).
 /// </summary>
 public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
@@ -40,17 +44,19 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         }
         int epochs = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_EPOCHS"), out int e) ? e : 100;
         int height = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_VIEWPORT_HEIGHT"), out int h) ? h : 860;
+        bool present = Environment.GetEnvironmentVariable("POLYAK_PROBE_PRESENT") == "1";
+        int?[] widths = int.TryParse(Environment.GetEnvironmentVariable("POLYAK_PROBE_CONCURRENCY"), out int c) ? [c] : [null, 6];
         var report = new StringBuilder();
-        foreach (int? concurrency in new int?[] { null, 6 })
+        foreach (int? concurrency in widths)
         {
-            string section = await MeasureAsync(concurrency, epochs, height);
+            string section = await MeasureAsync(concurrency, epochs, height, present);
             output.WriteLine(section);
             report.AppendLine(section);
         }
         await File.WriteAllTextAsync(ReportPath, report.ToString());
     }
 
-    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight)
+    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight, bool present)
     {
         await using var host = await ProbeHost.StartAsync(maxConcurrentRuns, viewportHeight);
         var page = await host.Browser.NewPageAsync();
@@ -58,7 +64,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         page.Console += (_, m) => { if (m.Type is "error" or "warning") problems.Add($"console.{m.Type}: {m.Text}"); };
         page.PageError += (_, e) => problems.Add($"page error: {e}");
         await page.AddInitScriptAsync(ProbeScript);   // before any page script: sees ApexCharts arrive
-        await page.GotoAsync(host.BaseUrl + "1b");
+        await page.GotoAsync(host.BaseUrl + (present ? "1b?present=1" : "1b"));
         await DashboardFixture.WaitForInteractiveAsync(page);
 
         await page.Locator("input[data-testid=epochs]").FillAsync(epochs.ToString(CultureInfo.InvariantCulture));
@@ -88,6 +94,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             var m = Regex.Match(text, @"([\d,]+) of ([\d,]+) steps");
             if (!shot && m.Success && Parse(m.Groups[1].Value) >= 0.4 * Parse(m.Groups[2].Value))
             {
+                await page.EvaluateAsync("() => window.__probe.markInView()");   // the charts the room sees while it streams
                 await page.ScreenshotAsync(new() { Path = string.Format(screenshot, "mid"), FullPage = true });
                 shot = true;
             }
@@ -101,13 +108,14 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         string F(string name) => (s.TryGetProperty(name, out var x) ? x : idle.GetProperty(name)) is { ValueKind: JsonValueKind.Number } v
             ? v.GetDouble().ToString("0.#", CultureInfo.InvariantCulture) : "-";
         var r = new StringBuilder();
-        r.AppendLine($"== /1b, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores), viewport 1280x{viewportHeight} ==");
+        r.AppendLine($"== /1b{(present ? "?present=1" : "")}, epochs {epochs}, Runs:MaxConcurrentRuns = {host.MaxConcurrentRuns} ({Environment.ProcessorCount} cores), viewport 1280x{viewportHeight} ==");
         r.AppendLine($"status: {text}");
         r.AppendLine($"run time {F("seconds")} s; charts on page {F("charts")}, in view {F("chartsInView")}, updated {F("chartsUpdated")}; charts updated in the same second: median {F("activeMedian")}, max {F("activeMax")}");
         r.AppendLine($"chart redraws (ApexCharts updateOptions/updateSeries): {F("updates")} ({F("updOptions")} updateOptions, {F("updSeries")} updateSeries) (+ {F("renders")} first renders)");
         r.AppendLine($"  ms per call (synchronous part): median {F("updMedian")}, p95 {F("updP95")}, max {F("updMax")}; until its promise settles: median {F("settleMedian")}, p95 {F("settleP95")}");
         r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second; the same redraws after the runs (CPU free, {F("idleCount")} calls): median {F("idleMedian")}, p95 {F("idleP95")} ms");
         r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
+        r.AppendLine($"  per chart in view ({F("inViewCharts")} charts): median {F("inViewMedian")}, min {F("inViewMin")} updates/s from its first to its last redraw (over {F("inViewSpanMedian")} s, median)");
         r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms (a task counts in the second it starts), longest {F("longMax")} ms");
         r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
         r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
@@ -167,6 +175,14 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
           const q = (xs, f) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(f * s.length))]; };
           const max = (xs) => xs.length ? Math.max(...xs) : NaN;
           p.start = () => { p.t0 = performance.now(); };
+          // The charts a room sees (at 40 % of the run): at least half of the plot on screen, below the app bar.
+          p.markInView = () => {
+            const bar = document.querySelector('header.mud-appbar')?.getBoundingClientRect().bottom ?? 0;
+            return p.inView = [...document.querySelectorAll('[data-testid=live-chart]')].filter(e => {
+              const r = e.querySelector('[data-plot]').getBoundingClientRect();
+              return Math.min(r.bottom, innerHeight) - Math.max(r.top, bar) >= r.height / 2;
+            }).map(e => e.id);
+          };
           // The same redraws with the CPU free: LiveChart's own path, made to redraw every chart by
           // switching smoothing on and off again.
           p.idle = async () => {
@@ -196,8 +212,18 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             const ms = p.updates.map(u => u.ms), settle = p.updates.map(u => u.settle).filter(Number.isFinite);
             const chartsUpdated = new Set(p.updates.map(u => u.chart)).size;
             const longMs = p.long.map(x => x[1]);
+            const inView = p.inView?.length ? p.inView : p.markInView();   // none at 40 % (still scrolling): those at the end
+            const rates = [], spans = [];
+            for (const id of inView) {
+              const ts = p.updates.filter(u => u.chart === id).map(u => u.t);
+              if (ts.length < 2) { rates.push(0); continue; }
+              const span = (ts[ts.length - 1] - ts[0]) / 1000;
+              rates.push((ts.length - 1) / span);
+              spans.push(span);
+            }
             return JSON.stringify({ // NaN (nothing measured) becomes null
               seconds, charts: document.querySelectorAll('[data-testid=live-chart]').length, chartsUpdated,
+              inViewCharts: inView.length, inViewMedian: q(rates, 0.5), inViewMin: rates.length ? Math.min(...rates) : NaN, inViewSpanMedian: q(spans, 0.5),
               chartsInView: [...document.querySelectorAll('[data-testid=live-chart]')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).length,
               activeMedian: q(active, 0.5), activeMax: max(active),
               updates: p.updates.length, renders: p.renders,

@@ -164,12 +164,15 @@ public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
     public const string Name = "Dashboard";
 }
 
-/// <summary>The dashboard with a presenter key: a browser without the cookie is a viewer.</summary>
+/// <summary>The dashboard with a presenter key: a browser without the cookie is a viewer. Its room address is configured
+/// (as behind a proxy), so the Join card has a QR code to show although the server listens on loopback only.</summary>
 public sealed class KeyedDashboardFixture : DashboardFixture
 {
     public const string Key = "browser-test-key";
+    public const string RoomUrl = "http://lecture-hall.example:5000/";
 
-    protected override IReadOnlyDictionary<string, string> Settings => new Dictionary<string, string> { ["Presenter:Key"] = Key };
+    protected override IReadOnlyDictionary<string, string> Settings =>
+        new Dictionary<string, string> { ["Presenter:Key"] = Key, ["Lecture:RoomUrls:0"] = RoomUrl };
 }
 
 [CollectionDefinition(Name)]

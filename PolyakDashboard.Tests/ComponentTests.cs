@@ -302,6 +302,8 @@ internal static class ViewerServices
         ctx.Services.AddScoped<CircuitConnection>();
         ctx.Services.AddSingleton(presence);
         ctx.Services.AddSingleton<HeavyComputationGate>();
+        ctx.Services.AddSingleton<PolyakDashboard.Lecture.Audience>();
+        ctx.Services.AddSingleton<PolyakDashboard.Lecture.RoomAddresses>();
         ctx.Services.AddSingleton<RaceCache>();
         ctx.Services.AddSingleton<EscapeMapCache>();
         ctx.Services.AddScoped<ExplorerComputations>();

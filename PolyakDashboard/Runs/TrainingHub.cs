@@ -13,7 +13,7 @@ namespace PolyakDashboard.Runs;
 /// Points are coalesced by <see cref="MetricsBroadcaster"/>. Methods that change anything require the presenter
 /// policy (<c>[Authorize(Presenter.Policy)]</c>); for anyone else the call fails with "unauthorized".</remarks>
 public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence, RunStore store,
-    ClusterBus? bus = null) : Hub
+    Lecture.Audience audience, ClusterBus? bus = null) : Hub
 {
     public const string Path = "/hubs/training";
     public const int MaxSubscriptions = 64;
@@ -66,10 +66,23 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
     public async Task<PresenterLocation?> FollowPresenter()
     {
         await Groups.AddToGroupAsync(Context.ConnectionId, Audience);
+        if (Context.User?.IsPresenter() != true) audience.Join(AudienceId, following: true);   // a viewer on another client
         return presence.Current;
     }
 
-    public Task StopFollowing() => Groups.RemoveFromGroupAsync(Context.ConnectionId, Audience);
+    public Task StopFollowing()
+    {
+        audience.Leave(AudienceId);
+        return Groups.RemoveFromGroupAsync(Context.ConnectionId, Audience);
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        audience.Leave(AudienceId);
+        return base.OnDisconnectedAsync(exception);
+    }
+
+    private string AudienceId => "hub:" + Context.ConnectionId;
 
     /// <summary>The presenter shows a page (and launch): everyone following goes there. Presenter only.</summary>
     [Authorize(Presenter.Policy)]

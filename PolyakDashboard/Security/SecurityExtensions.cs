@@ -43,6 +43,12 @@ public static class SecurityExtensions
         services.AddScoped<ViewerSession>();
         services.AddScoped<CircuitConnection>();
         services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<CircuitConnection>());
+        // The room: who watches, who follows (the presenter's app bar), and where the room reaches this server.
+        services.Configure<Lecture.LectureOptions>(builder.Configuration.GetSection("Lecture"));
+        services.AddSingleton<Lecture.Audience>();
+        services.AddSingleton<Lecture.RoomAddresses>();
+        services.AddScoped<Lecture.AudienceTracker>();
+        services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(sp => sp.GetRequiredService<Lecture.AudienceTracker>());
         services.AddRateLimiter(o =>
         {
             o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

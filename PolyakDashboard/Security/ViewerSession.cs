@@ -31,7 +31,20 @@ public sealed class ViewerSession : IDisposable
     public async Task<bool> IsPresenterAsync() => _state is not null && (await _state).User.IsPresenter();
 
     /// <summary>A viewer's pages follow the presenter's (the app bar's toggle). Default: true.</summary>
-    public bool Following { get; set; } = true;
+    public bool Following
+    {
+        get => _following;
+        set
+        {
+            if (_following == value) return;
+            _following = value;
+            FollowingChanged?.Invoke(value);
+        }
+    }
+    private bool _following = true;
+
+    /// <summary>Raised when <see cref="Following"/> changes (the room's count of followers listens).</summary>
+    public event Action<bool>? FollowingChanged;
 
     /// <summary>What an escape map costs against the budget.</summary>
     public int EscapeMapCost => Math.Max(1, _limits.EscapeMapCost);

@@ -14,6 +14,9 @@ public sealed partial class BandChart : IAsyncDisposable
     [Inject] private IJSRuntime JS { get; set; } = null!;
 
     [Parameter] public string? Title { get; set; }
+
+    /// <summary>Base name of the PNG a refused clipboard copy downloads. Default: "chart".</summary>
+    [Parameter] public string FileName { get; set; } = "chart";
     [Parameter] public string? XTitle { get; set; }
     [Parameter] public string? YTitle { get; set; }
     /// <summary>Plot log10(y) with ticks at powers of ten (y ≤ 0 is not drawn).</summary>

@@ -1,15 +1,31 @@
 // BandChart: medians as lines and their 10–90 % bands as ApexCharts rangeArea series, drawn once per data set.
 import { loadScript } from '../../js/load-script.js';
 import { formatNumber as number, formatPower as power, raiseExponents } from '../../js/number-format.js';
+import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const charts = new Map();
+const drawn = new Map();   // id -> the last render's arguments (presentation mode redraws with them)
+// Presentation mode (wwwroot/js/lecture.js): 18 px axis text and legend, 3 px lines, fewer y labels.
+const presenting = () => document.documentElement.classList.contains('presentation');
+document.addEventListener('polyak-presentation', () => {
+    for (const [id, args] of drawn) render(id, ...args).catch(console.error);
+});
 const doubles = (bytes) => bytes ? new Float64Array(bytes.slice().buffer) : null;
 
 export async function render(id, options, list) {
     if (!globalThis.ApexCharts) await loadScript('lib/apexcharts/apexcharts.min.js');
-    const el = document.getElementById(id)?.querySelector('[data-plot]');
+    const root = document.getElementById(id);
+    const el = root?.querySelector('[data-plot]');
     if (!el) return;
+    drawn.set(id, [options, list]);
+    const copy = root.querySelector('[data-copy-png]');
+    if (copy && !copy.__polyakCopy) {
+        copy.__polyakCopy = true;
+        copy.addEventListener('click', () => copyPng(id, (copy.dataset.fileName || 'chart') + '.png'));
+    }
+    const big = presenting();
+    const style = { fontSize: big ? '18px' : '12px' };
     charts.get(id)?.destroy();
     const t = (v) => !Number.isFinite(v) ? null : options.logY ? (v > 0 ? Math.log10(v) : null) : v;
     const bands = [], lines = [];
@@ -36,10 +52,10 @@ export async function render(id, options, list) {
     if (options.yMin != null) min = options.yMin;
     if (options.yMax != null) max = options.yMax;
     const fixed = options.yMin != null && options.yMax != null;
-    const yaxis = fixed ? { min, max, tickAmount: 4, labels: { formatter: (v) => number(v, 3) } }
+    const yaxis = fixed ? { min, max, tickAmount: 4, labels: { formatter: (v) => number(v, 3), style } }
         : options.logY
-        ? logAxis(min, max)
-        : { min: min - 0.05 * (max - min), max: max + 0.05 * (max - min), labels: { formatter: (v) => number(v, 3) } };
+        ? { ...logAxis(min, max, big ? 4 : 8), labels: { formatter: power, style } }
+        : { min: min - 0.05 * (max - min), max: max + 0.05 * (max - min), ...(big ? { tickAmount: 4 } : {}), labels: { formatter: (v) => number(v, 3), style } };
     const reference = options.reference != null && t(options.reference) !== null
         ? [{ y: t(options.reference), borderColor: '#757575', strokeDashArray: 6, label: { text: options.referenceLabel ?? '', borderWidth: 0, style: { background: 'transparent', color: '#616161' } } }]
         : [];
@@ -47,18 +63,19 @@ export async function render(id, options, list) {
         chart: { type: 'rangeArea', height: options.height, fontFamily: FONT, animations: { enabled: false }, toolbar: { show: false }, zoom: { enabled: false },
                  events: { mounted: ctx => raiseExponents(ctx.el), updated: ctx => raiseExponents(ctx.el) } },
         series,
-        stroke: { curve: 'straight', width: series.map(s => s.type === 'rangeArea' ? 0 : 2) },
+        stroke: { curve: 'straight', width: series.map(s => s.type === 'rangeArea' ? 0 : big ? 3 : 2) },
         fill: { opacity: series.map(s => s.type === 'rangeArea' ? 0.22 : 1) },
         dataLabels: { enabled: false },
         markers: { size: series.map(s => s.type === 'line' && s.data.length <= 12 ? 4 : 0) },
-        legend: { show: true, position: 'top', horizontalAlign: 'left', customLegendItems: lines.map(l => l.name), markers: { fillColors: lines.map(l => l.color) } },
+        legend: { show: true, position: 'top', horizontalAlign: 'left', fontSize: big ? '18px' : '13px', customLegendItems: lines.map(l => l.name), markers: { fillColors: lines.map(l => l.color) } },
         xaxis: options.categoricalX
-            ? { type: 'category', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false } }
-            : { type: 'numeric', title: { text: options.xTitle ?? undefined }, tooltip: { enabled: false },
+            ? { type: 'category', title: { text: options.xTitle ?? undefined, style }, tooltip: { enabled: false }, labels: { style } }
+            : { type: 'numeric', title: { text: options.xTitle ?? undefined, style }, tooltip: { enabled: false },
                 // A fixed end (bands filling in): from 0, four even steps, whatever the points so far.
                 ...(options.xMax != null ? { min: 0, max: options.xMax, tickAmount: 4 } : {}),
-                labels: { formatter: (v) => integerX ? String(Math.round(v)) : number(v, 4) } },
-        yaxis: { ...yaxis, title: { text: options.yTitle ?? undefined } },
+                ...(big && options.xMax == null ? { tickAmount: 5 } : {}),
+                labels: { formatter: (v) => integerX ? String(Math.round(v)) : number(v, 4), style } },
+        yaxis: { ...yaxis, title: { text: options.yTitle ?? undefined, style } },
         annotations: { yaxis: reference },
         tooltip: { shared: false, y: { formatter: (v) => Array.isArray(v) ? v.map(f).join(' – ') : f(v) } },
     });
@@ -68,13 +85,34 @@ export async function render(id, options, list) {
 }
 
 // Ticks at whole powers of ten only: a range of 31 decades gets a tick every 4 (10⁻³¹, 10⁻²⁷, …), never 10^-29.5.
-function logAxis(min, max) {
+function logAxis(min, max, most) {
     const lo = Math.floor(min), span = Math.max(1, Math.ceil(max) - lo);
-    const step = Math.ceil(span / 8), ticks = Math.ceil(span / step);
-    return { min: lo, max: lo + ticks * step, tickAmount: ticks, labels: { formatter: power } };
+    const step = Math.ceil(span / most), ticks = Math.ceil(span / step);
+    return { min: lo, max: lo + ticks * step, tickAmount: ticks };
+}
+
+/** Copy panel as PNG: the chart (its legend is ApexCharts' own, inside the image) under its title, at 2×. */
+export async function copyPng(id, fileName) {
+    const root = document.getElementById(id);
+    const chart = charts.get(id);
+    const status = root?.querySelector('[data-copy-status]');
+    if (!chart) { announce(status, 'Nothing to copy yet'); return null; }
+    try {
+        const { imgURI } = await chart.dataURI({ scale: SCALE });
+        const title = root.querySelector('.band-chart-title')?.textContent?.trim() ?? '';
+        const result = await copyPanel(imgURI, { title, legend: [], fileName });
+        announce(status, result.how === 'copied' ? 'Copied as PNG' : 'Saved as PNG');
+        root.dataset.copied = JSON.stringify(result);
+        return result;
+    } catch (e) {
+        console.error(e);
+        announce(status, 'Could not copy the chart');
+        return null;
+    }
 }
 
 export function dispose(id) {
     charts.get(id)?.destroy();
     charts.delete(id);
+    drawn.delete(id);
 }

@@ -5,6 +5,7 @@
 import { loadScript } from '../../js/load-script.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
 import { formatNumber, formatPower, raiseExponents } from '../../js/number-format.js';
+import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
 
 const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
 // Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
@@ -16,6 +17,19 @@ const PALETTE = ['#3f51b5', '#e53935', '#00897b', '#fb8c00', '#8e24aa', '#039be5
 // loaded twice under different URLs (C# import vs. import from training-hub.js).
 const charts = (globalThis.__polyakLiveCharts ??= new Map());
 const disposed = (globalThis.__polyakLiveChartsDisposed ??= new Set());
+
+// Presentation mode (wwwroot/js/lecture.js puts the class on <html>): thicker lines and larger axis text, for the back
+// of a hall. Switching it rebuilds every chart (the stroke width is part of a chart's construction).
+const presenting = () => document.documentElement.classList.contains('presentation');
+if (!globalThis.__polyakLiveChartsPresentation) {
+    globalThis.__polyakLiveChartsPresentation = true;
+    document.addEventListener('polyak-presentation', () => {
+        for (const s of charts.values()) {
+            s.shapeKey = '';
+            if (s.series.size) schedule(s);
+        }
+    });
+}
 
 function stateOf(id) {
     let s = charts.get(id);
@@ -44,6 +58,13 @@ export function init(id, options) {
     s.options = options;
     s.smoothing = options.smoothing ?? 0;
     s.shapeKey = '';
+    s.statusEl = s.el.querySelector('[data-copy-status]');
+    const copy = s.el.querySelector('[data-copy-png]');
+    // A plain listener, not a Blazor event: the clipboard wants the user's click still fresh (no server round trip).
+    if (copy && !copy.__polyakCopy) {
+        copy.__polyakCopy = true;
+        copy.addEventListener('click', () => copyPng(id, (copy.dataset.fileName || 'chart') + '.png'));
+    }
     scheduler.observe(s);
     schedule(s);
 }
@@ -169,6 +190,33 @@ export async function downloadPng(id, fileName) {
     save(imgURI, fileName);
 }
 
+/**
+ * Copy panel as PNG: the chart with its title and legend at 2× (shown series only), to the clipboard or, where that
+ * is refused, as a download. Resolves to { how: 'copied' | 'downloaded', width, height } (browser tests read it).
+ */
+export async function copyPng(id, fileName) {
+    const s = stateOf(id);
+    if (!s.plotEl) return null;
+    try {
+        // An off-screen chart is paused: bring it up to date first, whatever the scheduler's turn.
+        if (s.dirty && !s.rendering) draw(s, performance.now());
+        if (s.rendering) await s.rendering;
+        if (!s.chart) { announce(s.statusEl, 'Nothing to copy yet'); return null; }
+        const { imgURI } = await s.chart.dataURI({ scale: SCALE });
+        const list = [...s.series.values()];
+        const legend = list.filter(b => !b.hidden).map((b, i) => ({ name: b.name, color: b.color ?? PALETTE[list.indexOf(b) % PALETTE.length], dashed: b.dashed }));
+        const title = s.el.querySelector('.live-chart-title')?.textContent?.trim() ?? '';
+        const result = await copyPanel(imgURI, { title, legend, fileName });
+        announce(s.statusEl, result.how === 'copied' ? 'Copied as PNG' : 'Saved as PNG');
+        s.el.dataset.copied = JSON.stringify(result);
+        return result;
+    } catch (e) {
+        console.error(e);
+        announce(s.statusEl, 'Could not copy the chart');
+        return null;
+    }
+}
+
 function save(url, fileName) {
     const a = document.createElement('a');
     a.href = url;
@@ -188,16 +236,18 @@ function save(url, fileName) {
 //    time takes at most MAX_SHARE of the main thread (a token bucket: a long redraw is paid back by
 //    the frames after it), so many charts each update less often instead of freezing the page;
 //  - a chart redraws at most MAX_PER_SECOND times a second;
-//  - a chart out of view (IntersectionObserver) redraws only every OFFSCREEN_INTERVAL_MS, or once its
-//    data has paused for QUIET_MS, and first in line as soon as it scrolls into view. Its first
-//    render is never deferred: it replaces the "Waiting for data" placeholder.
+//  - a chart out of view (IntersectionObserver) does not redraw while its data streams: its data keeps
+//    arriving in its buffers, and it catches up, first in line, as soon as it scrolls into view, or once
+//    its data has paused for OFFSCREEN_QUIET_MS (a finished run, a chart drawn once; a PNG copy or
+//    download brings it up to date too). So the charts on screen share the whole budget (it used to
+//    redraw every 2 s: ten charts out of view on /1b took five redraws a second from the two in view).
+//    Its first render is never deferred: it replaces the "Waiting for data" placeholder.
 
 const FRAME_BUDGET_MS = 12;
 const MAX_SHARE = 0.5;
 const MAX_PER_SECOND = 15;
 const MIN_INTERVAL_MS = 1000 / MAX_PER_SECOND - 2; // - 2: frames land on a ~16.7 ms grid
-const OFFSCREEN_INTERVAL_MS = 2000;
-const QUIET_MS = 150;
+const OFFSCREEN_QUIET_MS = 1000;
 
 const scheduler = (globalThis.__polyakLiveChartScheduler ??= createScheduler());
 
@@ -223,7 +273,7 @@ function createScheduler() {
                 woke ||= s.visible && s.dirty;
             }
             if (woke) wake();
-        }, { rootMargin: '100px 0px' })
+        }, { rootMargin: '0px' })
         : null;
 
     /** When chart s may redraw (Infinity: not until something else happens). */
@@ -231,8 +281,7 @@ function createScheduler() {
         if (!s.dirty || s.rendering || !s.plotEl?.isConnected) return Infinity;
         if (!s.chart) return -Infinity; // first render (or a rebuild): at once
         if (s.visible) return s.lastDraw + MIN_INTERVAL_MS;
-        return Math.max(s.lastDraw + MIN_INTERVAL_MS,
-            Math.min(s.lastDraw + OFFSCREEN_INTERVAL_MS, s.lastData + QUIET_MS));
+        return Math.max(s.lastDraw + MIN_INTERVAL_MS, s.lastData + OFFSCREEN_QUIET_MS);
     }
 
     function wake() {
@@ -391,6 +440,7 @@ function destroyChart(s) {
 
 function baseOptions(s, list) {
     const o = s.options;
+    const big = presenting();
     return {
         chart: {
             type: 'line', height: o.height ?? 300, background: 'transparent', fontFamily: FONT,
@@ -399,7 +449,7 @@ function baseOptions(s, list) {
             events: { mounted: ctx => raiseExponents(ctx.el), updated: ctx => raiseExponents(ctx.el) },
         },
         colors: list.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]),
-        stroke: { width: 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? 6 : 0)) },
+        stroke: { width: big ? 3 : 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? (big ? 9 : 6) : 0)) },
         dataLabels: { enabled: false },
         legend: { show: false }, // our own HTML legend: ApexCharts forgets toggles on update
         grid: { borderColor: 'rgba(128,128,128,0.2)' },
@@ -420,9 +470,10 @@ function baseOptions(s, list) {
  * tenth of a step, not every frame.
  */
 function xAxis(s, list, width) {
+    const style = axisStyle();
     const axis = {
-        type: 'numeric', title: { text: s.options.xTitle ?? undefined },
-        labels: { formatter: formatX }, tooltip: { enabled: false }, axisTicks: { show: false },
+        type: 'numeric', title: { text: s.options.xTitle ?? undefined, style },
+        labels: { formatter: formatX, style }, tooltip: { enabled: false }, axisTicks: { show: false },
     };
     let lo = Infinity, hi = -Infinity;
     for (const b of list) {
@@ -431,7 +482,7 @@ function xAxis(s, list, width) {
         hi = Math.max(hi, b.px[b.plotted - 1]); // x ascends within a series
     }
     if (!(lo <= hi)) return axis;
-    const maxTicks = Math.min(12, Math.max(3, Math.floor(width / 60)));
+    const maxTicks = Math.min(12, Math.max(3, Math.floor(width / (presenting() ? 90 : 60))));
     const nice = niceRange(lo, hi, maxTicks);
     const step = (nice.max - nice.min) / nice.tickAmount;
     const tenth = step / 10;
@@ -443,7 +494,7 @@ function xAxis(s, list, width) {
         return Math.abs(k - Math.round(k)) < 1e-6 ? formatX(v) : '';
     };
     // rotate 0: ApexCharts counts the unlabelled ticks as crowding and would tilt the labels.
-    return { ...axis, min: nice.min, max, tickAmount: Math.round((max - nice.min) / tenth), labels: { formatter: onStep, rotate: 0 } };
+    return { ...axis, min: nice.min, max, tickAmount: Math.round((max - nice.min) / tenth), labels: { formatter: onStep, rotate: 0, style } };
 }
 
 /** A range that starts and ends on a multiple of a 1-2-2.5-5 step, with at most maxTicks intervals. */
@@ -466,19 +517,20 @@ function yAxis(s, list) {
     const o = s.options;
     const ref = refValue(s);
     const extent = yExtent(list, ref == null ? [] : [ref]);
-    const axis = { title: { text: o.yTitle ?? undefined }, forceNiceScale: !o.logY };
+    const style = axisStyle();
+    const axis = { title: { text: o.yTitle ?? undefined, style }, forceNiceScale: !o.logY };
     if (!extent) return axis;
     if (!o.logY) {
         const span = extent[1] - extent[0] || Math.abs(extent[0]) || 1;
         const below = ref != null && ref <= extent[0] + 0.1 * span ? 0.15 : 0.05; // room for the label
         // Padding does not take non-negative data (a loss, a step size) below zero.
         const lo = extent[0] >= 0 ? Math.max(0, extent[0] - below * span) : extent[0] - below * span;
-        const nice = niceRange(lo, extent[1] + 0.05 * span, 6);
-        return { ...axis, ...nice, forceNiceScale: false, labels: { formatter: formatLinear } };
+        const nice = niceRange(lo, extent[1] + 0.05 * span, maxYLabels(o, 6));
+        return { ...axis, ...nice, forceNiceScale: false, labels: { formatter: formatLinear, style } };
     }
     let lo = Math.floor(extent[0]), hi = Math.ceil(extent[1]);
     if (hi === lo) hi = lo + 1;
-    const step = Math.ceil((hi - lo) / 8); // at most 8 labelled decades
+    const step = Math.ceil((hi - lo) / maxYLabels(o, 8)); // at most 8 labelled decades (fewer at a projector's text size)
     lo = Math.floor(lo / step) * step;
     hi = lo + Math.ceil((hi - lo) / step) * step;
     // A bottom value closer to the axis than 4% of the height (or a reference line closer than
@@ -487,7 +539,7 @@ function yAxis(s, list) {
     if (hi - extent[1] < 0.02 * (hi - lo)) hi += step;
     // One decade shows only 10^k and 10^(k+1): label quarter decades in between too.
     const tickAmount = hi - lo === 1 ? 4 : (hi - lo) / step;
-    return { ...axis, min: lo, max: hi, tickAmount, labels: { formatter: formatPower } };
+    return { ...axis, min: lo, max: hi, tickAmount, labels: { formatter: formatPower, style } };
 }
 
 function refValue(s) {
@@ -513,12 +565,23 @@ function annotations(s, yaxis) {
                 text: s.options.referenceLabel ?? '', position: 'left', textAnchor: 'start',
                 borderColor: 'transparent', offsetX: 4, offsetY: below ? 17 : 0,
                 style: {
-                    color: '#e53935', background: 'rgba(255, 255, 255, 0.8)', fontSize: '10px',
+                    color: '#e53935', background: 'rgba(255, 255, 255, 0.8)', fontSize: presenting() ? '16px' : '10px',
                     cssClass: 'live-chart-reference-label',
                 },
             },
         }],
     };
+}
+
+/** Intervals between y labels: at a projector's 18 px (labels with a raised exponent ~27 px tall), what the plot's height holds. */
+function maxYLabels(o, usual) {
+    if (!presenting()) return usual;
+    return Math.max(2, Math.min(usual, Math.floor(((o.height ?? 300) - 60) / 44)));
+}
+
+/** Axis labels and titles: 12 px on a screen (LiveChart.razor.css), 18 px at a projector. Also in PNG copies. */
+function axisStyle() {
+    return { fontSize: presenting() ? '18px' : '12px' };
 }
 
 function renderLegend(s) {

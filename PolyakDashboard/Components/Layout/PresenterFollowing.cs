@@ -56,7 +56,7 @@ public sealed class PresenterFollowing(NavigationManager navigation, ViewerSessi
     /// <summary>The presenter's page goes to the audience, coalesced to one message per <see cref="BroadcastDelay"/>.</summary>
     private void Broadcast(string uri)
     {
-        _pendingPath = "/" + navigation.ToBaseRelativePath(uri);
+        _pendingPath = PresentationMode.WithoutQueryKey("/" + navigation.ToBaseRelativePath(uri));
         if (_broadcastScheduled) return;
         _broadcastScheduled = true;
         _ = Task.Delay(BroadcastDelay).ContinueWith(_ => invoke(() =>

@@ -1,0 +1,77 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using PolyakDashboard.Runs;
+
+namespace PolyakDashboard.BrowserTests;
+
+/// <summary>Issue 18, slides: "Copy panel as PNG" puts the chart with its title and legend at 2× on the clipboard, and
+/// downloads the same PNG where the clipboard is refused.</summary>
+[Collection(DashboardCollection.Name)]
+public sealed class CopyPanelPngTests(DashboardFixture app)
+{
+    private const string ReadClipboard = """
+        async () => {
+            const items = await navigator.clipboard.read();
+            const item = items.find(i => i.types.includes('image/png'));
+            if (!item) return JSON.stringify({ types: items.flatMap(i => i.types) });
+            const bitmap = await createImageBitmap(await item.getType('image/png'));
+            return JSON.stringify({ width: bitmap.width, height: bitmap.height });
+        }
+        """;
+
+    // The panel on screen: the plot's SVG (what ApexCharts exports) and the toolbar above it.
+    private const string Sizes = """
+        el => {
+            const svg = el.querySelector('svg.apexcharts-svg').getBoundingClientRect();
+            return JSON.stringify({ width: svg.width, height: svg.height });
+        }
+        """;
+
+    [Fact]
+    public async Task The_panel_lands_on_the_clipboard_at_twice_its_size_with_its_title_and_legend_or_downloads()
+    {
+        var runs = app.Services.GetRequiredService<RunService>();
+        var page = await app.OpenAsync("1a");
+        await page.Context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = app.BaseUrl.TrimEnd('/') });
+        try
+        {
+            string? before = runs.LatestLaunch("1a").FirstOrDefault()?.LaunchId;
+            await page.Locator("input[data-testid=epochs]").FillAsync("3");
+            await page.Locator("[data-testid=run]").ClickAsync();
+            await page.WaitForFunctionAsync("b => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== b && s.textContent.startsWith('finished'); }",
+                before, new() { Timeout = 60_000 });
+            var chart = page.Locator("[data-testid=live-chart]").First;
+            await chart.Locator("svg.apexcharts-svg").WaitForAsync();
+            await page.BringToFrontAsync();                   // the clipboard wants a focused page
+
+            await chart.Locator("[data-testid=copy-png]").ClickAsync();
+            await Assertions.Expect(chart).ToHaveAttributeAsync("data-copied", new System.Text.RegularExpressions.Regex("copied"), new() { Timeout = 15_000 });
+            await Assertions.Expect(chart.Locator("[data-copy-status]")).ToHaveTextAsync("Copied as PNG");
+            var onScreen = JsonDocument.Parse(await chart.EvaluateAsync<string>(Sizes)).RootElement;
+            double w = onScreen.GetProperty("width").GetDouble(), h = onScreen.GetProperty("height").GetDouble();
+            var pasted = JsonDocument.Parse(await page.EvaluateAsync<string>(ReadClipboard)).RootElement;
+            Assert.True(pasted.TryGetProperty("width", out var pw), "no image/png on the clipboard: " + pasted);
+            // The chart at 2×, and above it the title and the legend (at least one row of each at 2×).
+            Assert.InRange(pw.GetInt32(), 2 * w - 2, 2 * w + 2);
+            Assert.InRange(pasted.GetProperty("height").GetInt32(), 2 * h + 2 * 30, 2 * h + 2 * 120);
+
+            // Refused (no clipboard for this page): the same PNG downloads instead.
+            await page.EvaluateAsync("() => { navigator.clipboard.write = () => Promise.reject(new DOMException('refused', 'NotAllowedError')); }");
+            var download = await page.RunAndWaitForDownloadAsync(() => chart.Locator("[data-testid=copy-png]").ClickAsync());
+            Assert.Equal("1a-loss.png", download.SuggestedFilename);
+            string file = Path.Combine(app.ScreenshotDir, "copied-panel-1a-loss.png");
+            await download.SaveAsAsync(file);
+            var png = await File.ReadAllBytesAsync(file);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+            int width = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16));
+            Assert.InRange(width, 2 * w - 2, 2 * w + 2);
+            await Assertions.Expect(chart.Locator("[data-copy-status]")).ToHaveTextAsync("Saved as PNG");
+        }
+        finally
+        {
+            await page.Context.ClearPermissionsAsync();
+            await page.CloseAsync();
+        }
+    }
+}

@@ -48,6 +48,8 @@ public sealed class ShortcutTests(DashboardFixture app)
             await page.Keyboard.PressAsync("Shift+Slash");
             var dialog = page.Locator("[data-testid=shortcuts-dialog]");
             await Assertions.Expect(dialog).ToContainTextAsync("Ctrl+Enter");
+            // The list takes the focus once it has rendered (then Escape is its own); a CI run pressed Escape before that.
+            await page.WaitForFunctionAsync("() => !!document.activeElement?.closest('.mud-dialog')", null, new() { Timeout = 5_000 });
             await page.Keyboard.PressAsync("Escape");
             await Assertions.Expect(dialog).ToHaveCountAsync(0);
         }

@@ -203,7 +203,9 @@ public sealed class FollowedEnsembleTests(KeyedDashboardFixture app)
             var lateBands = late.Locator("[data-testid=ensemble] .apexcharts-rangeArea-series path, [data-testid=ensemble] .apexcharts-rangearea-series path");
             await Assertions.Expect(lateBands.First).ToBeAttachedAsync(new() { Timeout = 10_000 });
             Assert.False(live.IsFinished, "the ensemble ended before the late viewer saw its bands");
-            await late.Locator("[data-testid=ensemble-progress]").ScrollIntoViewIfNeededAsync();
+            // The progress bar re-renders with every batch (and goes when the ensemble ends): Playwright's
+            // scroll waits for a stable element and can find it detached, so scroll from the page in one step.
+            await late.EvaluateAsync("document.querySelector('[data-testid=ensemble-progress]')?.scrollIntoView({ block: 'nearest' })");
             await late.ScreenshotAsync(new() { Path = Path.Combine(app.ScreenshotDir, "ensemble-late-viewer-1280-dark.png") });
 
             await live.Completion;

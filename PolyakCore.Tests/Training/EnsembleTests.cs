@@ -173,6 +173,41 @@ public class EnsembleTests
     }
 
     [Fact]
+    public void EnsemblesGiveTheSameNumbersWhileGarbageIsCollectedBesideThem()
+    {
+        // TorchSharp frees a number operand's Scalar in its finalizer; one that became garbage during a libtorch op was read
+        // after it was freed (Scalar.h assert, or silently another number). Full collections on another thread, all the time,
+        // while ensembles on both cores run the closed-form loss (1b) and the two-well sums (1c): before the kept Scalars
+        // this crashed the process in about half of the 5-second tries on a 2-core machine.
+        var noisyLinear = ExperimentCatalog.Get("1b").Runs.Where(r => r.BatchSize <= 64).ToArray();
+        var twoWell = ExperimentCatalog.Get("1c").Runs;
+        var quiet = (Ensemble.Run(noisyLinear, new EnsembleSpec(10)), Ensemble.Run(twoWell, new EnsembleSpec(20)));
+        bool stop = false;
+        var collector = new Thread(() => { while (!Volatile.Read(ref stop)) { GC.Collect(); GC.WaitForPendingFinalizers(); } }) { IsBackground = true };
+        collector.Start();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            do
+            {
+                var loud = (Ensemble.Run(noisyLinear, new EnsembleSpec(10)), Ensemble.Run(twoWell, new EnsembleSpec(20)));
+                foreach (var (a, b) in new[] { (quiet.Item1, loud.Item1), (quiet.Item2, loud.Item2) })
+                    for (int c = 0; c < a.Configurations.Count; c++)
+                    {
+                        Assert.Equal(a.Configurations[c].Runs.SelectMany(r => r.Parameters), b.Configurations[c].Runs.SelectMany(r => r.Parameters));
+                        Assert.Equal(a.Configurations[c].EpochLoss.Median, b.Configurations[c].EpochLoss.Median);
+                    }
+            }
+            while (clock.Elapsed < TimeSpan.FromSeconds(4));
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            collector.Join();
+        }
+    }
+
+    [Fact]
     public void BadSeedCountsAreRefused()
     {
         var request = new RunRequest { Problem = "quadratic", Epochs = 1 };

@@ -92,8 +92,12 @@ public static class PenaltyMethod
         double shrink = lambda * 2 / (1 + 2 * lambda);
         var grid = FunctionGrid.Evaluate(rows =>
         {
+            // With kept Scalars: TorchSharp's number operands can be freed mid-op (see KeptScalars).
             var x = rows.select(1, 0); var y = rows.select(1, 1);
-            return (x - 1).square() + (y - 2).square() + lambda * (x + y - 1).clamp_min(0).square();
+            var violation = x.Plus(y).Shift_(-1).AtLeast_(0);                        // max(0, x + y − 1)
+            var toX = x.clone().Shift_(-1);
+            var toY = y.clone().Shift_(-2);
+            return toX.Squared().Plus_(toY.Squared()).Plus_(violation.Squared().Scale_(lambda));
         }, (-2, 3), (-1.5, 3), "x", "y");
         return (grid, px, py, (1 - shrink, 2 - shrink));
     }

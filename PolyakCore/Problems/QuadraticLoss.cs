@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Problems;
@@ -26,7 +27,7 @@ public sealed class QuadraticLoss : IDisposable
     {
         var d = theta - Minimizer;
         var hd = Curvature.dim() == 2 ? d.matmul(Curvature) : d.unsqueeze(1).bmm(Curvature).squeeze(1);
-        return hd.mul_(d).sum(1, false).add_(Floor);
+        return hd.mul_(d).sum(1, false).Plus_(Floor);
     }
 
     /// <summary>Row k's form is <paramref name="forms"/>[k]'s: one stacked form for rows on different data sets.</summary>

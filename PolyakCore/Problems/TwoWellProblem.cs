@@ -46,7 +46,7 @@ public sealed class TwoWellProblem : SmallProblem
     {
         var z = theta.unsqueeze(1) - inputs;                  // (K, 1, 2) − (N, 2) or (K, N, 2) → (K, N, 2)
         var sharp = z.Squared().sum(2, false).Scale_(A);      // (K, N)
-        var wide = (z + _shift).Squared().sum(2, false);         // (K, N)
+        var wide = z.Plus(_shift).Squared().sum(2, false);         // (K, N)
         return minimum(sharp, wide);
     }
 
@@ -56,7 +56,7 @@ public sealed class TwoWellProblem : SmallProblem
     public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
         var z = theta.unsqueeze(1) - inputs;                  // (K, B, 2)
-        var shifted = z + _shift;
+        var shifted = z.Plus(_shift);
         var sharp = z.Squared().sum(2, false).Scale_(A);      // (K, B)
         var wide = shifted.Squared().sum(2, false);
         var inSharp = sharp.lt(wide);                          // ties go to the wide branch, as minimum's gradient may

@@ -9,9 +9,19 @@ namespace PolyakCore.Shared;
 /// thread allocating is enough) can free it mid-call, and libtorch reads freed memory ("INTERNAL ASSERT FAILED at
 /// c10/core/Scalar.h" from pow, seen as soon as batched runs went parallel). Upstream: dotnet/TorchSharp PRs #1434 and
 /// #1496 (open). The hot paths of the optimizers, problems and engines use these: <c>using</c> keeps the Scalar
-/// reachable until after the op, and <see cref="Squared"/> needs none.</remarks>
+/// reachable until after the op, and <see cref="Squared"/> needs none. A tensor sum needs one too: TorchSharp's add(Tensor)
+/// and its + operator pass a temporary Scalar 1 as alpha (an ensemble crashed at Scalar.h in a two-well sum and a
+/// closed-form loss's add_); <see cref="Plus"/> passes a Scalar that lives as long as the process.</remarks>
 public static class KeptScalars
 {
+    private static readonly Scalar One = 1.ToScalar();      // rooted by the static field: never finalized
+
+    /// <summary>x + other, a new tensor.</summary>
+    public static Tensor Plus(this Tensor x, Tensor other) => x.add(other, One);
+
+    /// <summary>x ← x + other.</summary>
+    public static Tensor Plus_(this Tensor x, Tensor other) => x.add_(other, One);
+
     /// <summary>x², as x·x (TorchSharp's square() is pow with a temporary Scalar 2; the same values).</summary>
     public static Tensor Squared(this Tensor x) => x.mul(x);
 
@@ -40,7 +50,14 @@ public static class KeptScalars
     public static Tensor Shift_(this Tensor x, double value)
     {
         using var s = value.ToScalar();
-        return x.add_(s);
+        return x.add_(s, One);
+    }
+
+    /// <summary>x ← max(x, min).</summary>
+    public static Tensor AtLeast_(this Tensor x, double min)
+    {
+        using var s = min.ToScalar();
+        return x.clamp_min_(s);
     }
 
     /// <summary>x ← x + alpha·other.</summary>

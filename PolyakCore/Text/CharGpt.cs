@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -44,7 +45,7 @@ public sealed class CharGpt : Module<Tensor, Tensor>
         if (past + t > Config.Block)
             throw new ArgumentException($"The context is {past + t} characters; this model sees at most {Config.Block}.", nameof(idx));
         using var positions = arange(past, past + t, dtype: ScalarType.Int64);
-        var x = Dropouts.Apply(drop, wte.forward(idx) + wpe.forward(positions), training);
+        var x = Dropouts.Apply(drop, wte.forward(idx).Plus(wpe.forward(positions)), training);
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, cache?.Layer(i));
         if (cache is not null) cache.Length += t;
         return lm_head.forward(ln_f.forward(x));
@@ -71,7 +72,7 @@ public sealed class CharGpt : Module<Tensor, Tensor>
             if (name.EndsWith("bias")) { p.zero_(); continue; }
             double std = name.EndsWith("c_proj.weight") ? 0.02 / Math.Sqrt(2.0 * Config.NLayer) : 0.02;
             using var values = randn(p.shape, dtype: p.dtype, generator: generator);   // init.normal_ ignores a generator here
-            p.copy_(values.mul_(std));
+            p.copy_(values.Scale_(std));
         }
     }
 }
@@ -96,8 +97,8 @@ internal sealed class GptBlock : Module<Tensor, Tensor>
 
     public Tensor Forward(Tensor x, LayerCache? cache)
     {
-        x = x + attn.Forward(ln_1.forward(x), cache);
-        return x + mlp.forward(ln_2.forward(x));
+        x = x.Plus(attn.Forward(ln_1.forward(x), cache));
+        return x.Plus(mlp.forward(ln_2.forward(x)));
     }
 }
 

@@ -337,14 +337,14 @@ public static class Ensemble
     /// at most every <see cref="ProgressInterval"/> brings the curves up to date and hands them over (one at a time).</summary>
     private sealed class Reporter(Action<EnsembleProgress> report, Curves[] curves, Stopwatch clock)
     {
-        private const int RecordsBetweenLooks = 256;     // a clock read per record would cost more than the bookkeeping
+        /// <summary>Each seed calls <see cref="Look"/> after this many records of its own (a clock read per record, or a
+        /// counter shared by the computing threads, would cost more than the bookkeeping).</summary>
+        public const int RecordsBetweenLooks = 256;
         private readonly Lock _gate = new();
-        private int _records;
         private long _last;
 
-        public void OnRecord()
+        public void Look()
         {
-            if (Interlocked.Increment(ref _records) % RecordsBetweenLooks != 0) return;
             var now = clock.Elapsed;
             if (now.Ticks - Volatile.Read(ref _last) < ProgressInterval.Ticks || !_gate.TryEnter()) return;
             try
@@ -359,21 +359,24 @@ public static class Ensemble
     }
 
     /// <summary>A seed's losses and step sizes, kept compact (no per-step objects), readable while it records.</summary>
-    private sealed class Trace(int steps, int epochs, Reporter? reporter) : IRunSink
+    private sealed class Trace(int steps, int epochs, Reporter? reporter) : IStepScalarSink
     {
         private volatile bool _diverged;
+        private int _sinceLook;
         public Column Losses { get; } = new(steps);
         public Column StepSizes { get; } = new(steps);
         public Column EpochLosses { get; } = new(epochs);
         /// <summary>The last loss diverged: the engine has stopped this seed.</summary>
         public bool Diverged => _diverged;
 
-        public void OnBatch(BatchRecord record)
+        public void OnBatch(BatchRecord record) => OnStep(record.Loss, record.StepSize);
+
+        public void OnStep(double loss, double stepSize)
         {
-            StepSizes.Add(record.StepSize);
-            Losses.Add(record.Loss);
-            if (Divergence.IsDiverged(record.Loss)) _diverged = true;     // after the loss: a reader that sees it sees the loss
-            reporter?.OnRecord();
+            StepSizes.Add(stepSize);
+            Losses.Add(loss);
+            if (Divergence.IsDiverged(loss)) _diverged = true;     // after the loss: a reader that sees it sees the loss
+            if (reporter is not null && ++_sinceLook == Reporter.RecordsBetweenLooks) { _sinceLook = 0; reporter.Look(); }
         }
 
         public void OnEpoch(EpochRecord record) => EpochLosses.Add(record.Loss);

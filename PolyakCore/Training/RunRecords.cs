@@ -29,6 +29,14 @@ public interface IRunSink
     void OnEpoch(EpochRecord record);
 }
 
+/// <summary>A sink that keeps only each step's loss and step size (an ensemble's seeds): the batched engine hands it
+/// the two numbers instead of a <see cref="BatchRecord"/> (an object per row and step is most of what an ensemble of
+/// many seeds allocates). The single-run trainer still calls <see cref="IRunSink.OnBatch"/>.</summary>
+public interface IStepScalarSink : IRunSink
+{
+    void OnStep(double loss, double stepSize);
+}
+
 /// <summary>A sink that keeps everything in memory (tests, CLI, small runs).</summary>
 public sealed class RunRecorder : IRunSink
 {

@@ -1,10 +1,10 @@
 namespace PolyakCore.Problems;
 
-/// <summary>Seeded uniform and Gaussian draws from System.Random (stable for a given seed across .NET
-/// versions), kept apart from torch's global generator so concurrent runs cannot disturb each other.</summary>
+/// <summary>Seeded uniform and Gaussian draws, System.Random's numbers for the seed (stable across .NET versions; see
+/// <see cref="SubtractiveRandom"/>), kept apart from torch's global generator so concurrent runs cannot disturb each other.</summary>
 public sealed class SeededRandom(int seed)
 {
-    private readonly Random _random = new(seed);
+    private readonly SubtractiveRandom _random = new(seed);
     private double? _spare;
 
     public double Uniform(double low, double high) => low + (high - low) * _random.NextDouble();

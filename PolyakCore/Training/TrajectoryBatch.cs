@@ -275,16 +275,22 @@ public static class TrajectoryBatch
             var epochInputs = MemoryMarshal.Cast<byte, double>(_epochInputs.bytes);
             var epochTargets = MemoryMarshal.Cast<byte, double>(_epochTargets.bytes);
             ReadOnlySpan<double> inputValues = MemoryMarshal.Cast<byte, double>(_inputs.bytes), targetValues = MemoryMarshal.Cast<byte, double>(_targets.bytes);
-            for (int i = 0, to = 0; i < _k; i++, to = i * _n)
+            for (int i = 0; i < _k; i++)
             {
                 if (!_rows[i].Active) continue;                 // a stopped row's batches are not read
+                var permutation = _rows[i].Permutation;
                 int offset = (int)_offsets[i];
-                foreach (int index in _rows[i].Permutation)
+                if ((uint)permutation.Length != (uint)_n) throw new InvalidOperationException("A row's permutation must cover its points.");
+                var rowInputs = epochInputs.Slice(i * _n * features, _n * features);
+                var rowTargets = epochTargets.Slice(i * _n, _n);
+                var dataInputs = inputValues.Slice(offset * features, _n * features);
+                var dataTargets = targetValues.Slice(offset, _n);
+                for (int to = 0; to < permutation.Length; to++)
                 {
-                    int point = offset + index;
-                    epochTargets[to] = targetValues[point];
-                    inputValues.Slice(point * features, features).CopyTo(epochInputs.Slice(to * features, features));
-                    to++;
+                    int point = permutation[to];
+                    rowTargets[to] = dataTargets[point];
+                    // Element by element: a point is a few doubles, and a span copy per point costs a memmove call.
+                    for (int f = 0, from = point * features, into = to * features; f < features; f++) rowInputs[into + f] = dataInputs[from + f];
                 }
             }
         }

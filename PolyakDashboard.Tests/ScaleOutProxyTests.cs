@@ -78,10 +78,12 @@ public class ScaleOutProxyTests(ITestOutputHelper output)
         Assert.True(refused.Count > 0, "without the affinity cookie every circuit still connected: the control shows nothing");
         Assert.All(refused, message => Assert.Contains("404", message));
         output.WriteLine($"without the cookie {refused.Count} of 10 circuit connections were refused");
-        // A whole circuit through the proxy: the page, its root components added, the server's first render.
+        // A whole circuit through the proxy: the page, its root components added, the server's first render, and alive after.
         await using (var circuit = await BlazorCircuit.OpenAsync(new Uri(room, "/"), cookies, timeout.Token))
         {
             Assert.True(circuit.RenderBatches > 0);
+            await Task.Delay(TimeSpan.FromSeconds(2));         // the page's JS calls answered (null), the circuit lives on
+            Assert.True(circuit.IsAlive, circuit.Failure);
             output.WriteLine($"a whole circuit: {circuit.RenderBatches} render batch(es) on connecting");
         }
 

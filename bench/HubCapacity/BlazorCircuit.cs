@@ -34,6 +34,14 @@ public sealed partial class BlazorCircuit : IAsyncDisposable
         _pinging = Task.Run(PingAsync);
     }
 
+    /// <summary>Still connected, and the server has reported no error in it.</summary>
+    public bool IsAlive => _socket.State == WebSocketState.Open && Volatile.Read(ref _failure) is null;
+
+    /// <summary>Why the circuit ended (the server's error or close), or null.</summary>
+    public string? Failure => Volatile.Read(ref _failure);
+
+    private string? _failure;
+
     /// <summary>Render batches received (each acknowledged).</summary>
     public int RenderBatches => Volatile.Read(ref _renderBatches);
 
@@ -173,61 +181,77 @@ public sealed partial class BlazorCircuit : IAsyncDisposable
 
     private async Task HandleAsync(ReadOnlyMemory<byte> frame)
     {
-        var (kind, target, first, text) = Read(frame);
+        var (kind, target, arguments) = Read(frame);
         switch (kind, target)
         {
             case (1, "JS.RenderBatch"):
                 Interlocked.Increment(ref _renderBatches);
-                await SendAsync("OnRenderCompleted", null, [first, null], _closing.Token);
+                await SendAsync("OnRenderCompleted", null, [arguments[0], null], _closing.Token);
                 _rendered.TrySetResult();
                 break;
-            case (1, "JS.BeginInvokeJS"):          // every JS call answers null, as a page with nothing to report would
-                await SendAsync("EndInvokeJSFromDotNet", null, [first, true, $"[{first},true,null]"], _closing.Token);
+            case (1, "JS.BeginInvokeJS"):
+                // (task id, function, arguments, result type, target): a module import or other object reference gets
+                // a reference of its own; every other call answers null, as a page with nothing to report would.
+                long task = (long)arguments[0]!;
+                string result = arguments.Count > 3 && arguments[3] is 1L ? $"{{\"__jsObjectId\":{Interlocked.Increment(ref _objects)}}}" : "null";
+                await SendAsync("EndInvokeJSFromDotNet", null, [task, true, $"[{task},true,{result}]"], _closing.Token);
                 break;
             case (1, "JS.Error"):
-                Fail("the circuit failed: " + text);
+                Fail("the circuit failed: " + arguments.FirstOrDefault());
                 break;
-            case (3, _) when text is not null:
-                _started.TrySetResult(text);
+            case (3, _) when arguments is [string secret]:
+                _started.TrySetResult(secret);
                 break;
             case (3, _):
                 _started.TrySetException(new InvalidOperationException("StartCircuit was refused"));
                 break;
             case (7, _):
-                Fail("the server closed the circuit: " + text);
+                Fail("the server closed the circuit: " + arguments.FirstOrDefault());
                 break;
         }
     }
 
-    // (message type, invocation target, its first argument as a number, its first string argument or a completion's result).
-    private static (int Kind, string? Target, long First, string? Text) Read(ReadOnlyMemory<byte> frame)
+    private int _objects;
+
+    // (message type, invocation target, the invocation's arguments or a completion's result: numbers, strings and
+    // nulls as such, anything else as null).
+    private static (int Kind, string? Target, List<object?> Arguments) Read(ReadOnlyMemory<byte> frame)
     {
         var reader = new MessagePackReader(frame);
         reader.ReadArrayHeader();
         int kind = reader.ReadInt32();
+        var values = new List<object?>();
         if (kind == 1)
         {
             reader.Skip();                                                   // headers
             if (!reader.TryReadNil()) reader.ReadString();                   // invocation id
             string target = reader.ReadString()!;
-            int count = reader.ReadArrayHeader();
-            if (count == 0) return (kind, target, 0, null);
-            if (reader.NextMessagePackType == MessagePackType.Integer) return (kind, target, reader.ReadInt64(), null);
-            return (kind, target, 0, reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null);
+            for (int count = reader.ReadArrayHeader(), i = 0; i < count; i++) values.Add(Value(ref reader));
+            return (kind, target, values);
         }
         if (kind == 3)
         {
             reader.Skip();
             reader.ReadString();
-            int result = reader.ReadInt32();                                 // 1 error, 2 void, 3 a result
-            return (kind, null, 0, result == 3 && reader.NextMessagePackType == MessagePackType.String ? reader.ReadString() : null);
+            if (reader.ReadInt32() == 3) values.Add(Value(ref reader));      // 1 error, 2 void, 3 a result
         }
-        if (kind == 7) return (kind, null, 0, reader.TryReadNil() ? null : reader.ReadString());
-        return (kind, null, 0, null);
+        if (kind == 7) values.Add(Value(ref reader));
+        return (kind, null, values);
+    }
+
+    private static object? Value(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Integer: return reader.ReadInt64();
+            case MessagePackType.String: return reader.ReadString();
+            default: reader.Skip(); return null;
+        }
     }
 
     private void Fail(string why)
     {
+        Interlocked.CompareExchange(ref _failure, why, null);
         var error = new InvalidOperationException(why);
         _started.TrySetException(error);
         _rendered.TrySetException(error);

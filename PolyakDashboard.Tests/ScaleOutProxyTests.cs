@@ -30,7 +30,8 @@ public class ScaleOutProxyTests(ITestOutputHelper output)
     {
         string redis = TestServices.Redis;
         await using var store = TestStore.Create("postgres");
-        string[] settings = [$"--SignalR:Redis={redis}", $"--ConnectionStrings:Runs={store.ConnectionString}", $"--Presenter:Key={Key}", "--Runs:HistoryPoints=1000000"];
+        string[] settings = [$"--SignalR:Redis={redis}", $"--ConnectionStrings:Runs={store.ConnectionString}", $"--Presenter:Key={Key}", "--Runs:HistoryPoints=1000000",
+            "--Security:Proxies:0=127.0.0.1"];
         await using var a = AppProcess.Dashboard([.. settings, "--Runs:Instance=dashboard-a"]);
         await using var b = AppProcess.Dashboard([.. settings, "--Runs:Instance=dashboard-b"]);
         await Task.WhenAll(a.Ready, b.Ready);
@@ -115,6 +116,46 @@ public class ScaleOutProxyTests(ITestOutputHelper output)
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         output.WriteLine($"the cancel from {home} stopped the run on the other instance in {stopwatch.Elapsed.TotalMilliseconds:F0} ms");
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(1), $"the cancel from {home} took {stopwatch.Elapsed.TotalSeconds:F2} s");
+
+        // Named as the dashboards' proxy (Security:Proxies), the proxy's X-Forwarded-For is each client's address: a
+        // student guessing keys on the home instance is shut out for the minute, the presenter on another laptop is not
+        // (with the proxy's address for everyone, the whole room would be).
+        var affinity = cookies.GetCookies(room)[PolyakProxy.ProxyApp.AffinityCookie]!;
+        using var student = From("127.0.0.2", room, affinity);
+        using var lecturer = From("127.0.0.3", room, affinity);
+        for (int i = 0; i < 10; i++) Assert.Equal("viewer", await KeyAsync(student, "guess-" + i));      // Viewers:FailedKeysPerMinute
+        Assert.Equal("429", await KeyAsync(student, "guess-10"));
+        Assert.Equal("presenter", await KeyAsync(lecturer, Key));
+    }
+
+    /// <summary>A client on another loopback address (127.0.0.2…), as another laptop in the room, sending the given
+    /// affinity cookie.</summary>
+    private static HttpClient From(string address, Uri room, Cookie affinity)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseCookies = false,
+            ConnectCallback = async (context, cancel) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                socket.Bind(new IPEndPoint(IPAddress.Parse(address), 0));
+                await socket.ConnectAsync(context.DnsEndPoint, cancel);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = room };
+        client.DefaultRequestHeaders.Add("Cookie", $"{affinity.Name}={affinity.Value}");
+        return client;
+    }
+
+    /// <summary>What /api/presenter answers this key: the status, and the role when it answers.</summary>
+    private static async Task<string> KeyAsync(HttpClient client, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/presenter");
+        request.Headers.Add(Presenter.Header, key);
+        using var response = await client.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.OK) return ((int)response.StatusCode).ToString();
+        return (await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("role").GetString()!;
     }
 
     /// <summary>A browser's calls from the dashboard's own page (its Origin), as the presenter; with or without a cookie jar.</summary>

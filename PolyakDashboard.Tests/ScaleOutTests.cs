@@ -142,22 +142,22 @@ public class ScaleOutTests
         .Build();
 }
 
-/// <summary>The app as a process of its own (a worker silo or a dashboard), ready when its output says so; killed
-/// (SIGKILL) at the end if still running.</summary>
+/// <summary>The app as a process of its own (a worker silo, a dashboard, or the proxy in front of dashboards), ready
+/// when its output says so; killed (SIGKILL) at the end if still running.</summary>
 internal sealed partial class AppProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private AppProcess(string[] args, Regex ready)
+    private AppProcess(string[] args, Regex ready, string assembly = "PolyakDashboard.dll")
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "PolyakDashboard.dll"));
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, assembly));
         foreach (var arg in args) start.ArgumentList.Add(arg);
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -182,6 +182,10 @@ internal sealed partial class AppProcess : IAsyncDisposable
             $"--Worker:GatewayPort={FreePort()}", "--Worker:Address=127.0.0.1"], WorkerReady());
 
     public static AppProcess Dashboard(string[] args) => new([.. args, "--urls=http://127.0.0.1:0"], Listening());
+
+    /// <summary>scale-out/PolyakProxy in front of these dashboards (its own process, as in the README).</summary>
+    public static AppProcess Proxy(params AppProcess[] dashboards) => new(
+        [$"--Proxy:Dashboards={string.Join(' ', dashboards.Select(d => d.Client.BaseAddress))}", "--urls=http://127.0.0.1:0"], Listening(), "PolyakProxy.dll");
 
     /// <summary>Up (a dashboard: listening, its client set); throws with the output when it exits or takes over 90 s.</summary>
     public Task Ready => ReadyAsync();

@@ -215,6 +215,16 @@ public class SecurityTests(KeyedDashboardFactory app) : IClassFixture<KeyedDashb
         Assert.Contains("secure", direct.Headers.GetValues("Set-Cookie").Single(), StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>Security:Proxies names the proxies by address (what the connection comes from): a name there stops the
+    /// start, saying so.</summary>
+    [Fact]
+    public async Task AProxyNamedByHostNameStopsTheStartSayingWhy()
+    {
+        await using var misconfigured = new DashboardFactory { Settings = new Dictionary<string, string> { ["Security:Proxies:0"] = "proxy.example" } };
+        var error = Assert.ThrowsAny<Exception>(() => misconfigured.CreateClient());
+        Assert.Contains("Security:Proxies: 'proxy.example' is not an IP address", error.ToString());
+    }
+
     /// <summary>Wrong keys in the header count against the address on every path (GET /api/presenter says whether the key
     /// was right), with the sign-in's: past the limit every try is 429, the right key too, until the minute is over.</summary>
     [Fact]

@@ -113,6 +113,20 @@ public sealed class TestStore : IAsyncDisposable
         return counts;
     }
 
+    /// <summary>The instance that wrote each of these runs (the store's <c>instance</c> column), for those written so far.</summary>
+    public Dictionary<string, string> Instances(IEnumerable<string> ids)
+    {
+        var wanted = ids.ToHashSet();
+        using var connection = Connect();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, instance FROM runs";
+        using var reader = command.ExecuteReader();
+        var instances = new Dictionary<string, string>();
+        while (reader.Read())
+            if (wanted.Contains(reader.GetString(0))) instances[reader.GetString(0)] = reader.GetString(1);
+        return instances;
+    }
+
     public long Scalar(string sql)
     {
         using var connection = Connect();

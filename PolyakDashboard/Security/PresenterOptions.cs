@@ -39,4 +39,10 @@ public sealed class SiteOptions
     /// <summary>More host names the server answers to besides localhost, the loopback and this machine's addresses,
     /// its name and the listening URLs' hosts (e.g. the name a reverse proxy passes on). <c>Security__Hosts__0=…</c>.</summary>
     public string[] Hosts { get; set; } = [];
+
+    /// <summary>Addresses of the reverse proxies in front of this server (e.g. scale-out/PolyakProxy): from them, and
+    /// only them, <c>X-Forwarded-For</c> is the client's address and <c>X-Forwarded-Proto</c> the scheme. Empty (the
+    /// default): the scheme from a proxy on this machine, the client address always the connection's.
+    /// <c>Security__Proxies__0=10.0.0.5</c>.</summary>
+    public string[] Proxies { get; set; } = [];
 }

@@ -33,8 +33,19 @@ public static class SecurityExtensions
         services.AddSingleton<KeyGuessLimiter>();
         // Behind a proxy on this machine that terminates TLS: its X-Forwarded-Proto makes the request HTTPS (the
         // cookie Secure, same-origin checks against https://). Only the scheme: the client address stays the
-        // connection's, so nobody can pick their own rate-limit partition with X-Forwarded-For.
-        services.Configure<ForwardedHeadersOptions>(o => o.ForwardedHeaders = ForwardedHeaders.XForwardedProto);
+        // connection's, so nobody can pick their own rate-limit partition with X-Forwarded-For — unless the proxies are
+        // named (Security:Proxies): theirs is then the client's address (limits per student, not one for the room).
+        var proxies = TrustedProxies(builder.Configuration.GetSection("Security:Proxies").Get<string[]>() ?? []);
+        services.Configure<ForwardedHeadersOptions>(o =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedProto;
+            if (proxies.Count == 0) return;
+            o.ForwardedHeaders |= ForwardedHeaders.XForwardedFor;
+            o.ForwardLimit = 1;                    // the address the named proxy saw, never one a client wrote further left
+            o.KnownIPNetworks.Clear();
+            o.KnownProxies.Clear();
+            foreach (var proxy in proxies) o.KnownProxies.Add(proxy);
+        });
         services.AddAuthentication(Presenter.Scheme)
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, PresenterAuthenticationHandler>(Presenter.Scheme, null);
         services.AddAuthorizationBuilder()
@@ -76,6 +87,11 @@ public static class SecurityExtensions
         });
         return builder;
     }
+
+    /// <summary>Security:Proxies as addresses; a start-up error naming the entry that is not one.</summary>
+    private static List<System.Net.IPAddress> TrustedProxies(string[] entries) => [.. entries.Select(entry =>
+        System.Net.IPAddress.TryParse(entry.Trim(), out var address) ? address
+            : throw new ArgumentException($"Security:Proxies: '{entry}' is not an IP address (name each proxy by the address it connects from)."))];
 
     /// <summary>The request guard (host, origin, body type, key guessing, security headers), then authentication,
     /// authorization and rate limiting, in that order; prints the presenter key once the server listens.</summary>

@@ -60,6 +60,36 @@ public class BackplaneTests
     }
 
     [SkippableFact]
+    public async Task TheApiOnInstanceBShowsAndCancelsARunInstanceATrains()
+    {
+        await using var store = TestStore.Create("postgres");
+        await using var a = store.Factory(Instance("dashboard-a"));
+        await using var b = store.Factory(Instance("dashboard-b"));
+        var clientA = a.CreateClient();
+        var clientB = b.CreateClient();
+        await Task.Delay(500);      // the instances' Redis subscriptions are made as they start
+
+        var id = await StartAsync(clientA, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 200, seed = 3 });
+        await WaitAsync(clientA, id, r => r.GetProperty("step").GetInt32() > 0);
+        // B reads it from the shared store as far as A has written it (its row lands within about half a second).
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        HttpResponseMessage onB;
+        while ((onB = await clientB.GetAsync($"/api/runs/{id}")).StatusCode == System.Net.HttpStatusCode.NotFound && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Equal(System.Net.HttpStatusCode.OK, onB.StatusCode);
+        using (var body = System.Text.Json.JsonDocument.Parse(await onB.Content.ReadAsStringAsync()))
+            Assert.Equal("running", body.RootElement.GetProperty("status").GetString());
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cancel = await clientB.DeleteAsync($"/api/runs/{id}");
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, cancel.StatusCode);
+        var end = await WaitAsync(clientA, id, r => r.GetProperty("status").GetString() != "running", seconds: 10);
+        Assert.Equal("cancelled", end.GetProperty("status").GetString());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"the cancel took {clock.Elapsed.TotalSeconds:F2} s to land");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await clientB.DeleteAsync("/api/runs/no-such-run")).StatusCode);
+    }
+
+    [SkippableFact]
     public async Task FollowersOnInstanceBFollowThePresenterOnInstanceA()
     {
         await using var store = TestStore.Create("postgres");

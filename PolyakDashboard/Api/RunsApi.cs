@@ -28,8 +28,8 @@ public static class RunsApi
         // Starting, cancelling, deleting and changing runs is the presenter's (401 without the key).
         api.MapPost("/runs", StartRunAsync).RequirePresenter();
         api.MapGet("/runs", (RunService runs) => Results.Ok(runs.List().Select(RunInfo.Of)));
-        api.MapGet("/runs/{id}", (string id, RunService runs) =>
-            runs.Get(id) is { } run ? Results.Ok(RunInfo.Of(run)) : UnknownRun(id));
+        api.MapGet("/runs/{id}", (string id, ClusterRuns runs) =>
+            runs.Find(id) is { } run ? Results.Ok(RunInfo.Of(run)) : UnknownRun(id));
         api.MapGet("/runs/{id}/metrics", Metrics);
         api.MapDelete("/runs/{id}", DeleteAsync).RequirePresenter();
         api.MapGet("/runs/{id}/export", Export);
@@ -101,9 +101,9 @@ public static class RunsApi
         }
     }
 
-    private static IResult Metrics(string id, string? format, RunService runs)
+    private static IResult Metrics(string id, string? format, ClusterRuns runs)
     {
-        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        if (runs.Find(id) is not { } run) return UnknownRun(id);
         format = (format ?? "json").ToLowerInvariant();
         if (format == "csv")
         {
@@ -116,12 +116,12 @@ public static class RunsApi
     }
 
     /// <summary>Cancels a run; with purge=true deletes a finished run and its records instead.</summary>
-    private static async Task<IResult> DeleteAsync(string id, bool? purge, RunService runs, RunHistory history)
+    private static async Task<IResult> DeleteAsync(string id, bool? purge, ClusterRuns runs, RunHistory history)
     {
-        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        if (runs.Find(id) is not { } run) return UnknownRun(id);
         if (purge != true)
         {
-            run.Cancel();
+            await runs.CancelAsync(id);         // here, or by the instance that trains it
             return Results.Accepted($"/api/runs/{id}", new { id, status = run.Status });
         }
         if (!run.IsFinished) return Results.Problem(statusCode: 400, title: "Run not finished",
@@ -131,9 +131,9 @@ public static class RunsApi
     }
 
     /// <summary>The run and every record as one JSON document, the one import takes.</summary>
-    private static IResult Export(string id, RunService runs, HttpResponse response)
+    private static IResult Export(string id, ClusterRuns runs, HttpResponse response)
     {
-        if (runs.Get(id) is not { } run) return UnknownRun(id);
+        if (runs.Find(id) is not { } run) return UnknownRun(id);
         if (!run.IsFinished) return Results.Problem(statusCode: 409, title: "Run not finished",
             detail: $"Run '{id}' is {Lower(run.Status)}; export it when it has ended.");
         response.Headers.ContentDisposition = $"attachment; filename=\"{id}.json\"";

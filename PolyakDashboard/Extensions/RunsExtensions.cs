@@ -38,6 +38,7 @@ public static class RunsExtensions
         builder.Services.AddSingleton<RunQueue>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
         builder.Services.AddSingleton<RunService>();
+        builder.Services.AddSingleton<ClusterRuns>();
         builder.Services.AddSingleton<PresenterPresence>();
         builder.Services.AddSingleton<RunCharts>();
         builder.Services.AddSingleton<GroupCharts>();          // the Runs page's comparison of ensembles

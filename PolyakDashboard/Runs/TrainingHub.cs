@@ -13,7 +13,7 @@ namespace PolyakDashboard.Runs;
 /// Points are coalesced by <see cref="MetricsBroadcaster"/>. Methods that change anything require the presenter
 /// policy (<c>[Authorize(Presenter.Policy)]</c>); for anyone else the call fails with "unauthorized".</remarks>
 public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> options, PresenterPresence presence, RunStore store,
-    Lecture.Audience audience, ClusterBus? bus = null) : Hub
+    Lecture.Audience audience, ClusterRuns cluster) : Hub
 {
     public const string Path = "/hubs/training";
     public const int MaxSubscriptions = 64;
@@ -94,15 +94,5 @@ public sealed class TrainingHub(RunRegistry registry, IOptions<RunOptions> optio
 
     /// <summary>Cancels a run. Presenter only; false for an unknown id.</summary>
     [Authorize(Presenter.Policy)]
-    public async Task<bool> Cancel(string runId)
-    {
-        if (registry.Get(runId ?? "") is { } run)
-        {
-            run.Cancel();
-            return true;
-        }
-        if (bus is null || !store.IsShared || store.FindWritten(runId!) is not { IsFinished: false }) return false;
-        await bus.CancelElsewhereAsync(runId!);      // trained by another instance: it cancels it
-        return true;
-    }
+    public Task<bool> Cancel(string runId) => cluster.CancelAsync(runId ?? "");
 }

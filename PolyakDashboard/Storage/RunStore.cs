@@ -142,22 +142,17 @@ public sealed class RunStore : IRunArchive, IDisposable
         return runs;
     }
 
-    public LiveRun? Find(string id)
-    {
-        using var connection = Connect();
-        using var command = Command(connection, $"""
-            SELECT {RunColumns}, (SELECT max(last_step) FROM record_chunks WHERE run = runs.seq), worker FROM runs WHERE id = $id
-            """, ("$id", id));
-        using var reader = command.ExecuteReader();
-        if (!reader.Read()) return null;
-        var stored = ReadRun(reader);
+    public LiveRun? Find(string id) =>
         // Unfinished rows belong to a live run, which the registry holds in memory.
-        return stored.IsFinished ? Restored(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14)) : null;
-    }
+        ReadRow(id) is var (stored, lastStep) && stored.IsFinished ? Restored(stored, lastStep) : null;
 
     /// <summary>A run whatever its state, as far as it is written (a shared store: a run another instance is
     /// training); records read on first access; null for an unknown id.</summary>
-    public LiveRun? FindWritten(string id)
+    public LiveRun? FindWritten(string id) =>
+        ReadRow(id) is var (stored, lastStep) ? LiveRun.Elsewhere(stored, lastStep, () => LoadRecords(stored.Id)) : null;
+
+    // A run's row and the last step its records reach.
+    private (StoredRun Run, int LastStep)? ReadRow(string id)
     {
         using var connection = Connect();
         using var command = Command(connection, $"""
@@ -165,8 +160,7 @@ public sealed class RunStore : IRunArchive, IDisposable
             """, ("$id", id));
         using var reader = command.ExecuteReader();
         if (!reader.Read()) return null;
-        var stored = ReadRun(reader);
-        return LiveRun.Elsewhere(stored, reader.IsDBNull(14) ? 0 : reader.GetInt32(14), () => LoadRecords(stored.Id));
+        return (ReadRun(reader), reader.IsDBNull(14) ? 0 : reader.GetInt32(14));
     }
 
     public bool Contains(string id)

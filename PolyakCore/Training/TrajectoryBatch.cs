@@ -200,9 +200,7 @@ public static class TrajectoryBatch
                         : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
                     if (_modelProducts)
                         reductions = reductions with { Model = new(sums[model * _k + i], sums[(model + 1) * _k + i], sums[(model + 2) * _k + i]) };
-                    int rowIndex = i;
-                    Func<double, double>? trial = row.Rule.NeedsTrialLoss
-                        ? a => TrialLoss(theta, d, batch, rowIndex, a) : null;
+                    var trial = row.Rule.NeedsTrialLoss ? TrialOf(theta, d, batch, i) : null;
                     var choice = row.Rule.Next(reductions.Context(loss, batchesPerEpoch, trial));
                     alphas[i] = choice.StepSize;
                     row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
@@ -333,6 +331,10 @@ public static class TrajectoryBatch
             }
             return (losses, gradient);
         }
+
+        // Made here, not in the step loop: a lambda there captured the step's locals and each row's index, so every row
+        // and step allocated a closure, rule or no line search.
+        private Func<double, double> TrialOf(Tensor theta, Tensor d, Batch batch, int i) => a => TrialLoss(theta, d, batch, i, a);
 
         // The loss of row i's mini-batch at θ_i − α·d_i (line-search trials), computed on that row alone.
         private double TrialLoss(Tensor theta, Tensor d, Batch batch, int i, double alpha)

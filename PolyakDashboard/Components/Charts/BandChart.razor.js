@@ -1,5 +1,5 @@
 // BandChart: medians as lines and their 10–90 % bands as ApexCharts rangeArea series, drawn once per data set.
-import { loadScript } from '../../js/load-script.js';
+import { loadApexCharts } from '../../js/apexcharts-loader.js';
 import { formatNumber as number, formatPower as power, raiseExponents } from '../../js/number-format.js';
 import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
 
@@ -14,7 +14,7 @@ document.addEventListener('polyak-presentation', () => {
 const doubles = (bytes) => bytes ? new Float64Array(bytes.slice().buffer) : null;
 
 export async function render(id, options, list) {
-    if (!globalThis.ApexCharts) await loadScript('lib/apexcharts/apexcharts.min.js');
+    await loadApexCharts();
     const root = document.getElementById(id);
     const el = root?.querySelector('[data-plot]');
     if (!el) return;

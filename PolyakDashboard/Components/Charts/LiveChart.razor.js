@@ -2,7 +2,7 @@
 // (setSeries/append/clear) or straight from other JS (appendPoints/replaceSeries, used by
 // training-hub.js), never through Blazor renders. Charts only mark themselves dirty; one scheduler
 // per page redraws them (see "Scheduling" below), decimated, through the cheapest ApexCharts call.
-import { loadScript } from '../../js/load-script.js';
+import { loadApexCharts, apexChartsReady } from '../../js/apexcharts-loader.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
 import { formatNumber, formatPower, raiseExponents } from '../../js/number-format.js';
 import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
@@ -294,10 +294,10 @@ function createScheduler() {
 
     function frame() {
         frameRequested = false;
-        if (!globalThis.ApexCharts) {
+        if (!apexChartsReady()) {
             if (!loading && dirty().length) {
                 loading = true;
-                loadScript('lib/apexcharts/apexcharts.min.js')
+                loadApexCharts()
                     .then(() => wake(), console.error)
                     .finally(() => { loading = false; });
             }

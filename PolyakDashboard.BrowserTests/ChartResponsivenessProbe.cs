@@ -49,14 +49,33 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         var report = new StringBuilder();
         foreach (int? concurrency in widths)
         {
-            string section = await MeasureAsync(concurrency, epochs, height, present);
+            var (section, _) = await MeasureAsync(concurrency, epochs, height, present);
             output.WriteLine(section);
             report.AppendLine(section);
         }
         await File.WriteAllTextAsync(ReportPath, report.ToString());
     }
 
-    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight, bool present)
+    /// <summary>
+    /// The issue's projector case, checked on every test run: /1b in presentation mode at 1280×720, 6 of its 12 runs
+    /// training at once, and each chart on screen must redraw at least <see cref="MinRedrawsPerSecond"/> times a second
+    /// while its runs stream (the probe's "per chart in view" figure, its slowest chart).
+    /// </summary>
+    [Fact]
+    public async Task On_a_1280x720_projector_each_chart_in_view_keeps_up_while_6_runs_stream_on_1b()
+    {
+        var (section, stats) = await MeasureAsync(6, epochs: 150, viewportHeight: 720, present: true);
+        output.WriteLine(section);
+        Assert.True(stats.GetProperty("inViewCharts").GetInt32() >= 1, "no chart was in view");
+        double slowest = stats.GetProperty("inViewMin").GetDouble();
+        Assert.True(slowest >= MinRedrawsPerSecond,
+            $"the slowest chart in view redrew {slowest:0.0} times a second while its runs streamed (at least {MinRedrawsPerSecond} expected)\n{section}");
+    }
+
+    /// <summary>The issue's 5 a second, with no margin taken off: measured 5.x–y.y here on 2 shared cores (see the README).</summary>
+    private const double MinRedrawsPerSecond = 5;
+
+    private static async Task<(string Report, JsonElement Stats)> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight, bool present)
     {
         await using var host = await ProbeHost.StartAsync(maxConcurrentRuns, viewportHeight);
         var page = await host.Browser.NewPageAsync();
@@ -122,7 +141,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
         r.AppendLine($"screenshots: {string.Format(screenshot, shot ? "{mid,end}" : "end")}");
         r.AppendLine(problems.Count == 0 ? "console: no errors or warnings" : "console:\n  " + string.Join("\n  ", problems.Distinct().Take(20)));
-        return r.ToString();
+        return (r.ToString(), s);
     }
 
     private static double Parse(string n) => double.Parse(n.Replace(",", ""), CultureInfo.InvariantCulture);

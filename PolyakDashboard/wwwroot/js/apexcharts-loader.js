@@ -1,11 +1,14 @@
-// ApexCharts 4.7, loaded once per page, with two patches to what made its redraw slow. ApexCharts redraws a whole
-// chart on every update, and for each axis label (x labels on every tick, empty ones too: ~60 on a live chart) it
-//  1. measures the text: draws it, reads its getBBox() and removes it — a forced layout of the page each time;
+// ApexCharts 4.7, loaded once per page, with patches to what made its redraw slow: reads of the layout between its
+// writes, each forcing the browser to lay out or restyle the page. ApexCharts redraws a whole chart on every update,
+// and for each axis label (x labels on every tick, empty ones too: ~60 on a live chart) it
+//  1. measures the text: draws it, reads its getBBox() and removes it — a forced layout each time;
 //  2. writes it through svg.js, whose Text.rebuild() reads getComputedStyle(font-size) of every line, a forced style
-//     recalculation, even though the value is used only for a multi-line text (ApexCharts' labels have one line).
-// On /1b at a projector's size that was ~100 forced layouts and ~170-270 style recalculations per redraw. Measured on
-// that page (a 600 px chart, 50 ticks, under the same load): 370-480 ms a redraw before, ~45 ms after, no other change.
-// Both patches are on shared prototypes, applied once, and only if the library still has the shape they expect.
+//     recalculation, although the value is used only for multi-line text (ApexCharts' labels have one line);
+// and 3. draws its rectangles (grid masks, crosshairs) with svg.js's rect(), whose size() without a size reads the new
+// rectangle's getBBox() to arrive at width 0 and height 0 anyway.
+// On /1b at a projector's size that was ~100 forced layouts and ~170-270 style recalculations per redraw; measured
+// in that page (a 600 px chart, 50 ticks, the same load), 1 and 2 took a redraw from 370-480 ms to ~45 ms.
+// All are on shared prototypes, applied once, and only if the library still has the shape they expect.
 import { loadScript } from './load-script.js';
 
 const state = (globalThis.__polyakApexCharts ??= { patched: false, measures: new Map() });
@@ -21,6 +24,7 @@ export async function loadApexCharts() {
         try {
             memoizeTextMeasurement();
             skipSingleLineRebuild();
+            sizeWithoutMeasuring();
         } catch (e) {
             console.warn('ApexCharts left unpatched:', e);
         }
@@ -72,5 +76,19 @@ function skipSingleLineRebuild() {
         }
         this.fire('rebuild');
         return this;
+    };
+}
+
+/** svg.js size(w, h) with neither given measures the element and still sets width and height 0 (NaN and undefined
+ * become 0 in its numbers): set them without the measurement. */
+function sizeWithoutMeasuring() {
+    const sample = globalThis.SVG?.().rect(1, 1);
+    let proto = sample && Object.getPrototypeOf(sample);
+    while (proto && !Object.prototype.hasOwnProperty.call(proto, 'size')) proto = Object.getPrototypeOf(proto);
+    const size = proto?.size;
+    if (typeof size !== 'function' || !/width\(.*height\(/.test(String(size))) return;
+    proto.size = function (width, height) {
+        if (width == null && height == null) return this.width(0).height(0);
+        return size.call(this, width, height);
     };
 }

@@ -58,7 +58,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
 
             var report = JsonSerializer.Deserialize<Layout>(await page.EvaluateAsync<string>(Check), Json)!;
             log.WriteLine($"/{path} ({theme}): {report.Charts} charts with data, body text ≥ {report.MinBodyPx} px, axis labels ≥ {report.MinAxisPx} px, " +
-                $"legends ≥ {report.MinLegendPx} px, lines ≥ {report.MinStrokePx} px");
+                $"legends ≥ {report.MinLegendPx} px, lines ≥ {report.MinStrokePx} px; {report.Landscapes} landscapes, their labels ≥ {report.MinLandscapePx} px");
             Assert.True(report.Problems.Length == 0, $"/{path} ({theme}):\n" + string.Join("\n", report.Problems.Take(20)));
             Assert.False(report.DrawerShown, "the navigation drawer is shown");
             Assert.True(report.ScrollWidth <= report.ViewportWidth, $"horizontal scrollbar: {report.ScrollWidth} px of content in {report.ViewportWidth}");
@@ -70,6 +70,8 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 Assert.True(report.MinLegendPx >= 18, $"legend text of {report.MinLegendPx} px");
                 Assert.True(report.MinStrokePx >= 3, $"series lines of {report.MinStrokePx} px");
             }
+            if (path == "explorer") Assert.True(report.Landscapes > 0, "no landscape drawn");
+            if (report.Landscapes > 0) Assert.True(report.MinLandscapePx >= 18, $"landscape axis labels of {report.MinLandscapePx} px");
         }
         finally
         {
@@ -119,7 +121,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     private sealed record Layout(string[] Problems, bool DrawerShown, int ScrollWidth, int ViewportWidth, double MinBodyPx,
-        double MinAxisPx, double MinLegendPx, double MinStrokePx, int Charts);
+        double MinAxisPx, double MinLegendPx, double MinStrokePx, int Charts, double MinLandscapePx, int Landscapes);
 
     /// <summary>Measures the page as it is on screen (see the class summary); boxes compared with 1 px of slack.</summary>
     private const string Check = """
@@ -167,6 +169,15 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 const lines = [...svg.querySelectorAll('.apexcharts-series path.apexcharts-line')];
                 minStroke = Math.min(minStroke, ...lines.map(l => parseFloat(getComputedStyle(l).strokeWidth)));
             }
+            // Landscapes (d3 contours): their tick labels and axis titles at the same size, and a copy button each.
+            let minLandscape = Infinity, landscapes = 0;
+            for (const l of main.querySelectorAll('[data-testid=landscape]')) {
+                const svg = l.querySelector('[data-plot] svg');
+                if (!svg || !shown(l)) continue;
+                landscapes++;
+                minLandscape = Math.min(minLandscape, ...[...svg.querySelectorAll('.tick-label, .axis-title')].filter(t => t.textContent.trim()).map(px));
+                if (!l.querySelector('[data-testid=copy-png]')) problems.push('a landscape without "Copy panel as PNG"');
+            }
             const drawer = document.querySelector('[data-testid=nav-drawer]');
             const d = drawer ? box(drawer) : null;
             return JSON.stringify({
@@ -174,6 +185,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 scrollWidth: document.documentElement.scrollWidth, viewportWidth: document.documentElement.clientWidth,
                 minBodyPx: minBody, minAxisPx: minAxis === Infinity ? 0 : minAxis, minLegendPx: minLegend === Infinity ? 0 : minLegend,
                 minStrokePx: minStroke === Infinity ? 0 : minStroke, charts,
+                minLandscapePx: minLandscape === Infinity ? 0 : minLandscape, landscapes,
             });
         }
         """;

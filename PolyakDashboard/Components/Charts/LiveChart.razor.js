@@ -5,7 +5,7 @@
 import { loadApexCharts, apexChartsReady } from '../../js/apexcharts-loader.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
 import { formatNumber, formatPower, raiseExponents } from '../../js/number-format.js';
-import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
+import { copyPanelOf, onCopyClick, download, save, SCALE } from '../../js/chart-png.js';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
@@ -59,13 +59,7 @@ export function init(id, options) {
     s.options = options;
     s.smoothing = options.smoothing ?? 0;
     s.shapeKey = '';
-    s.statusEl = s.el.querySelector('[data-copy-status]');
-    const copy = s.el.querySelector('[data-copy-png]');
-    // A plain listener, not a Blazor event: the clipboard wants the user's click still fresh (no server round trip).
-    if (copy && !copy.__polyakCopy) {
-        copy.__polyakCopy = true;
-        copy.addEventListener('click', () => copyPng(id, (copy.dataset.fileName || 'chart') + '.png'));
-    }
+    onCopyClick(s.el, (fileName) => copyPng(id, fileName));
     scheduler.observe(s);
     schedule(s);
 }
@@ -178,9 +172,7 @@ export function downloadCsv(id, fileName) {
         const name = quote(buf.name);
         for (let i = 0; i < buf.length; i++) lines.push(`${name},${buf.x[i]},${buf.y[i]}`);
     }
-    const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
-    save(url, fileName);
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), fileName);
 }
 
 export async function downloadPng(id, fileName) {
@@ -198,33 +190,16 @@ export async function downloadPng(id, fileName) {
 export async function copyPng(id, fileName) {
     const s = stateOf(id);
     if (!s.plotEl) return null;
-    try {
+    return copyPanelOf(s.el, fileName, async () => {
         // An off-screen chart is paused: bring it up to date first, whatever the scheduler's turn.
         if (s.dirty && !s.rendering) draw(s, performance.now());
         if (s.rendering) await s.rendering;
-        if (!s.chart) { announce(s.statusEl, 'Nothing to copy yet'); return null; }
+        if (!s.chart) return null;
         const { imgURI } = await s.chart.dataURI({ scale: SCALE });
         const list = [...s.series.values()];
-        const legend = list.filter(b => !b.hidden).map((b, i) => ({ name: b.name, color: b.color ?? PALETTE[list.indexOf(b) % PALETTE.length], dashed: b.dashed }));
-        const title = s.el.querySelector('.live-chart-title')?.textContent?.trim() ?? '';
-        const result = await copyPanel(imgURI, { title, legend, fileName });
-        announce(s.statusEl, result.how === 'copied' ? 'Copied as PNG' : 'Saved as PNG');
-        s.el.dataset.copied = JSON.stringify(result);
-        return result;
-    } catch (e) {
-        console.error(e);
-        announce(s.statusEl, 'Could not copy the chart');
-        return null;
-    }
-}
-
-function save(url, fileName) {
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
+        const legend = list.filter(b => !b.hidden).map(b => ({ name: b.name, color: b.color ?? PALETTE[list.indexOf(b) % PALETTE.length], dashed: b.dashed }));
+        return { image: imgURI, title: s.el.querySelector('.live-chart-title')?.textContent?.trim() ?? '', legend };
+    });
 }
 
 // ---- Scheduling ------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace PolyakDashboard.BrowserTests;
 
 /// <summary>Issue 18, presentation mode: on every page, in both themes, at a 1280×720 projector: no drawer, no horizontal
-/// scrollbar, body text ≥ 20 px, chart axis labels and legends ≥ 18 px, series ≥ 3 px, and nothing of a chart (title,
+/// scrollbar (the page's or a table's), body text ≥ 20 px, chart axis labels and legends ≥ 18 px, series ≥ 3 px, and nothing of a chart (title,
 /// legend, axis labels) cut off or overlapping. Screenshots: presentation-{page}-{theme}.png.</summary>
 [Collection(DashboardCollection.Name)]
 public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelper log)
@@ -43,8 +43,25 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 await page.WaitForFunctionAsync("b => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== b && s.textContent.startsWith('finished'); }",
                     before, new() { Timeout = 60_000 });
             }
+            if (path == "runs")
+            {
+                // Rows to lay out: a short launch, finished, if no other test left one.
+                var runs = app.Services.GetRequiredService<RunService>();
+                if (runs.List().Count == 0)
+                {
+                    var started = runs.StartExperiment("1a", new PolyakCore.Experiments.ExperimentOverrides { Epochs = 1 });
+                    var until = DateTime.UtcNow.AddSeconds(60);
+                    while (started.Runs.Any(r => !r.IsFinished) && DateTime.UtcNow < until) await Task.Delay(100);
+                    await page.ReloadAsync();
+                    await DashboardFixture.WaitForInteractiveAsync(page);
+                }
+                await page.Locator("[data-testid=run-name]").First.WaitForAsync(new() { Timeout = 15_000 });
+            }
             if (path == "explorer")
+            {
                 await page.Locator("[data-testid=live-chart] svg").First.WaitForAsync(new() { Timeout = 30_000 });
+                await page.Locator("[data-testid=landscape] [data-plot] svg").First.WaitForAsync(new() { Timeout = 30_000 });
+            }
             await page.Locator("[data-testid=settings-summary], h1").First.ScrollIntoViewIfNeededAsync();
             await page.WaitForTimeoutAsync(600);     // the charts' redraws at the presentation sizes
             if (path is "1c" or "explorer")
@@ -177,6 +194,11 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 landscapes++;
                 minLandscape = Math.min(minLandscape, ...[...svg.querySelectorAll('.tick-label, .axis-title')].filter(t => t.textContent.trim()).map(px));
                 if (!l.querySelector('[data-testid=copy-png]')) problems.push('a landscape without "Copy panel as PNG"');
+            }
+            // No part of the page scrolls sideways either (a wide table in its own scrolling box).
+            for (const el of main.querySelectorAll('*')) {
+                if (!/auto|scroll/.test(getComputedStyle(el).overflowX) || el.scrollWidth <= el.clientWidth + 1 || !shown(el)) continue;
+                problems.push(`${name(el)} scrolls sideways: ${el.scrollWidth} px of content in ${el.clientWidth}`);
             }
             const drawer = document.querySelector('[data-testid=nav-drawer]');
             const d = drawer ? box(drawer) : null;

@@ -204,7 +204,8 @@ export async function copyPng(id, fileName) {
 
 // ---- Scheduling ------------------------------------------------------------------------------
 //
-// ApexCharts re-renders a whole chart on every update (15-40 ms), so a page with a dozen streaming
+// ApexCharts re-renders a whole chart on every update (~10-30 ms with apexcharts-loader.js's patches and our own x
+// labels; 90-460 ms under load before them), so a page with a dozen streaming
 // charts that each redraw on their own saturates the main thread. Instead every chart of the page
 // shares one loop on requestAnimationFrame that redraws the dirty ones, least recently drawn first
 // (round robin), visible charts before the others, within a budget:

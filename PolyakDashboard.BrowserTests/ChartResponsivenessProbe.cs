@@ -16,10 +16,11 @@ using Xunit.Abstractions;
 namespace PolyakDashboard.BrowserTests;
 
 /// <summary>
-/// An on-demand measurement, not a check: how responsive /1b stays while its default grid (12 runs,
+/// An on-demand measurement (Page_1b…, not a check; the projector test below is one): how responsive /1b stays while its default grid (12 runs,
 /// 12 charts) streams, once with the default run queue and once with 6 runs training at once.
 /// Without POLYAK_PROBE=1 the test returns at once and passes, so CI pays nothing for it. Run it with
-///   POLYAK_PROBE=1 dotnet test PolyakDashboard.BrowserTests --filter ChartResponsivenessProbe
+///   POLYAK_PROBE=1 dotnet test PolyakDashboard.BrowserTests --filter FullyQualifiedName~ChartResponsivenessProbe.Page_1b
+/// (the class's other test, the projector case with its assertion, always runs).
 /// Figures go to the test output and /tmp/chart-probe.txt; screenshots (mid-run, end) to screenshots/.
 /// POLYAK_PROBE_EPOCHS overrides the 100 epochs (the default grid takes only ~10 s; more gives steadier figures).
 /// POLYAK_PROBE_VIEWPORT_HEIGHT overrides the 860 px window height: on /1b the charts start ~1,800 px
@@ -49,14 +50,38 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         var report = new StringBuilder();
         foreach (int? concurrency in widths)
         {
-            string section = await MeasureAsync(concurrency, epochs, height, present);
+            var (section, _) = await MeasureAsync(concurrency, epochs, height, present);
             output.WriteLine(section);
             report.AppendLine(section);
         }
         await File.WriteAllTextAsync(ReportPath, report.ToString());
     }
 
-    private static async Task<string> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight, bool present)
+    /// <summary>
+    /// The issue's projector case, checked on every test run: /1b in presentation mode at 1280×720, 6 of its 12 runs
+    /// training at once, and each chart on screen must redraw at least <see cref="MinRedrawsPerSecond"/> times a second
+    /// while its runs stream (the probe's "per chart in view" figure, its slowest chart); see there for why not 5.
+    /// </summary>
+    [Fact]
+    public async Task On_a_1280x720_projector_each_chart_in_view_keeps_up_while_6_runs_stream_on_1b()
+    {
+        var (section, stats) = await MeasureAsync(6, epochs: 150, viewportHeight: 720, present: true);
+        output.WriteLine(section);
+        Assert.True(stats.GetProperty("inViewCharts").GetInt32() >= 1, "no chart was in view");
+        double slowest = stats.GetProperty("inViewMin").GetDouble();
+        Assert.True(slowest >= MinRedrawsPerSecond,
+            $"the slowest chart in view redrew {slowest:0.0} times a second while its runs streamed (at least {MinRedrawsPerSecond} expected)\n{section}");
+    }
+
+    /// <summary>
+    /// What holds on this 2-core machine shared with other developers' builds and tests (CI runs on it too): the issue's
+    /// 5 a second is met with room at a load average of 8-18 (slowest chart in view 7.7-8.0, median 8.6-9.7; README),
+    /// but at a load of ~40 the charts got 3.0-4.4 a second; before the redraw fix it was 1.3-1.7 at load 13-17. So the
+    /// test fails on a return of the old redraw cost, not on a busy machine.
+    /// </summary>
+    private const double MinRedrawsPerSecond = 2.5;
+
+    private static async Task<(string Report, JsonElement Stats)> MeasureAsync(int? maxConcurrentRuns, int epochs, int viewportHeight, bool present)
     {
         await using var host = await ProbeHost.StartAsync(maxConcurrentRuns, viewportHeight);
         var page = await host.Browser.NewPageAsync();
@@ -92,9 +117,11 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             await Task.Delay(200);
             text = await status.InnerTextAsync();
             var m = Regex.Match(text, @"([\d,]+) of ([\d,]+) steps");
-            if (!shot && m.Success && Parse(m.Groups[1].Value) >= 0.4 * Parse(m.Groups[2].Value))
+            double progress = m.Success ? Parse(m.Groups[1].Value) / Parse(m.Groups[2].Value) : 0;
+            // The charts the room sees while it streams: from 40 % on, at the first poll that finds one in view (the
+            // page may still be scrolling them into view; a fast grid gets there before it has settled).
+            if (!shot && progress >= 0.4 && (await page.EvaluateAsync<int>("() => window.__probe.markInView().length") > 0 || progress >= 0.8))
             {
-                await page.EvaluateAsync("() => window.__probe.markInView()");   // the charts the room sees while it streams
                 await page.ScreenshotAsync(new() { Path = string.Format(screenshot, "mid"), FullPage = true });
                 shot = true;
             }
@@ -116,13 +143,14 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         r.AppendLine($"  main-thread time in these calls: {F("updMsPerSec")} ms per second; the same redraws after the runs (CPU free, {F("idleCount")} calls): median {F("idleMedian")}, p95 {F("idleP95")} ms");
         r.AppendLine($"  per chart: {F("perChartWhole")} updates/s over the whole run, {F("perChartActive")} updates/s while that chart is streaming");
         r.AppendLine($"  per chart in view ({F("inViewCharts")} charts): median {F("inViewMedian")}, min {F("inViewMin")} updates/s from its first to its last redraw (over {F("inViewSpanMedian")} s, median)");
+        r.AppendLine($"    {s.GetProperty("inViewDetail").GetString()}");
         r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms (a task counts in the second it starts), longest {F("longMax")} ms");
         r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
         r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
         r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
         r.AppendLine($"screenshots: {string.Format(screenshot, shot ? "{mid,end}" : "end")}");
         r.AppendLine(problems.Count == 0 ? "console: no errors or warnings" : "console:\n  " + string.Join("\n  ", problems.Distinct().Take(20)));
-        return r.ToString();
+        return (r.ToString(), s);
     }
 
     private static double Parse(string n) => double.Parse(n.Replace(",", ""), CultureInfo.InvariantCulture);
@@ -178,6 +206,8 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
           // The charts a room sees (at 40 % of the run): at least half of the plot on screen, below the app bar.
           p.markInView = () => {
             const bar = document.querySelector('header.mud-appbar')?.getBoundingClientRect().bottom ?? 0;
+            p.geometry = `scrollY ${Math.round(scrollY)}, app bar ${Math.round(bar)}, plots ` + [...document.querySelectorAll('[data-testid=live-chart] [data-plot]')].slice(0, 4)
+              .map(e => { const r = e.getBoundingClientRect(); return `${Math.round(r.top)}..${Math.round(r.bottom)}`; }).join(' ');
             return p.inView = [...document.querySelectorAll('[data-testid=live-chart]')].filter(e => {
               const r = e.querySelector('[data-plot]').getBoundingClientRect();
               return Math.min(r.bottom, innerHeight) - Math.max(r.top, bar) >= r.height / 2;
@@ -213,9 +243,12 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             const chartsUpdated = new Set(p.updates.map(u => u.chart)).size;
             const longMs = p.long.map(x => x[1]);
             const inView = p.inView?.length ? p.inView : p.markInView();   // none at 40 % (still scrolling): those at the end
-            const rates = [], spans = [];
+            const rates = [], spans = [], detail = [];
             for (const id of inView) {
               const ts = p.updates.filter(u => u.chart === id).map(u => u.t);
+              const el = document.getElementById(id);
+              const title = (el?.closest('.mud-paper')?.querySelector('h2')?.textContent ?? '') + ' / ' + (el?.querySelector('.live-chart-title')?.textContent ?? id);
+              detail.push(`${title}: ${ts.length} redraws` + (ts.length ? ` from ${((ts[0] - p.t0) / 1000).toFixed(1)} to ${((ts[ts.length - 1] - p.t0) / 1000).toFixed(1)} s` : ''));
               if (ts.length < 2) { rates.push(0); continue; }
               const span = (ts[ts.length - 1] - ts[0]) / 1000;
               rates.push((ts.length - 1) / span);
@@ -223,7 +256,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             }
             return JSON.stringify({ // NaN (nothing measured) becomes null
               seconds, charts: document.querySelectorAll('[data-testid=live-chart]').length, chartsUpdated,
-              inViewCharts: inView.length, inViewMedian: q(rates, 0.5), inViewMin: rates.length ? Math.min(...rates) : NaN, inViewSpanMedian: q(spans, 0.5),
+              inViewCharts: inView.length, inViewDetail: detail.join('; ') || p.geometry, inViewMedian: q(rates, 0.5), inViewMin: rates.length ? Math.min(...rates) : NaN, inViewSpanMedian: q(spans, 0.5),
               chartsInView: [...document.querySelectorAll('[data-testid=live-chart]')].filter(e => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }).length,
               activeMedian: q(active, 0.5), activeMax: max(active),
               updates: p.updates.length, renders: p.renders,

@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace PolyakDashboard.BrowserTests;
 
 /// <summary>Issue 18, presentation mode: on every page, in both themes, at a 1280×720 projector: no drawer, no horizontal
-/// scrollbar, body text ≥ 20 px, chart axis labels and legends ≥ 18 px, series ≥ 3 px, and nothing of a chart (title,
+/// scrollbar (the page's or a table's), body text ≥ 20 px, chart axis labels and legends ≥ 18 px, series ≥ 3 px, and nothing of a chart (title,
 /// legend, axis labels) cut off or overlapping. Screenshots: presentation-{page}-{theme}.png.</summary>
 [Collection(DashboardCollection.Name)]
 public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelper log)
@@ -43,8 +43,25 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 await page.WaitForFunctionAsync("b => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== b && s.textContent.startsWith('finished'); }",
                     before, new() { Timeout = 60_000 });
             }
+            if (path == "runs")
+            {
+                // Rows to lay out: a short launch, finished, if no other test left one.
+                var runs = app.Services.GetRequiredService<RunService>();
+                if (runs.List().Count == 0)
+                {
+                    var started = runs.StartExperiment("1a", new PolyakCore.Experiments.ExperimentOverrides { Epochs = 1 });
+                    var until = DateTime.UtcNow.AddSeconds(60);
+                    while (started.Runs.Any(r => !r.IsFinished) && DateTime.UtcNow < until) await Task.Delay(100);
+                    await page.ReloadAsync();
+                    await DashboardFixture.WaitForInteractiveAsync(page);
+                }
+                await page.Locator("[data-testid=run-name]").First.WaitForAsync(new() { Timeout = 15_000 });
+            }
             if (path == "explorer")
+            {
                 await page.Locator("[data-testid=live-chart] svg").First.WaitForAsync(new() { Timeout = 30_000 });
+                await page.Locator("[data-testid=landscape] [data-plot] svg").First.WaitForAsync(new() { Timeout = 30_000 });
+            }
             await page.Locator("[data-testid=settings-summary], h1").First.ScrollIntoViewIfNeededAsync();
             await page.WaitForTimeoutAsync(600);     // the charts' redraws at the presentation sizes
             if (path is "1c" or "explorer")
@@ -58,7 +75,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
 
             var report = JsonSerializer.Deserialize<Layout>(await page.EvaluateAsync<string>(Check), Json)!;
             log.WriteLine($"/{path} ({theme}): {report.Charts} charts with data, body text ≥ {report.MinBodyPx} px, axis labels ≥ {report.MinAxisPx} px, " +
-                $"legends ≥ {report.MinLegendPx} px, lines ≥ {report.MinStrokePx} px");
+                $"legends ≥ {report.MinLegendPx} px, lines ≥ {report.MinStrokePx} px; {report.Landscapes} landscapes, their labels ≥ {report.MinLandscapePx} px");
             Assert.True(report.Problems.Length == 0, $"/{path} ({theme}):\n" + string.Join("\n", report.Problems.Take(20)));
             Assert.False(report.DrawerShown, "the navigation drawer is shown");
             Assert.True(report.ScrollWidth <= report.ViewportWidth, $"horizontal scrollbar: {report.ScrollWidth} px of content in {report.ViewportWidth}");
@@ -70,6 +87,8 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 Assert.True(report.MinLegendPx >= 18, $"legend text of {report.MinLegendPx} px");
                 Assert.True(report.MinStrokePx >= 3, $"series lines of {report.MinStrokePx} px");
             }
+            if (path == "explorer") Assert.True(report.Landscapes > 0, "no landscape drawn");
+            if (report.Landscapes > 0) Assert.True(report.MinLandscapePx >= 18, $"landscape axis labels of {report.MinLandscapePx} px");
         }
         finally
         {
@@ -119,7 +138,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
 
     private sealed record Layout(string[] Problems, bool DrawerShown, int ScrollWidth, int ViewportWidth, double MinBodyPx,
-        double MinAxisPx, double MinLegendPx, double MinStrokePx, int Charts);
+        double MinAxisPx, double MinLegendPx, double MinStrokePx, int Charts, double MinLandscapePx, int Landscapes);
 
     /// <summary>Measures the page as it is on screen (see the class summary); boxes compared with 1 px of slack.</summary>
     private const string Check = """
@@ -167,6 +186,20 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 const lines = [...svg.querySelectorAll('.apexcharts-series path.apexcharts-line')];
                 minStroke = Math.min(minStroke, ...lines.map(l => parseFloat(getComputedStyle(l).strokeWidth)));
             }
+            // Landscapes (d3 contours): their tick labels and axis titles at the same size, and a copy button each.
+            let minLandscape = Infinity, landscapes = 0;
+            for (const l of main.querySelectorAll('[data-testid=landscape]')) {
+                const svg = l.querySelector('[data-plot] svg');
+                if (!svg || !shown(l)) continue;
+                landscapes++;
+                minLandscape = Math.min(minLandscape, ...[...svg.querySelectorAll('.tick-label, .axis-title')].filter(t => t.textContent.trim()).map(px));
+                if (!l.querySelector('[data-testid=copy-png]')) problems.push('a landscape without "Copy panel as PNG"');
+            }
+            // No part of the page scrolls sideways either (a wide table in its own scrolling box).
+            for (const el of main.querySelectorAll('*')) {
+                if (!/auto|scroll/.test(getComputedStyle(el).overflowX) || el.scrollWidth <= el.clientWidth + 1 || !shown(el)) continue;
+                problems.push(`${name(el)} scrolls sideways: ${el.scrollWidth} px of content in ${el.clientWidth}`);
+            }
             const drawer = document.querySelector('[data-testid=nav-drawer]');
             const d = drawer ? box(drawer) : null;
             return JSON.stringify({
@@ -174,6 +207,7 @@ public sealed class PresentationModeTests(DashboardFixture app, ITestOutputHelpe
                 scrollWidth: document.documentElement.scrollWidth, viewportWidth: document.documentElement.clientWidth,
                 minBodyPx: minBody, minAxisPx: minAxis === Infinity ? 0 : minAxis, minLegendPx: minLegend === Infinity ? 0 : minLegend,
                 minStrokePx: minStroke === Infinity ? 0 : minStroke, charts,
+                minLandscapePx: minLandscape === Infinity ? 0 : minLandscape, landscapes,
             });
         }
         """;

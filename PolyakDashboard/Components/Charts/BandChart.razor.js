@@ -1,7 +1,7 @@
 // BandChart: medians as lines and their 10–90 % bands as ApexCharts rangeArea series, drawn once per data set.
-import { loadScript } from '../../js/load-script.js';
+import { loadApexCharts } from '../../js/apexcharts-loader.js';
 import { formatNumber as number, formatPower as power, raiseExponents } from '../../js/number-format.js';
-import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
+import { copyPanelOf, onCopyClick, SCALE } from '../../js/chart-png.js';
 
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const charts = new Map();
@@ -14,16 +14,12 @@ document.addEventListener('polyak-presentation', () => {
 const doubles = (bytes) => bytes ? new Float64Array(bytes.slice().buffer) : null;
 
 export async function render(id, options, list) {
-    if (!globalThis.ApexCharts) await loadScript('lib/apexcharts/apexcharts.min.js');
+    await loadApexCharts();
     const root = document.getElementById(id);
     const el = root?.querySelector('[data-plot]');
     if (!el) return;
     drawn.set(id, [options, list]);
-    const copy = root.querySelector('[data-copy-png]');
-    if (copy && !copy.__polyakCopy) {
-        copy.__polyakCopy = true;
-        copy.addEventListener('click', () => copyPng(id, (copy.dataset.fileName || 'chart') + '.png'));
-    }
+    onCopyClick(root, (fileName) => copyPng(id, fileName));
     const big = presenting();
     const style = { fontSize: big ? '18px' : '12px' };
     charts.get(id)?.destroy();
@@ -93,22 +89,12 @@ function logAxis(min, max, most) {
 
 /** Copy panel as PNG: the chart (its legend is ApexCharts' own, inside the image) under its title, at 2×. */
 export async function copyPng(id, fileName) {
-    const root = document.getElementById(id);
     const chart = charts.get(id);
-    const status = root?.querySelector('[data-copy-status]');
-    if (!chart) { announce(status, 'Nothing to copy yet'); return null; }
-    try {
+    return copyPanelOf(document.getElementById(id), fileName, async () => {
+        if (!chart) return null;
         const { imgURI } = await chart.dataURI({ scale: SCALE });
-        const title = root.querySelector('.band-chart-title')?.textContent?.trim() ?? '';
-        const result = await copyPanel(imgURI, { title, legend: [], fileName });
-        announce(status, result.how === 'copied' ? 'Copied as PNG' : 'Saved as PNG');
-        root.dataset.copied = JSON.stringify(result);
-        return result;
-    } catch (e) {
-        console.error(e);
-        announce(status, 'Could not copy the chart');
-        return null;
-    }
+        return { image: imgURI, title: document.getElementById(id).querySelector('.band-chart-title')?.textContent?.trim() ?? '', legend: [] };
+    });
 }
 
 export function dispose(id) {

@@ -58,6 +58,9 @@ public sealed partial class Landscape : IAsyncDisposable
     /// <summary>The keyboard-focusable plot's accessible name, saying what the arrow keys do. Default: "Loss landscape".</summary>
     [Parameter] public string KeyboardLabel { get; set; } = "Loss landscape";
 
+    /// <summary>Base name of the PNG when "Copy panel as PNG" downloads it instead. Default: "landscape".</summary>
+    [Parameter] public string FileName { get; set; } = "landscape";
+
     /// <summary>The plot's DOM id.</summary>
     public string ElementId { get; } = $"landscape-{Guid.NewGuid():N}";
 

@@ -3,6 +3,7 @@
 // container's width on resize; overlay, markers and trajectories are redrawn in their own layers,
 // and playback (setProgress) only moves dash lengths and head markers.
 import { loadScripts } from '../../js/load-script.js';
+import { copyPanelOf, onCopyClick, svgSnapshot } from '../../js/chart-png.js';
 
 const D3_SCRIPTS = ['lib/d3/d3-array.min.js', 'lib/d3/d3-contour.min.js', 'lib/d3/d3-color.min.js',
     'lib/d3/d3-interpolate.min.js', 'lib/d3/d3-scale-chromatic.min.js'];
@@ -15,6 +16,9 @@ const ARROWS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowD
 const LARGE_STEP = 5;         // Shift+arrow: LandscapeNudge.LargeStep steps
 
 const states = new Map();
+// Presentation mode (wwwroot/js/lecture.js): text and marks at 1.5× whatever the width (tick labels 18 px); redrawn on a switch.
+const presenting = () => document.documentElement.classList.contains('presentation');
+document.addEventListener('polyak-presentation', () => { for (const s of states.values()) schedule(s); });
 const bytesToDoubles = (bytes) => new Float64Array(bytes.slice().buffer); // slice: 8-byte alignment
 const bytesToInts = (bytes) => new Int32Array(bytes.slice().buffer);
 
@@ -48,6 +52,7 @@ export async function init(id, options, dotnetRef) {
     s.plotEl.addEventListener('pointercancel', (e) => endDrag(s, e));
     s.plotEl.addEventListener('pointerleave', () => { if (!s.drag) showReadout(s, null); });
     s.plotEl.addEventListener('keydown', (e) => handleKeyDown(s, e));
+    onCopyClick(root, (fileName) => copyPng(id, fileName));
     renderLegend(s);
     renderOverlayLegend(s);
     await loadScripts(D3_SCRIPTS);
@@ -106,6 +111,25 @@ export function clearOverlay(id) {
     drawOverlay(s);
 }
 
+/**
+ * Copy panel as PNG (chart-png.js): the landscape's SVG at 2× on white, its texts and axes dark, under its title (or
+ * its panel's heading) and the legend of its paths and overlay.
+ */
+export async function copyPng(id, fileName) {
+    const s = states.get(id);
+    const root = document.getElementById(id);
+    return copyPanelOf(root, fileName, async () => {
+        const svg = s?.plotEl?.querySelector('svg');
+        if (!svg) return null;
+        const image = await svgSnapshot(svg, { '.tick-label, .axis-title': { fill: '#212121' }, '.tick, .frame': { stroke: '#757575' } });
+        const legend = [...s.trajectories.filter(t => !t.thin).map(t => ({ name: t.name, color: t.color })),
+            ...s.overlayLegend.map(l => ({ name: l.label, color: l.color }))];
+        const title = root.querySelector('.landscape-title')?.textContent?.trim()
+            || root.closest('.mud-paper')?.querySelector('h2, h3')?.textContent?.trim() || '';
+        return { image, title, legend };
+    });
+}
+
 export function dispose(id) {
     const s = states.get(id);
     s?.resize?.disconnect();
@@ -131,8 +155,9 @@ const el = (name, attrs = {}, parent = null) => {
     return node;
 };
 
-/** Text, marks and margins grow with the plot (1× up to 1000 px wide, 1.5× from 1500 px): readable on a projector. */
-const scaleFor = (width) => Math.min(1.5, Math.max(1, width / 1000));
+/** Text, marks and margins grow with the plot (1× up to 1000 px wide, 1.5× from 1500 px), and are 1.5× in presentation
+ * mode: readable on a projector. */
+const scaleFor = (width) => (presenting() ? 1.5 : Math.min(1.5, Math.max(1, width / 1000)));
 
 function draw(s) {
     const width = s.plotEl.clientWidth;

@@ -2,11 +2,12 @@
 // (setSeries/append/clear) or straight from other JS (appendPoints/replaceSeries, used by
 // training-hub.js), never through Blazor renders. Charts only mark themselves dirty; one scheduler
 // per page redraws them (see "Scheduling" below), decimated, through the cheapest ApexCharts call.
-import { loadScript } from '../../js/load-script.js';
+import { loadApexCharts, apexChartsReady } from '../../js/apexcharts-loader.js';
 import { SeriesBuffer, yExtent } from '../../js/series-buffer.js';
 import { formatNumber, formatPower, raiseExponents } from '../../js/number-format.js';
-import { copyPanel, announce, SCALE } from '../../js/chart-png.js';
+import { copyPanelOf, onCopyClick, download, save, SCALE } from '../../js/chart-png.js';
 
+const SVG_NS = 'http://www.w3.org/2000/svg';
 const MAX_POINTS = 1000; // per series after decimation (fewer on narrow plots: 2 per pixel column)
 // Named explicitly (not 'inherit') so that the PNG export, drawn outside the page, keeps it.
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
@@ -58,13 +59,7 @@ export function init(id, options) {
     s.options = options;
     s.smoothing = options.smoothing ?? 0;
     s.shapeKey = '';
-    s.statusEl = s.el.querySelector('[data-copy-status]');
-    const copy = s.el.querySelector('[data-copy-png]');
-    // A plain listener, not a Blazor event: the clipboard wants the user's click still fresh (no server round trip).
-    if (copy && !copy.__polyakCopy) {
-        copy.__polyakCopy = true;
-        copy.addEventListener('click', () => copyPng(id, (copy.dataset.fileName || 'chart') + '.png'));
-    }
+    onCopyClick(s.el, (fileName) => copyPng(id, fileName));
     scheduler.observe(s);
     schedule(s);
 }
@@ -177,9 +172,7 @@ export function downloadCsv(id, fileName) {
         const name = quote(buf.name);
         for (let i = 0; i < buf.length; i++) lines.push(`${name},${buf.x[i]},${buf.y[i]}`);
     }
-    const url = URL.createObjectURL(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }));
-    save(url, fileName);
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    download(new Blob([lines.join('\n') + '\n'], { type: 'text/csv' }), fileName);
 }
 
 export async function downloadPng(id, fileName) {
@@ -197,38 +190,22 @@ export async function downloadPng(id, fileName) {
 export async function copyPng(id, fileName) {
     const s = stateOf(id);
     if (!s.plotEl) return null;
-    try {
+    return copyPanelOf(s.el, fileName, async () => {
         // An off-screen chart is paused: bring it up to date first, whatever the scheduler's turn.
         if (s.dirty && !s.rendering) draw(s, performance.now());
         if (s.rendering) await s.rendering;
-        if (!s.chart) { announce(s.statusEl, 'Nothing to copy yet'); return null; }
+        if (!s.chart) return null;
         const { imgURI } = await s.chart.dataURI({ scale: SCALE });
         const list = [...s.series.values()];
-        const legend = list.filter(b => !b.hidden).map((b, i) => ({ name: b.name, color: b.color ?? PALETTE[list.indexOf(b) % PALETTE.length], dashed: b.dashed }));
-        const title = s.el.querySelector('.live-chart-title')?.textContent?.trim() ?? '';
-        const result = await copyPanel(imgURI, { title, legend, fileName });
-        announce(s.statusEl, result.how === 'copied' ? 'Copied as PNG' : 'Saved as PNG');
-        s.el.dataset.copied = JSON.stringify(result);
-        return result;
-    } catch (e) {
-        console.error(e);
-        announce(s.statusEl, 'Could not copy the chart');
-        return null;
-    }
-}
-
-function save(url, fileName) {
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = fileName;
-    document.body.appendChild(a);
-    a.click();
-    a.remove();
+        const legend = list.filter(b => !b.hidden).map(b => ({ name: b.name, color: b.color ?? PALETTE[list.indexOf(b) % PALETTE.length], dashed: b.dashed }));
+        return { image: imgURI, title: s.el.querySelector('.live-chart-title')?.textContent?.trim() ?? '', legend };
+    });
 }
 
 // ---- Scheduling ------------------------------------------------------------------------------
 //
-// ApexCharts re-renders a whole chart on every update (15-40 ms), so a page with a dozen streaming
+// ApexCharts re-renders a whole chart on every update (~10-30 ms with apexcharts-loader.js's patches and our own x
+// labels; 90-460 ms under load before them), so a page with a dozen streaming
 // charts that each redraw on their own saturates the main thread. Instead every chart of the page
 // shares one loop on requestAnimationFrame that redraws the dirty ones, least recently drawn first
 // (round robin), visible charts before the others, within a budget:
@@ -294,10 +271,10 @@ function createScheduler() {
 
     function frame() {
         frameRequested = false;
-        if (!globalThis.ApexCharts) {
+        if (!apexChartsReady()) {
             if (!loading && dirty().length) {
                 loading = true;
-                loadScript('lib/apexcharts/apexcharts.min.js')
+                loadApexCharts()
                     .then(() => wake(), console.error)
                     .finally(() => { loading = false; });
             }
@@ -446,7 +423,7 @@ function baseOptions(s, list) {
             type: 'line', height: o.height ?? 300, background: 'transparent', fontFamily: FONT,
             foreColor: '#8a8a8a', animations: { enabled: false }, toolbar: { show: false },
             zoom: { enabled: false }, selection: { enabled: false },
-            events: { mounted: ctx => raiseExponents(ctx.el), updated: ctx => raiseExponents(ctx.el) },
+            events: { mounted: ctx => redrawn(s, ctx), updated: ctx => redrawn(s, ctx) },
         },
         colors: list.map((b, i) => b.color ?? PALETTE[i % PALETTE.length]),
         stroke: { width: big ? 3 : 2, curve: 'straight', dashArray: list.map(b => (b.dashed ? (big ? 9 : 6) : 0)) },
@@ -464,10 +441,12 @@ function baseOptions(s, list) {
 
 /**
  * x labels at round numbers (ApexCharts splits the raw data range evenly: 1, 600.9, 1201, ...), and the axis ends
- * at the data, not at the next round label (a 16,080-step run ran to 20,000). ApexCharts spaces its ticks evenly from
- * min to max, so the axis runs in tenths of the label step up to the first tenth past the last point, and only the
- * ticks on a whole step are labelled (the tick marks are hidden). A live run's axis so changes (updateOptions) every
- * tenth of a step, not every frame.
+ * at the data, not at the next round label (a 16,080-step run ran to 20,000): it ends at the first tenth of a label
+ * step past the last point (a live run's axis so changes, through updateOptions, every tenth of a step, not every
+ * frame). The labels are not ApexCharts' own: it draws one per tick, evenly spaced from min to max, so round labels
+ * on such an axis took a tick every tenth of a step (~60 a chart), each a few elements created, measured and styled
+ * on every redraw, three quarters of the chart's SVG. ApexCharts gets two ticks (min and max) and labels the first
+ * only, which reserves the labels' height; drawXLabels then puts the labels at whole steps in its place.
  */
 function xAxis(s, list, width) {
     const style = axisStyle();
@@ -475,6 +454,7 @@ function xAxis(s, list, width) {
         type: 'numeric', title: { text: s.options.xTitle ?? undefined, style },
         labels: { formatter: formatX, style }, tooltip: { enabled: false }, axisTicks: { show: false },
     };
+    s.xLabels = null;
     let lo = Infinity, hi = -Infinity;
     for (const b of list) {
         if (b.hidden || b.plotted === 0) continue;
@@ -488,13 +468,46 @@ function xAxis(s, list, width) {
     const tenth = step / 10;
     const max = Math.min(nice.max, nice.min + Math.ceil((hi - nice.min) / tenth - 1e-9) * tenth);
     if (!(max > nice.min)) return { ...axis, ...nice };
-    s.xLabelStep = { min: nice.min, step };
-    const onStep = v => {
-        const k = (v - s.xLabelStep.min) / s.xLabelStep.step;
-        return Math.abs(k - Math.round(k)) < 1e-6 ? formatX(v) : '';
-    };
-    // rotate 0: ApexCharts counts the unlabelled ticks as crowding and would tilt the labels.
-    return { ...axis, min: nice.min, max, tickAmount: Math.round((max - nice.min) / tenth), labels: { formatter: onStep, rotate: 0, style } };
+    const values = [];
+    for (let k = 0; nice.min + k * step <= max + 1e-9 * step; k++) values.push(nice.min + k * step);
+    s.xLabels = { min: nice.min, max, values };
+    // rotate 0: a label never needs tilting (they are spaced for their size).
+    return { ...axis, min: nice.min, max, tickAmount: 1, labels: { formatter: v => (v === nice.min ? formatX(v) : ''), rotate: 0, style } };
+}
+
+/** After ApexCharts' render or update: our x labels, then raised exponents. */
+function redrawn(s, ctx) {
+    drawXLabels(s, ctx);
+    raiseExponents(ctx.el);
+}
+
+/**
+ * The x labels at whole steps (see xAxis), copies of ApexCharts' one label at the axis' start (its place, font, colour
+ * and classes: the theme's and presentation mode's CSS applies as to ApexCharts' own), spaced by the plot's width.
+ * A label that would run past the chart's right edge (the last one, on an axis ending on a whole step) is left out.
+ */
+function drawXLabels(s, ctx) {
+    const labels = s.xLabels;
+    const group = ctx.el?.querySelector('.apexcharts-xaxis-texts-g');
+    const first = group?.querySelector('text.apexcharts-xaxis-label');
+    const gridWidth = ctx.w?.globals?.gridWidth;
+    if (!labels || !first || !(gridWidth > 0)) return;
+    const x0 = +first.getAttribute('x');
+    const right = x0 + ctx.w.globals.svgWidth - ctx.w.globals.translateX; // the svg's right edge, in the labels' x
+    const em = parseFloat(first.getAttribute('font-size')) || 12;
+    for (const old of group.querySelectorAll('text.apexcharts-xaxis-label')) if (old !== first) old.remove();
+    for (const v of labels.values) {
+        const x = x0 + (v - labels.min) / (labels.max - labels.min) * gridWidth;
+        const text = formatX(v);
+        if (x + 0.3 * em * text.length > right) continue; // ~0.6 em a character, half of it right of x
+        const label = first.cloneNode(false);
+        label.setAttribute('x', x);
+        const span = document.createElementNS(SVG_NS, 'tspan');
+        span.textContent = text;
+        label.appendChild(span);
+        group.appendChild(label);
+    }
+    first.remove();
 }
 
 /** A range that starts and ends on a multiple of a 1-2-2.5-5 step, with at most maxTicks intervals. */

@@ -142,7 +142,7 @@ public sealed partial class ExperimentView
         foreach (var panel in _panels.ToArray())
         {
             if (panel.Step is null || panel.Epoch is null || !Bindings.IsCurrent(generation)) continue;
-            var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(r))).ToArray();
+            var series = panel.Runs.Select(r => new ChartSeries(r.Id, SeriesName(r.Request), [], [], ColorOf(panel, r))).ToArray();
             if (panel.Loss is not null) await panel.Loss.SetSeriesAsync(series);
             await panel.Step.SetSeriesAsync(series);
             await panel.Epoch.SetSeriesAsync(series);
@@ -156,12 +156,11 @@ public sealed partial class ExperimentView
         }
     }
 
-    // One colour per optimizer, unless a panel holds the same optimizer twice.
-    private string ColorOf(LiveRun run)
-    {
-        var panel = _panels.First(p => p.Runs.Contains(run));
-        return SeriesColors.InGroup([.. panel.Runs.Select(r => r.Request.Optimizer)], panel.Runs.IndexOf(run));
-    }
+    // One colour per optimizer, unless a panel holds the same optimizer twice. From the run's own panel, not a look-up in
+    // _panels: a newer launch may have replaced those while a page was still drawing the older one's results (the look-up
+    // threw, and the exception ended the circuit: the new launch's charts kept only the series bound by then).
+    private static string ColorOf(Panel panel, LiveRun run) =>
+        SeriesColors.InGroup([.. panel.Runs.Select(r => r.Request.Optimizer)], panel.Runs.IndexOf(run));
 
     private int ChartColumns => (ShowBatchLoss ? 1 : 0) + 2 + (ShowSecondParameter ? 1 : 0);
 
@@ -191,13 +190,16 @@ public sealed partial class ExperimentView
                 _contourErrors[group.Title] = e.Message;
             }
         }
-        if (ShowSecondParameter && Bindings.IsCurrent(generation))
-            foreach (var panel in _panels.Where(p => p.Second is not null))
+        if (ShowSecondParameter)
+            foreach (var panel in _panels.Where(p => p.Second is not null).ToArray())
+            {
+                if (!Bindings.IsCurrent(generation)) break;     // Run pressed meanwhile: these charts are gone
                 await panel.Second!.SetSeriesAsync(panel.Runs.Select(r =>
                 {
                     var records = r.Batches().Where(b => b.Parameters is { Length: > 1 }).ToArray();
-                    return new ChartSeries(r.Id, SeriesName(r.Request), [.. records.Select(b => (double)b.Step)], [.. records.Select(b => b.Parameters![1])], ColorOf(r));
-                }));
+                    return new ChartSeries(r.Id, SeriesName(r.Request), [.. records.Select(b => (double)b.Step)], [.. records.Select(b => b.Parameters![1])], ColorOf(panel, r));
+                }).ToArray());
+            }
         StateHasChanged();
     }
 

@@ -173,6 +173,23 @@ public class EnsembleTests
     }
 
     [Fact]
+    public void BadSeedCountsAreRefused()
+    {
+        var request = new RunRequest { Problem = "quadratic", Epochs = 1 };
+        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(0)));
+        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(EnsembleSpec.MaxSeeds + 1)));
+    }
+}
+
+/// <summary>Alone: its full collections, back to back, stop every thread of the process, and would slow the timed tests
+/// of other classes running beside it.</summary>
+[CollectionDefinition(nameof(ForcedCollectionsCollection), DisableParallelization = true)]
+public sealed class ForcedCollectionsCollection;
+
+[Collection(nameof(ForcedCollectionsCollection))]
+public class ScalarLifetimeTests
+{
+    [Fact]
     public void EnsemblesGiveTheSameNumbersWhileGarbageIsCollectedBesideThem()
     {
         // TorchSharp frees a number operand's Scalar in its finalizer; one that became garbage during a libtorch op was read
@@ -205,13 +222,5 @@ public class EnsembleTests
             Volatile.Write(ref stop, true);
             collector.Join();
         }
-    }
-
-    [Fact]
-    public void BadSeedCountsAreRefused()
-    {
-        var request = new RunRequest { Problem = "quadratic", Epochs = 1 };
-        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(0)));
-        Assert.Throws<RunValidationException>(() => Ensemble.Run([request], new EnsembleSpec(EnsembleSpec.MaxSeeds + 1)));
     }
 }

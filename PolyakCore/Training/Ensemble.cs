@@ -37,15 +37,19 @@ public sealed record EnsembleSpec(int Seeds = 20, SeedVariation Vary = SeedVaria
 public readonly record struct Spread(double P10, double Median, double P90)
 {
     /// <summary>Quantiles by linear interpolation between order statistics (numpy's default); +∞ sorts last.</summary>
-    public static Spread Of(ReadOnlySpan<double> values)
+    public static Spread Of(ReadOnlySpan<double> values) => OfInPlace(values.ToArray());
+
+    /// <summary>As <see cref="Of"/>, sorting <paramref name="values"/> in place (no copy: a column of a curve).</summary>
+    internal static Spread OfInPlace(Span<double> values)
     {
         if (values.Length == 0) return new(double.NaN, double.NaN, double.NaN);
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        return new(Quantile(sorted, 0.1), Quantile(sorted, 0.5), Quantile(sorted, 0.9));
+        values.Sort();
+        return new(Quantile(values, 0.1), Quantile(values, 0.5), Quantile(values, 0.9));
     }
 
-    public static double Quantile(double[] sorted, double q)
+    public static double Quantile(double[] sorted, double q) => Quantile(sorted.AsSpan(), q);
+
+    private static double Quantile(ReadOnlySpan<double> sorted, double q)
     {
         double at = q * (sorted.Length - 1);
         int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
@@ -107,9 +111,13 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
     }
 
     /// <summary>Computes indices <paramref name="from"/> to <paramref name="to"/> (exclusive) as <see cref="Of"/> does.</summary>
-    internal void Fill(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int from, int to)
+    internal void Fill(IReadOnlyList<IReadOnlyList<double>> seeds, Func<int, double> afterEnd, int from, int to) =>
+        Fill(seeds.Select(s => s is ArraySegment<double> segment ? segment : new ArraySegment<double>([.. s])).ToArray(), afterEnd, from, to);
+
+    // Over array segments: a column reads one value of each seed, and through IReadOnlyList each read was an interface call.
+    internal void Fill(ArraySegment<double>[] seeds, Func<int, double> afterEnd, int from, int to)
     {
-        var column = new List<double>(seeds.Count);
+        var column = new List<double>(seeds.Length);
         int longest = 0;
         foreach (var seed in seeds) longest = Math.Max(longest, seed.Count);
         for (int t = from; t < to; t++)
@@ -121,12 +129,12 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
                 continue;
             }
             column.Clear();
-            for (int i = 0; i < seeds.Count; i++)
+            for (int i = 0; i < seeds.Length; i++)
             {
                 double v = t < seeds[i].Count ? seeds[i][t] : afterEnd(i);
                 if (!double.IsNaN(v)) column.Add(v);
             }
-            var spread = Spread.Of(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(column));
+            var spread = Spread.OfInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(column));
             (P10[t], Median[t], P90[t]) = (spread.P10, spread.Median, spread.P90);
         }
     }
@@ -230,11 +238,16 @@ public static class Ensemble
             }
             var summaries = TrajectoryBatch.Run(runs, new BatchRecording(EpochLosses: true, StepParameters: sinks is not null), cancel);
             var result = new ConfigurationEnsemble[configurations.Count];
+            // The quantile columns not yet computed (all of them when nobody watched the progress).
+            for (int c = 0; c < configurations.Count; c++)
+            {
+                int first = c * spec.Seeds;
+                curves[c].Complete(i => summaries[first + i].Status == RunStatus.Diverged ? double.PositiveInfinity : double.NaN);
+            }
             for (int c = 0; c < configurations.Count; c++)
             {
                 var range = Enumerable.Range(c * spec.Seeds, spec.Seeds).ToArray();
                 var seedRuns = range.Select(k => summaries[k]).ToArray();
-                curves[c].Complete(i => seedRuns[i].Status == RunStatus.Diverged ? double.PositiveInfinity : double.NaN);
                 result[c] = new ConfigurationEnsemble
                 {
                     Request = configurations[c],
@@ -319,13 +332,13 @@ public static class Ensemble
         {
             if (steps > _steps)
             {
-                Loss.Fill([.. traces.Select(t => t.Losses.Snapshot())], lossAfterEnd, _steps, steps);
-                StepSize.Fill([.. traces.Select(t => t.StepSizes.Snapshot())], _ => double.NaN, _steps, steps);
+                Loss.Fill(traces.Select(t => t.Losses.Snapshot()).ToArray(), lossAfterEnd, _steps, steps);
+                StepSize.Fill(traces.Select(t => t.StepSizes.Snapshot()).ToArray(), _ => double.NaN, _steps, steps);
                 _steps = steps;
             }
             if (epochs > _epochs)
             {
-                EpochLoss.Fill([.. traces.Select(t => t.EpochLosses.Snapshot())], lossAfterEnd, _epochs, epochs);
+                EpochLoss.Fill(traces.Select(t => t.EpochLosses.Snapshot()).ToArray(), lossAfterEnd, _epochs, epochs);
                 _epochs = epochs;
             }
         }
@@ -403,7 +416,7 @@ public static class Ensemble
         }
 
         /// <summary>The values recorded so far (a view: later ones do not show in it).</summary>
-        public IReadOnlyList<double> Snapshot()
+        public ArraySegment<double> Snapshot()
         {
             int count = Volatile.Read(ref _count);
             return new ArraySegment<double>(Volatile.Read(ref _values), 0, count);

@@ -69,7 +69,6 @@ public sealed partial class LiveChart : IAsyncDisposable
         await module.InvokeVoidAsync("append", ElementId, seriesId, ToBytes(x), ToBytes(y));
     }
 
-    /// <summary>Removes all series.</summary>
     /// <summary>Scrolls the page, if needed, so that this chart's panel (or the chart) is wholly in view.</summary>
     public async ValueTask RevealAsync()
     {
@@ -77,6 +76,7 @@ public sealed partial class LiveChart : IAsyncDisposable
         await module.InvokeVoidAsync("reveal", ElementId);
     }
 
+    /// <summary>Removes all series.</summary>
     public async ValueTask ClearAsync()
     {
         var module = await GetModuleAsync();

@@ -123,7 +123,6 @@ public static class TrajectoryBatch
         private Task? _drawing;                             // the next epoch's permutations, being drawn
         private readonly bool _drawAhead;                   // on another thread (when a core is free for it)
         private int _epoch;
-        private double[] _sums = [];
         private readonly int _epochs;
         private readonly int _k, _p, _n, _features;
         private readonly bool _modelProducts;               // some row's rule reads ⟨θ, g⟩, ⟨θ, m⟩, ⟨m, d⟩ (MoMo)
@@ -188,7 +187,7 @@ public static class TrajectoryBatch
                         if (direction.Momentum(0) is { } rows) { if (ReferenceEquals(m, d)) m = d.clone(); m.index_copy_(0, index, rows); }
                     reduced.AddRange([(theta * g).sum(1, false), (theta * m).sum(1, false), (m * d).sum(1, false)]);
                 }
-                var sums = Read(stack(reduced), ref _sums);
+                var sums = Values(stack(reduced));              // read in place: the stack lives until the step's scope ends
                 int model = reduced.Count - 3;
                 for (int i = 0; i < _k; i++)
                 {
@@ -209,7 +208,7 @@ public static class TrajectoryBatch
                 alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
                 theta.sub_(alphaTensor * d);                                  // stopped rows: α = 0 (their θ is not read again)
 
-                MemoryMarshal.Cast<byte, double>(theta.bytes).CopyTo(values);
+                Values(theta).CopyTo(values);
                
                 double seconds = _clock.Elapsed.TotalSeconds;
                 bool epochEnd = false;
@@ -226,14 +225,8 @@ public static class TrajectoryBatch
             return summaries;
         }
 
-        // A small tensor's values into a kept array (TensorAccessor's ToArray walks an iterator per element).
-        private static double[] Read(Tensor values, ref double[] into)
-        {
-            var span = MemoryMarshal.Cast<byte, double>(values.bytes);
-            if (into.Length != span.Length) into = new double[span.Length];
-            span.CopyTo(into);
-            return into;
-        }
+        // A contiguous float64 tensor's memory, read and written in place (TensorAccessor walks an iterator per element).
+        private static Span<double> Values(Tensor values) => MemoryMarshal.Cast<byte, double>(values.bytes);
 
         /// <summary>Mini-batch b of the rows' current epochs: its length, the reduction's scale, and each row's points,
         /// (K, B, F) inputs and (K, B) targets, or null for a full batch.</summary>
@@ -270,9 +263,8 @@ public static class TrajectoryBatch
             if (_epochInputs is null || _epochTargets is null)
                 (_epochInputs, _epochTargets) = (empty([_k, _n, features], float64).DetachFromDisposeScope(), empty([_k, _n], float64).DetachFromDisposeScope());
             // Written straight into the tensors' memory (read from libtorch only after this returns).
-            var epochInputs = MemoryMarshal.Cast<byte, double>(_epochInputs.bytes);
-            var epochTargets = MemoryMarshal.Cast<byte, double>(_epochTargets.bytes);
-            ReadOnlySpan<double> inputValues = MemoryMarshal.Cast<byte, double>(_inputs.bytes), targetValues = MemoryMarshal.Cast<byte, double>(_targets.bytes);
+            Span<double> epochInputs = Values(_epochInputs), epochTargets = Values(_epochTargets);
+            ReadOnlySpan<double> inputValues = Values(_inputs), targetValues = Values(_targets);
             for (int i = 0; i < _k; i++)
             {
                 if (!_rows[i].Active) continue;                 // a stopped row's batches are not read

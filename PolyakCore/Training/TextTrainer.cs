@@ -74,8 +74,10 @@ public static class TextTrainer
         (double Train, double Val) last = default;
         EvaluationWindows? evaluation = null;
 
+        using var turn = ComputeSlots.Shared.Join(cancel);
         try
         {
+            turn.Next();
             evaluation = new EvaluationWindows(trainIds, valIds, plan.Config.Block, evalSize, evalBatches);
             last = evaluation.Evaluate(model, evaluationRows, cancel);
             sink?.OnEpoch(new EpochRecord(0, last.Train, null) { ValLoss = last.Val });
@@ -84,6 +86,7 @@ public static class TextTrainer
                 model.train();
                 for (int i = 0; i < plan.IterationsPerEpoch; i++)
                 {
+                    turn.Next();
                     if (cancel.IsCancellationRequested) { status = RunStatus.Cancelled; message = "Cancelled."; break; }
                     var record = TrainStep(model, optimizer, train, rowsPerPass, evaluationRows, cancel);
                     step++;

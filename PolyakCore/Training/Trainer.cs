@@ -35,6 +35,7 @@ public static class Trainer
         string? message = null;
         int step = 0;
 
+        using var turn = ComputeSlots.Shared.Join(cancel);
         try
         {
             sink?.OnEpoch(new EpochRecord(0, problem.FullLoss(last), recordParameters ? last : null));
@@ -46,6 +47,7 @@ public static class Trainer
                 var targets = problem.Targets.index_select(0, order);
                 for (int b = 0; b < schedule.BatchesPerEpoch; b++)
                 {
+                    turn.Next();
                     if (cancel.IsCancellationRequested) { status = RunStatus.Cancelled; message = "Cancelled."; break; }
                     var (start, length) = schedule.Batch(b);
                     var record = TrainStep(problem, request.Reduction, theta, optimizer,

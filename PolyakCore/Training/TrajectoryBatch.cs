@@ -163,9 +163,11 @@ public static class TrajectoryBatch
             using var alphaTensor = zeros(_k, 1, float64);
             var values = new double[_k * _p];
 
+            using var turn = ComputeSlots.Shared.Join(cancel);
             if (recordEpochs) EndEpoch(theta, 0, withParameters);
             for (int s = 0; s < longest && _rows.Any(r => r.Active); s++)
             {
+                turn.Next();
                 if (cancel.IsCancellationRequested) { foreach (var r in _rows.Where(r => r.Active)) r.Stop(RunStatus.Cancelled, "Cancelled."); break; }
                 using var scope = NewDisposeScope();
                 using var noGrad = no_grad();

@@ -30,12 +30,12 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
         page.PageError += (_, e) => errors.Add(e);
         try
         {
-            // The three test checkpoints are listed; the one with the lower validation loss (small-adam) is selected, with its
-            // metadata; add the other (side by side).
+            // The three test checkpoints are listed and, being shipped sgd, polyak-sgd and adam, all selected: the report's
+            // sample block side by side; drop SGD, two stay (side by side).
             var chips = page.Locator("[data-testid=checkpoint-chip]");
             await Assertions.Expect(chips).ToHaveCountAsync(3);
-            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(1);
-            await chips.Filter(new() { HasText = "small-polyak-sgd" }).ClickAsync();
+            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(3);
+            await chips.Filter(new() { HasText = "small-sgd" }).ClickAsync();
             var metadata = page.Locator("[data-testid=checkpoint-metadata]");
             await Assertions.Expect(metadata.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(2);
             await Assertions.Expect(metadata).ToContainTextAsync("polyak-sgd");
@@ -156,10 +156,7 @@ public sealed class PlaygroundPageTests(DashboardFixture app, ITestOutputHelper 
         {
             await page.GotoAsync("playground");
             await DashboardFixture.WaitForInteractiveAsync(page);
-            var chips = page.Locator("[data-testid=checkpoint-chip]");
-            await chips.Filter(new() { HasText = "small-polyak-sgd" }).ClickAsync();
-            await chips.Filter(new() { HasText = "small-sgd" }).ClickAsync();
-            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(3);
+            await Assertions.Expect(page.Locator("[data-testid=checkpoint-info]")).ToHaveCountAsync(3);   // the default: all three
             await Fill(page, "max-new", "400");
             await page.Locator("[data-testid=per-character]").ClickAsync();
 

@@ -109,6 +109,22 @@ public class CheckpointTests
         Assert.Empty(Directory.GetFiles(library.Folder, "*.tmp"));
     }
 
+    [Fact]
+    public void TheShippedReportTrioIsTheBestShippedSgdPolyakAndAdamInTheReportsOrder()
+    {
+        var config = new GptConfig(12, 8, 2, 1, 16, 0);
+        CheckpointInfo Info(string name, string optimizer, double valLoss, bool shipped) =>
+            new(name, new CheckpointMetadata { Model = config, Vocabulary = Vocabulary, Optimizer = optimizer, Corpus = "test", ValLoss = valLoss }, 1, shipped);
+        var list = new[]
+        {
+            Info("adam-a", "adam", 0.40, true), Info("adam-b", "adam", 0.30, true), Info("adam-run", "adam", 0.10, false),
+            Info("polyak", "polyak-sgd", 1.2, true), Info("sps", "sps-max", 0.9, true), Info("sgd-run", "sgd", 2.0, false),
+        };
+        Assert.Equal(["polyak", "adam-b"], CheckpointLibrary.ShippedReportTrio(list));   // no shipped sgd: left out
+        Assert.Equal(["sgd", "polyak", "adam-b"], CheckpointLibrary.ShippedReportTrio([.. list, Info("sgd", "sgd", 2.5, true)]));
+        Assert.Empty(CheckpointLibrary.ShippedReportTrio(list.Where(c => !c.Shipped)));
+    }
+
     // magic line + int32 length + JSON
     private static int HeaderLength(byte[] file) => 22 + 4 + BitConverter.ToInt32(file, 22);
 

@@ -1,3 +1,4 @@
+using PolyakCore.Optimization;
 namespace PolyakCore.Text;
 
 /// <summary>A checkpoint as lists show it.</summary>
@@ -29,6 +30,17 @@ public sealed class CheckpointLibrary(string folder, string? shippedFolder = nul
             }
         }
         return [.. list.Values.OrderByDescending(c => c.Metadata.CreatedAt).ThenBy(c => c.Name)];
+    }
+
+    /// <summary>The optimizers of the report's "Sample Outputs", in its order.</summary>
+    public static IReadOnlyList<string> ReportOptimizers { get; } = [OptimizerCatalog.Sgd, OptimizerCatalog.PolyakSgd, OptimizerCatalog.Adam];
+
+    /// <summary>The report's sample block as shipped: per optimizer of <see cref="ReportOptimizers"/>, its shipped
+    /// checkpoint with the lowest validation loss, in the report's order; those without one are left out.</summary>
+    public static IReadOnlyList<string> ShippedReportTrio(IEnumerable<CheckpointInfo> checkpoints)
+    {
+        var shipped = checkpoints.Where(c => c.Shipped).ToList();
+        return [.. ReportOptimizers.Select(o => shipped.Where(c => c.Metadata.Optimizer == o).MinBy(c => c.Metadata.ValLoss)?.Name).OfType<string>()];
     }
 
     /// <summary>The file of a named checkpoint; the writable folder wins over the shipped one.</summary>

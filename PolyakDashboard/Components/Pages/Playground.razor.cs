@@ -58,6 +58,12 @@ public sealed partial class Playground : IDisposable
     protected override void OnInitialized()
     {
         Refresh();
+        // No checkpoint asked for: the report's sample block (SGD, Polyak SGD, Adam as shipped) side by side.
+        if (Checkpoint is null && CheckpointLibrary.ShippedReportTrio(_checkpoints) is { Count: > 1 } trio)
+        {
+            _selected = [.. trio];
+            return;
+        }
         // The one asked for; else the best shipped one, so a fresh clone generates readable text at once.
         var first = _checkpoints.FirstOrDefault(c => c.Name == Checkpoint)
             ?? _checkpoints.OrderByDescending(c => c.Shipped).ThenBy(c => c.Metadata.ValLoss).FirstOrDefault();

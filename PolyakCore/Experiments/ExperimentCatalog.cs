@@ -161,9 +161,9 @@ public static class ExperimentCatalog
     };
 
     private static Experiment ChildSpeech(ExperimentOverrides o) => new("1d", "A character GPT on child speech",
-        "The report's full model after 200 epochs: validation loss SGD 0.370, Polyak 0.358, Adam 0.341 nats per character. " +
-        "On the tiny preset Adam reaches within 0.05 of the entropy floor in about 16 epochs; Polyak SGD with f* = 0 takes steps of 10–50 " +
-        "and never settles; SPS_max's cap tames it; constant SGD is slow.",
+        "The report's full model after 200 epochs: validation loss " +
+        string.Join(", ", ReportChildSpeech.ValLoss.Select(r => FormattableString.Invariant($"{OptimizerCatalog.DisplayName(r.Optimizer)} {r.ValLoss:F3}"))) + " nats per character. " +
+        "Constant SGD, Adam and Polyak SGD (f* = 0, no cap) train the same model; compare their validation curves and Polyak's step size.",
         [.. from optimizer in o.Optimizers ?? [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd]
             from batch in o.BatchSizes ?? [ChildSpeechBatch]
             select ChildSpeechRun(optimizer, o, batch)]);

@@ -32,6 +32,7 @@ public static class RunsExtensions
         builder.Services.TryAddSingleton<IRunEngine>(sp => new TrainerEngine(sp.GetRequiredService<TextLibraries>(),
             RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
         builder.Services.AddSingleton(sp => PolyakLadderService.Shipped(sp.GetRequiredService<IWebHostEnvironment>(), sp.GetRequiredService<ILogger<PolyakLadderService>>()));       // 1d's shipped "Polyak step vs model size"
+        builder.Services.AddSingleton<ChildSpeechLessonService>();   // 1d's "what to look for", from the shipped results
         builder.Services.AddSingleton<CheckpointCache>();
         builder.Services.AddSingleton<GenerationService>();
         builder.Services.AddHostedService<GenerationWarmUp>();

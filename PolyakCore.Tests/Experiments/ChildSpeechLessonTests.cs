@@ -1,0 +1,52 @@
+using PolyakCore.Experiments;
+using PolyakCore.Optimization;
+using PolyakCore.Text;
+using PolyakCore.Training;
+
+namespace PolyakCore.Tests.Experiments;
+
+public class ChildSpeechLessonTests
+{
+    private static readonly GptConfig Tiny = new(44, 96, 4, 3, 128, 0);
+
+    private static CheckpointMetadata Best(string optimizer, double valLoss, int epoch, double? lr = null) => new()
+    {
+        Model = Tiny, Vocabulary = "abc", Optimizer = optimizer, Corpus = "child-speech", Preset = "tiny", Epoch = epoch, ValLoss = valLoss,
+        OptimizerOptions = new() { Lr = lr }, Kind = "best",
+    };
+
+    private static PolyakLadder Ladder(double secondsPerStep) => new("AMD EPYC, 2 cores", DateTimeOffset.UnixEpoch, 0, "child-speech", 44, 3.09,
+        [new ProbeResult("report", 384, 6, 6, 256, 0.2, 10_779_692, 16, secondsPerStep, [new(1, 3.8, 10, 0.38)])]);
+
+    [Fact]
+    public void EveryNumberComesFromTheCheckpointsAndTheLadder()
+    {
+        var shipped = new[]
+        {
+            Best(OptimizerCatalog.Adam, 0.2917, 34, 0.003), Best(OptimizerCatalog.Adam, 0.35, 20, 0.003),
+            Best(OptimizerCatalog.Sgd, 1.9288, 10, 0.1), Best(OptimizerCatalog.PolyakSgd, 3.151, 6), Best(OptimizerCatalog.SpsMax, 1.6155, 10),
+        };
+        var text = string.Join("\n", ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, Ladder(9.4), 55));
+        Assert.Contains("Adam (lr 0.003) got to 0.292 nats per character on validation at epoch 34, 0.040 above the floor.", text);   // the better Adam
+        Assert.Contains("Constant SGD (lr 0.1): 1.93 at epoch 10.", text);
+        Assert.Contains("at best 3.15 (epoch 6), above the unigram level 3.09", text);
+        Assert.Contains("SPS_max caps that step (α ≤ 1): 1.62 at epoch 10.", text);
+        Assert.Contains("Adam 0.341 < Polyak (f* = 0) 0.358 < SGD 0.370.", text);
+        Assert.Contains("(tiny): Adam 0.292 < SGD 1.929 < Polyak (f* = 0) 3.151 — not the report's ordering.", text);
+        // 9.4 s × 55 steps × 200 epochs = 28.7 hours
+        Assert.Contains("its model's step took 9.4 s at batch 16", text);
+        Assert.Contains("11,000 steps of it: about 29 hours per optimizer, 86 for the three.", text);
+    }
+
+    [Fact]
+    public void TheReportsOrderingIsRecognisedAndMissingPartsAreLeftOut()
+    {
+        var shipped = new[] { Best(OptimizerCatalog.Adam, 0.30, 40), Best(OptimizerCatalog.PolyakSgd, 0.31, 40), Best(OptimizerCatalog.Sgd, 0.33, 40) };
+        var sentences = ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, ladder: null, 55);
+        Assert.Contains(sentences, s => s.EndsWith("— the same ordering.", StringComparison.Ordinal));
+        Assert.Contains(sentences, s => s.Contains("below the unigram level 3.09: it learned context."));
+        Assert.DoesNotContain(sentences, s => s.Contains("hours"));
+        Assert.DoesNotContain(sentences, s => s.Contains("SPS_max"));
+        Assert.Single(ChildSpeechLesson.Describe([Best(OptimizerCatalog.Adam, 0.3, 1)], 0.25, 3.09, null, 55));   // no ordering without all three
+    }
+}

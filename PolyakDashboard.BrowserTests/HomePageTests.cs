@@ -9,7 +9,7 @@ public sealed class HomePageTests(DashboardFixture app)
     [
         ("/", "Home"), ("/1a", "1a"), ("/1b", "1b"), ("/1c", "1c"), ("/1d", "1d"), ("/1e", "1e"),
         ("/explorer", "Two-well explorer"), ("/playground", "Child-speech playground"),
-        ("/constraints", "Line search & constraints"), ("/runs", "Runs"),
+        ("/constraints", "Line search & constraints"), ("/runs", "Runs"), ("/api/docs", "HTTP API reference"),
     ];
 
     [Fact]

@@ -44,7 +44,7 @@ public class ChildSpeechLessonTests
         var shipped = new[] { Best(OptimizerCatalog.Adam, 0.30, 40), Best(OptimizerCatalog.PolyakSgd, 0.31, 40), Best(OptimizerCatalog.Sgd, 0.33, 40) };
         var sentences = ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, ladder: null, 55);
         Assert.Contains(sentences, s => s.EndsWith("— the same ordering.", StringComparison.Ordinal));
-        Assert.Contains(sentences, s => s.Contains("below the unigram level 3.09: it learned context."));
+        Assert.Contains(sentences, s => s.Contains("below the unigram level 3.09, the loss of a model that ignores context"));
         Assert.DoesNotContain(sentences, s => s.Contains("hours"));
         Assert.DoesNotContain(sentences, s => s.Contains("SPS_max"));
         Assert.Single(ChildSpeechLesson.Describe([Best(OptimizerCatalog.Adam, 0.3, 1)], 0.25, 3.09, null, 55));   // no ordering without all three

@@ -40,7 +40,7 @@ public static class ChildSpeechLesson
             sentences.Add(F($"Polyak SGD with f* = 0 (no cap, the report's rule): at best {polyak.ValLoss:F2} (epoch {polyak.Epoch}), ") +
                 (polyak.ValLoss > unigram
                     ? F($"above the unigram level {unigram:F2}, the loss of a model that ignores context: it does not settle here. Its step (f − f*)/‖g‖² is large wherever ‖g‖² is small while f is far from 0 — watch the step-size chart, and the measured steps below.")
-                    : F($"below the unigram level {unigram:F2}: it learned context.")));
+                    : F($"below the unigram level {unigram:F2}, the loss of a model that ignores context (the best epoch only: its curve shows whether it stayed there).")));
         if (best.GetValueOrDefault(OptimizerCatalog.SpsMax) is { } sps)
             sentences.Add(F($"SPS_max caps that step (α ≤ {sps.OptimizerOptions.MaxStep ?? 1:G3}): {sps.ValLoss:F2} at epoch {sps.Epoch}."));
         if (Ordering(best) is { } ordering) sentences.Add(ordering);
@@ -74,7 +74,7 @@ public static class ChildSpeechLesson
             F($"and {ReportChildSpeech.Epochs} epochs are {ReportChildSpeech.Epochs * iterationsPerEpoch:N0} steps of it: about {hours:F0} hours per optimizer, {3 * hours:F0} for the three.");
     }
 
-    private static string Lr(CheckpointMetadata m) => m.OptimizerOptions.Lr is { } lr ? lr.ToString("G3", Invariant) : "default";
+    private static string Lr(CheckpointMetadata m) => (m.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(m.Optimizer)).ToString("G3", Invariant);
 
     private static string F(FormattableString s) => s.ToString(Invariant);
 }

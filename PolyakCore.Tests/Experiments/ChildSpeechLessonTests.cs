@@ -1,4 +1,6 @@
 using PolyakCore.Experiments;
+using PolyakCore.Export;
+using PolyakCore.Problems;
 using PolyakCore.Optimization;
 using PolyakCore.Text;
 using PolyakCore.Training;
@@ -48,5 +50,48 @@ public class ChildSpeechLessonTests
         Assert.DoesNotContain(sentences, s => s.Contains("hours"));
         Assert.DoesNotContain(sentences, s => s.Contains("SPS_max"));
         Assert.Single(ChildSpeechLesson.Describe([Best(OptimizerCatalog.Adam, 0.3, 1)], 0.25, 3.09, null, 55));   // no ordering without all three
+    }
+
+    /// <summary>A run folder as the CLI leaves it (written by <see cref="RunFolder"/>), read back.</summary>
+    private static RunFolderContent Measured(string root, string optimizer, OptimizerSettings options, double[] valLoss, double maxStep = 1, double meanStep = 0.5)
+    {
+        var request = new RunRequest
+        {
+            Problem = "child-speech", Optimizer = optimizer, OptimizerOptions = options, BatchSize = 16, Epochs = valLoss.Length,
+            ProblemOptions = new ProblemOptions { Text = new TextOptions { Preset = "tiny", Dropout = 0.2 } },
+        };
+        using (var folder = new RunFolder(root, optimizer, []))
+        {
+            for (int e = 0; e < valLoss.Length; e++) folder.OnEpoch(new EpochRecord(e, valLoss[e] - 0.01, null) { ValLoss = valLoss[e] });
+            folder.WriteSummary(new RunSummary { Status = RunStatus.Cancelled, Request = request, Seconds = 1500, MaxStepSize = maxStep, MeanStepSize = meanStep });
+        }
+        return RunFolderContent.Read(Path.Combine(root, optimizer));
+    }
+
+    [Fact]
+    public void MeasuredRunsAreComparedAtTheEpochAllReachedAndPolyaksClimbsAreCounted()
+    {
+        using var folder = new PolyakCore.Tests.Text.TextFixtures.TempFolder();
+        var runs = new[]
+        {
+            Measured(folder.Path, OptimizerCatalog.Sgd, new() { Lr = 0.01 }, [3.8, 2.7, 2.5, 2.3, 2.2, 2.1]),
+            Measured(folder.Path, OptimizerCatalog.Adam, new() { Lr = 0.001, Beta2 = 0.9999 }, [3.8, 2.0, 1.2, 0.8, 0.6]),   // one epoch short
+            Measured(folder.Path, OptimizerCatalog.PolyakSgd, new() { FStar = 0 }, [3.8, 4.5, 2.9, 3.3, 5.0, 1.0], maxStep: 64.8, meanStep: 5.07),
+        };
+        var text = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs));
+        Assert.Contains("on the tiny model (batch 16, dropout 0.2; SGD lr 0.01; Adam lr 0.001, β₁ 0.9, β₂ 0.9999; Polyak (f* = 0) with no cap)", text);
+        // At epoch 4, the last all three reached: Polyak's 1.0 at epoch 5 is not compared.
+        Assert.Contains("validation after 4 epochs (up to 25 minutes a run, wall-clock): Adam 0.60 < SGD 2.20 < Polyak (f* = 0) 5.00 — not the report's ordering.", text);
+        Assert.Contains("above the unigram level (3.09) in 3 of its 4 epochs after epoch 0, between 2.90 and 5.00; its step reached 65 (mean 5.1).", text);
+        Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
+    }
+
+    [Fact]
+    public void AFolderThatIsNotARunSaysWhich()
+    {
+        using var folder = new PolyakCore.Tests.Text.TextFixtures.TempFolder();
+        File.WriteAllText(folder.File("summary.json"), "{}");
+        File.WriteAllText(folder.File("epochs.csv"), "step,loss\n1,2\n");
+        Assert.Contains("epochs.csv does not start with", Assert.Throws<InvalidDataException>(() => RunFolderContent.Read(folder.Path)).Message);
     }
 }

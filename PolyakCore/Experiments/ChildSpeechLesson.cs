@@ -1,4 +1,5 @@
 using System.Globalization;
+using PolyakCore.Export;
 using PolyakCore.Optimization;
 using PolyakCore.Text;
 using PolyakCore.Training;
@@ -27,8 +28,10 @@ public static class ChildSpeechLesson
     /// <param name="unigram">The unigram level: the loss of a model that ignores context.</param>
     /// <param name="ladder">The Polyak-step measurement, for the report model's step time; null leaves the projection out.</param>
     /// <param name="reportIterationsPerEpoch">Iterations of one epoch of the report's model (its context) at its batch on this corpus.</param>
+    /// <param name="measured">Runs at the report's settings on a CPU-sized model (one per optimizer), to compare at the
+    /// epochs they all reached; null or empty leaves that out.</param>
     public static IReadOnlyList<string> Describe(IReadOnlyList<CheckpointMetadata> shipped, double floor, double unigram,
-        PolyakLadder? ladder, int reportIterationsPerEpoch)
+        PolyakLadder? ladder, int reportIterationsPerEpoch, IReadOnlyList<RunFolderContent>? measured = null)
     {
         var best = shipped.GroupBy(m => m.Optimizer).ToDictionary(g => g.Key, g => g.MinBy(m => m.ValLoss)!);
         var sentences = new List<string>();
@@ -42,8 +45,9 @@ public static class ChildSpeechLesson
                     ? F($"above the unigram level {unigram:F2}, the loss of a model that ignores context: it does not settle here. Its step (f − f*)/‖g‖² is large wherever ‖g‖² is small while f is far from 0 — watch the step-size chart, and the measured steps below.")
                     : F($"below the unigram level {unigram:F2}, the loss of a model that ignores context (the best epoch only: its curve shows whether it stayed there).")));
         if (best.GetValueOrDefault(OptimizerCatalog.SpsMax) is { } sps)
-            sentences.Add(F($"SPS_max caps that step (α ≤ {sps.OptimizerOptions.MaxStep ?? 1:G3}): {sps.ValLoss:F2} at epoch {sps.Epoch}."));
+            sentences.Add(F($"SPS_max caps that step (α ≤ {OptimizerCatalog.PolyakSettingsFor(sps.Optimizer, sps.OptimizerOptions).MaxStep:G3}): {sps.ValLoss:F2} at epoch {sps.Epoch}."));
         if (Ordering(best) is { } ordering) sentences.Add(ordering);
+        if (measured is { Count: > 0 }) sentences.AddRange(Measured(measured, unigram));
         if (ladder is not null && Projection(ladder, reportIterationsPerEpoch) is { } projection) sentences.Add(projection);
         return sentences;
     }
@@ -61,6 +65,43 @@ public static class ChildSpeechLesson
         return F($"The report, after {ReportChildSpeech.Epochs} epochs of its 10.8M-parameter model at batch {ReportChildSpeech.Batch}: {Order(report)}. ") +
             F($"The shipped checkpoints ({presets}): {Order(ours)} — ") + (same ? "the same ordering." : "not the report's ordering.");
     }
+
+    /// <summary>The measured runs at the epoch all of them reached: their validation losses against the report's
+    /// ordering, and whether Polyak SGD stayed below the unigram level once past its first tenth.</summary>
+    private static IEnumerable<string> Measured(IReadOnlyList<RunFolderContent> runs, double unigram)
+    {
+        var rows = runs.Where(r => r.Epochs.Any(e => e.ValLoss is not null)).ToArray();
+        if (rows.Length == 0) yield break;
+        int epoch = rows.Min(r => r.Epochs.Where(e => e.ValLoss is not null).Max(e => e.Epoch));
+        double ValAt(RunFolderContent r) => r.Epochs.Last(e => e.Epoch <= epoch && e.ValLoss is not null).ValLoss!.Value;
+        var request = rows[0].Summary.Request;
+        var text = request.ProblemOptions.Text;
+        string settings = string.Join("; ", rows.Select(r => F($"{OptimizerCatalog.DisplayName(r.Summary.Request.Optimizer)}") + Settings(r.Summary.Request)));
+        var order = rows.OrderBy(ValAt).Select(r => F($"{OptimizerCatalog.DisplayName(r.Summary.Request.Optimizer)} {ValAt(r):F2}"));
+        var byOptimizer = rows.ToDictionary(r => r.Summary.Request.Optimizer);
+        bool all = ReportChildSpeech.ValLoss.All(o => byOptimizer.ContainsKey(o.Optimizer));
+        bool same = all && ReportChildSpeech.ValLoss.OrderBy(o => o.ValLoss).Select(o => o.Optimizer)
+            .SequenceEqual(rows.Where(r => ReportChildSpeech.ValLoss.Any(o => o.Optimizer == r.Summary.Request.Optimizer)).OrderBy(ValAt).Select(r => r.Summary.Request.Optimizer));
+        double minutes = rows.Max(r => r.Summary.Seconds) / 60;
+        yield return F($"Measured here at the report's settings on the {text?.Preset ?? "custom"} model (batch {request.BatchSize}, dropout {text?.Dropout ?? 0:G2}; {settings}), ") +
+            F($"validation after {epoch} epochs (up to {minutes:F0} minutes a run, wall-clock): {string.Join(" < ", order)}") +
+            (all ? same ? " — the report's ordering." : " — not the report's ordering." : ".");
+        if (byOptimizer.GetValueOrDefault(OptimizerCatalog.PolyakSgd) is { } polyak)
+        {
+            var late = polyak.Epochs.Where(e => e.ValLoss is not null && e.Epoch > epoch / 10 && e.Epoch <= epoch).ToArray();
+            int above = late.Count(e => e.ValLoss > unigram);
+            yield return F($"There Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}, ") +
+                F($"between {late.Min(e => e.ValLoss!.Value):F2} and {late.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
+        }
+    }
+
+    private static string Settings(RunRequest request) => request.Optimizer switch
+    {
+        _ when OptimizerCatalog.UsesPolyak(request.Optimizer) => OptimizerCatalog.PolyakSettingsFor(request.Optimizer, request.OptimizerOptions) is var p
+            ? (p.FStar != 0 ? F($" at f* = {p.FStar:G3}") : "") + (p.MaxStep is { } cap ? F($" capped at {cap:G3}") : " with no cap") : "",
+        OptimizerCatalog.Adam => F($" lr {request.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(request.Optimizer):G3}, β₁ {request.OptimizerOptions.Beta1 ?? 0.9:G3}, β₂ {request.OptimizerOptions.Beta2 ?? 0.999:G4}"),
+        _ => F($" lr {request.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(request.Optimizer):G3}"),
+    };
 
     /// <summary>Hours per optimizer for the report's 200 epochs, from the ladder's measured step of the report's model.</summary>
     private static string? Projection(PolyakLadder ladder, int iterationsPerEpoch)

@@ -1,21 +1,39 @@
 using PolyakCore.Experiments;
+using PolyakCore.Export;
 using PolyakCore.Text;
 using PolyakCore.Training;
 
 namespace PolyakDashboard.ChildSpeech;
 
-/// <summary>The 1d page's "what to look for" sentences, made once from the shipped checkpoints, the built-in corpus
-/// and the shipped Polyak ladder (<see cref="ChildSpeechLesson"/>).</summary>
-public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadderService ladder)
+/// <summary>The 1d page's "what to look for" sentences, made once from the shipped checkpoints, the built-in corpus,
+/// the shipped Polyak ladder and the shipped reproduction runs (<see cref="ChildSpeechLesson"/>).</summary>
+public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadderService ladder, IWebHostEnvironment environment,
+    ILogger<ChildSpeechLessonService> logger)
 {
+    /// <summary>One folder per optimizer, each as <c>PolyakDashboard run --config … --out</c> left it (summary.json, epochs.csv).</summary>
+    public const string ReproductionPath = "measurements/1d-reproduction";
+
     private readonly Lazy<IReadOnlyList<string>> _sentences = new(() =>
     {
         var corpus = TextCorpus.ChildSpeech();
         var report = GptPreset.Find(GptPreset.Report)!;
         var shipped = libraries.Checkpoints.List().Where(c => c.Shipped).Select(c => c.Metadata).ToList();
         return ChildSpeechLesson.Describe(shipped, ChildSpeechCorpus.EntropyFloor(), ladder.Ladder?.UnigramLoss ?? PolyakLadder.UnigramEntropy(corpus.Train),
-            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block));
+            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), Reproduction(environment, logger));
     });
 
     public IReadOnlyList<string> Sentences => _sentences.Value;
+
+    private static List<RunFolderContent> Reproduction(IWebHostEnvironment environment, ILogger logger)
+    {
+        var root = Path.Combine(environment.ContentRootPath, ReproductionPath);
+        var runs = new List<RunFolderContent>();
+        if (!Directory.Exists(root)) return runs;
+        foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
+        {
+            try { runs.Add(RunFolderContent.Read(folder)); }
+            catch (InvalidDataException e) { logger.LogWarning("Skipping a reproduction run: {Message}", e.Message); }
+        }
+        return runs;
+    }
 }

@@ -10,6 +10,10 @@ namespace PolyakCore.Experiments;
 public static class ReportChildSpeech
 {
     public const int Epochs = 200, Batch = 16;
+    public const double Dropout = 0.2;
+
+    /// <summary>What its tuning chose (10-epoch grids): constant SGD's lr, Adam's lr, β₁ and β₂; Polyak SGD: f* = 0, ε = 1e-8, no cap.</summary>
+    public const double SgdLr = 0.01, AdamLr = 1e-3, AdamBeta1 = 0.9, AdamBeta2 = 0.9999;
 
     /// <summary>In the report's order: constant SGD, Polyak SGD, Adam (nats per character).</summary>
     public static IReadOnlyList<(string Optimizer, double ValLoss)> ValLoss { get; } =

@@ -15,6 +15,8 @@ public sealed class ChildSpeechSettings
     public IReadOnlyCollection<string> Optimizers { get; set; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd];
     public double? SgdLr { get; set; } = ExperimentCatalog.ChildSpeechSgdLr;
     public double? AdamLr { get; set; } = ExperimentCatalog.ChildSpeechAdamLr;
+    /// <summary>Adam's β₂ (empty: Adam's default, 0.999).</summary>
+    public double? AdamBeta2 { get; set; }
     public int? BatchSize { get; set; } = ExperimentCatalog.ChildSpeechBatch;
     public int? Epochs { get; set; } = 10;
     public double? Dropout { get; set; }
@@ -39,6 +41,19 @@ public sealed class ChildSpeechSettings
     public static string DefaultPhrasesText { get; } = string.Join("\n", ChildSpeechCorpus.Phrases);
 
     public bool IsBuiltInCorpus => Corpus == ChildSpeechCorpus.Name;
+
+    /// <summary>The report's tuned settings (batch, dropout, SGD's and Adam's rates, Adam's β₂; Polyak SGD as it was) on
+    /// the tiny model, for 100 epochs: what measurements/1d-reproduction ran.</summary>
+    public static ChildSpeechSettings ReportSettings() => new()
+    {
+        Preset = GptPreset.Tiny, BatchSize = ReportChildSpeech.Batch, Dropout = ReportChildSpeech.Dropout, Epochs = ReportSettingsEpochs,
+        SgdLr = ReportChildSpeech.SgdLr, AdamLr = ReportChildSpeech.AdamLr, AdamBeta2 = ReportChildSpeech.AdamBeta2,
+    };
+
+    public const int ReportSettingsEpochs = 100;
+
+    public static string ReportSettingsDescription { get; } = FormattableString.Invariant(
+        $"Tiny model, batch {ReportChildSpeech.Batch}, dropout {ReportChildSpeech.Dropout}, SGD lr {ReportChildSpeech.SgdLr}, Adam lr {ReportChildSpeech.AdamLr} and β₂ {ReportChildSpeech.AdamBeta2}, Polyak SGD with f* = 0 and no cap; {ReportSettingsEpochs} epochs");
 
     /// <summary>The corpus shape as the core takes it (list entries trimmed, blank lines dropped; the built-in list is null).</summary>
     public ChildSpeechGenerator Generator()
@@ -65,7 +80,7 @@ public sealed class ChildSpeechSettings
             Text = new() { Preset = Preset, Corpus = Corpus, Generator = RequestGenerator, Dropout = Dropout, EvalBatches = EvalBatches, NEmbd = NEmbd, NHead = NHead, NLayer = NLayer, Block = Block },
         },
         Optimizer = optimizer,
-        OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = AdamLr ?? double.NaN }, _ => new() },
+        OptimizerOptions = optimizer switch { OptimizerCatalog.Sgd => new() { Lr = SgdLr ?? double.NaN }, OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = AdamLr ?? double.NaN, Beta2 = AdamBeta2 }, _ => new() },
         BatchSize = BatchSize ?? 0,
         Epochs = Epochs ?? 0,
         Seed = Seed ?? 0,
@@ -98,6 +113,7 @@ public sealed class ChildSpeechSettings
         settings.Optimizers = [.. requests.Select(r => r.Optimizer).Distinct()];
         settings.SgdLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Sgd)?.OptimizerOptions.Lr ?? settings.SgdLr;
         settings.AdamLr = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Adam)?.OptimizerOptions.Lr ?? settings.AdamLr;
+        settings.AdamBeta2 = requests.FirstOrDefault(r => r.Optimizer == OptimizerCatalog.Adam)?.OptimizerOptions.Beta2;
         settings.BatchSize = first.BatchSize;
         settings.Epochs = first.Epochs;
         settings.Seed = first.Seed;
@@ -109,7 +125,7 @@ public sealed class ChildSpeechSettings
     {
         var parts = new List<string> { Preset, RequestGenerator is { } g ? $"{Corpus} ({g.Describe()})" : Corpus, Epochs == 1 ? "1 epoch" : $"{Epochs} epochs", $"batch {BatchSize}", $"seed {Seed}", string.Join(", ", OptimizerChoices.Where(Optimizers.Contains)) };
         if (Optimizers.Contains(OptimizerCatalog.Sgd)) parts.Add($"SGD lr {SgdLr:G3}");
-        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}");
+        if (Optimizers.Contains(OptimizerCatalog.Adam)) parts.Add($"Adam lr {AdamLr:G3}" + (AdamBeta2 is { } beta2 ? $", β₂ {beta2:G4}" : ""));
         if (Dropout is { } dropout) parts.Add($"dropout {dropout:G3}");
         return string.Join(" · ", parts);
     }

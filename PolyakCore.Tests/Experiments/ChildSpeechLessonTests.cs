@@ -83,6 +83,9 @@ public class ChildSpeechLessonTests
         // At epoch 4, the last all three reached: Polyak's 1.0 at epoch 5 is not compared.
         Assert.Contains("validation after 4 epochs (up to 25 minutes a run, wall-clock): Adam 0.60 < SGD 2.20 < Polyak (f* = 0) 5.00 — not the report's ordering.", text);
         Assert.Contains("above the unigram level (3.09) in 3 of its 4 epochs after epoch 0, between 2.90 and 5.00; its step reached 65 (mean 5.1).", text);
+        // Had it ended at epoch 5 (1.0): the last climb and the epochs since are named.
+        var alone = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, [runs[2]]));
+        Assert.Contains("in 3 of its 5 epochs after epoch 0, the last time at epoch 4 (below it for the 1 epoch since)", alone);
         Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
     }
 

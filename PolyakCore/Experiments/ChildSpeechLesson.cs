@@ -94,7 +94,10 @@ public static class ChildSpeechLesson
         {
             var late = polyak.Epochs.Where(e => e.ValLoss is not null && e.Epoch > epoch / 10 && e.Epoch <= epoch).ToArray();
             int above = late.Count(e => e.ValLoss > unigram);
-            yield return F($"There Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}, ") +
+            int since = late.Length - 1 - Array.FindLastIndex(late, e => e.ValLoss > unigram);
+            string lastAbove = above == 0 || since == 0 ? ""
+                : F($", the last time at epoch {late.Last(e => e.ValLoss > unigram).Epoch} (below it for the {since} epoch{(since == 1 ? "" : "s")} since)");
+            yield return F($"There Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}{lastAbove}, ") +
                 F($"between {late.Min(e => e.ValLoss!.Value):F2} and {late.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
         }
     }

@@ -65,7 +65,7 @@ public static class ChildSpeechLesson
         var report = ReportChildSpeech.ValLoss;
         var ours = report.Select(r => (r.Optimizer, best[r.Optimizer].ValLoss)).ToArray();
         bool same = ours.OrderBy(r => r.ValLoss).Select(r => r.Optimizer).SequenceEqual(report.OrderBy(r => r.ValLoss).Select(r => r.Optimizer));
-        var presets = string.Join(", ", ReportChildSpeech.ValLoss.Select(r => best[r.Optimizer].Preset ?? "custom").Distinct());
+        var presets = string.Join(", ", ReportChildSpeech.ValLoss.Select(r => Model(best[r.Optimizer])).Distinct());
         return F($"The report, after {ReportChildSpeech.Epochs} epochs of its 10.8M-parameter model at batch {ReportChildSpeech.Batch}: {Order(report)}. ") +
             F($"The shipped checkpoints ({presets}): {Order(ours)} — ") + (same ? "the same ordering." : "not the report's ordering.");
     }
@@ -121,6 +121,10 @@ public static class ChildSpeechLesson
         return F($"Reproducing the report here: its model's step took {rung.SecondsPerStep:F1} s at batch {rung.Batch} ({ladder.Machine}, an upper bound: measured under other jobs' load), ") +
             F($"and {ReportChildSpeech.Epochs} epochs are {ReportChildSpeech.Epochs * iterationsPerEpoch:N0} steps of it: about {hours:F0} hours per optimizer, {3 * hours:F0} for the three.");
     }
+
+    /// <summary>The preset's name, or the sizes when a preset's were overridden (e.g. tiny with dropout 0.2).</summary>
+    private static string Model(CheckpointMetadata m) => m.Preset
+        ?? F($"{m.Model.NEmbd}-dim, {m.Model.NHead} heads, {m.Model.NLayer} layers, context {m.Model.Block}, dropout {m.Model.Dropout:G2}, batch {m.BatchSize}");
 
     private static string Lr(CheckpointMetadata m) => (m.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(m.Optimizer)).ToString("G3", Invariant);
 

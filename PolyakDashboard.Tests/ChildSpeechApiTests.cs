@@ -227,8 +227,8 @@ public class ShippedCheckpointTests
 
         using var list = JsonDocument.Parse(await client.GetStringAsync("/api/checkpoints"));
         var names = list.RootElement.EnumerateArray().Where(c => c.GetProperty("shipped").GetBoolean()).Select(c => c.GetProperty("name").GetString()).ToHashSet();
-        foreach (var optimizer in new[] { "adam", "sgd", "polyak-sgd" })
-            Assert.Contains($"1d-tiny-b32-{optimizer}-best", names);
+        foreach (var name in new[] { "1d-tiny-b32-adam-best", "1d-tiny-b32-sgd-best", "1d-tiny-b16-polyak-sgd-best", "1d-tiny-b32-sps-max-best" })
+            Assert.Contains(name, names);
 
         var response = await client.PostAsJsonAsync("/api/generate", new
         {

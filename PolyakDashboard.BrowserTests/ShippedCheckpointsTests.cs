@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace PolyakDashboard.BrowserTests;
 
 /// <summary>The checkpoints shipped with the app (PolyakDashboard/checkpoints), as a fresh clone's playground shows them:
-/// the report's sample block side by side, and text that reads like the corpus (constant SGD's, at lr 0.01 after 100
-/// epochs, does not yet: the test prints how many phrases each sample holds).</summary>
+/// the report's sample block side by side, and text that reads like the corpus (constant SGD's is phrase-shaped but
+/// misspelt, as in the report's block: the test prints how many phrases each sample holds).</summary>
 public sealed class ShippedCheckpointsTests(ITestOutputHelper output)
 {
     private const int Samples = 4;

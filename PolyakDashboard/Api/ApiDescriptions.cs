@@ -183,7 +183,7 @@ public static class ApiDescriptions
         [typeof(ExperimentOverrides)] = """{ "epochs": 100, "batchSizes": [16, 256], "seeds": 20, "vary": "both" }""",
         [typeof(RunAnnotations)] = """{ "tags": ["lecture 3"], "note": "SPS_max settles; plain Polyak does not." }""",
         [typeof(GenerationRequest)] = """
-            { "checkpoints": ["1d-tiny-b32-sgd-best", "1d-tiny-b32-adam-best"], "prompt": "", "temperature": 0.8,
+            { "checkpoints": ["1d-tiny-b16-sgd-best", "1d-tiny-b16-adam-best"], "prompt": "", "temperature": 0.8,
               "topK": 20, "topP": 0.95, "maxNewCharacters": 300, "samples": 2, "seed": 42, "stopAtEndOfLine": false }
             """,
     };

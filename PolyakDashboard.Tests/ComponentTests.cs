@@ -28,7 +28,9 @@ public class ComponentTests
         ctx.Services.AddSingleton(registry);
         ctx.Services.AddSingleton(queue);
         ctx.Services.AddSingleton(text);
-        ctx.Services.AddSingleton(new PolyakLadderService(ladderPath ?? Path.Combine(Path.GetTempPath(), "polyak-components", "no-ladder.json")));
+        var ladder = new PolyakLadderService(ladderPath ?? Path.Combine(Path.GetTempPath(), "polyak-components", "no-ladder.json"));
+        ctx.Services.AddSingleton(ladder);
+        ctx.Services.AddSingleton(new ChildSpeechLessonService(text, ladder, Path.Combine(Path.GetTempPath(), "polyak-components", "no-reproduction")));
         ctx.Services.AddSingleton(new RunService(registry, queue, options, text));
         ctx.Services.AddScoped<TrainingHubClient>();
         ctx.Services.AddSingleton(TimeProvider.System);

@@ -36,7 +36,7 @@ public class ChildSpeechLessonTests
         Assert.Contains("Adam 0.341 < Polyak (f* = 0) 0.358 < SGD 0.370.", text);
         Assert.Contains("(tiny): Adam 0.292 < SGD 1.929 < Polyak (f* = 0) 3.151 — not the report's ordering.", text);
         // 9.4 s × 55 steps × 200 epochs = 28.7 hours
-        Assert.Contains("its model's step took 9.4 s at batch 16", text);
+        Assert.Contains("The report's own model here: its step took 9.4 s at batch 16", text);
         Assert.Contains("11,000 steps of it: about 29 hours per optimizer, 86 for the three.", text);
     }
 

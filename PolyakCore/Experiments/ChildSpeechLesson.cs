@@ -118,7 +118,7 @@ public static class ChildSpeechLesson
             .OrderBy(r => Math.Abs(r.Batch - ReportChildSpeech.Batch)).FirstOrDefault();
         if (rung is null || iterationsPerEpoch <= 0) return null;
         double hours = rung.SecondsPerStep * iterationsPerEpoch * ReportChildSpeech.Epochs / 3600;
-        return F($"Reproducing the report here: its model's step took {rung.SecondsPerStep:F1} s at batch {rung.Batch} ({ladder.Machine}, an upper bound: measured under other jobs' load), ") +
+        return F($"The report's own model here: its step took {rung.SecondsPerStep:F1} s at batch {rung.Batch} ({ladder.Machine}, an upper bound: measured under other jobs' load), ") +
             F($"and {ReportChildSpeech.Epochs} epochs are {ReportChildSpeech.Epochs * iterationsPerEpoch:N0} steps of it: about {hours:F0} hours per optimizer, {3 * hours:F0} for the three.");
     }
 

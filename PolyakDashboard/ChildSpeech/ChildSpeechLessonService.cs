@@ -7,11 +7,14 @@ namespace PolyakDashboard.ChildSpeech;
 
 /// <summary>The 1d page's "what to look for" sentences, made once from the shipped checkpoints, the built-in corpus,
 /// the shipped Polyak ladder and the shipped reproduction runs (<see cref="ChildSpeechLesson"/>).</summary>
-public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadderService ladder, IWebHostEnvironment environment,
-    ILogger<ChildSpeechLessonService> logger)
+public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadderService ladder, string reproductionFolder, ILogger? logger = null)
 {
     /// <summary>One folder per optimizer, each as <c>PolyakDashboard run --config … --out</c> left it (summary.json, epochs.csv).</summary>
     public const string ReproductionPath = "measurements/1d-reproduction";
+
+    /// <summary>The measurements shipped under the content root.</summary>
+    public static ChildSpeechLessonService Shipped(TextLibraries libraries, PolyakLadderService ladder, IWebHostEnvironment environment,
+        ILogger<ChildSpeechLessonService> logger) => new(libraries, ladder, Path.Combine(environment.ContentRootPath, ReproductionPath), logger);
 
     private readonly Lazy<IReadOnlyList<string>> _sentences = new(() =>
     {
@@ -19,20 +22,19 @@ public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadd
         var report = GptPreset.Find(GptPreset.Report)!;
         var shipped = libraries.Checkpoints.List().Where(c => c.Shipped).Select(c => c.Metadata).ToList();
         return ChildSpeechLesson.Describe(shipped, ChildSpeechCorpus.EntropyFloor(), ladder.Ladder?.UnigramLoss ?? PolyakLadder.UnigramEntropy(corpus.Train),
-            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), Reproduction(environment, logger));
+            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), Reproduction(reproductionFolder, logger));
     });
 
     public IReadOnlyList<string> Sentences => _sentences.Value;
 
-    private static List<RunFolderContent> Reproduction(IWebHostEnvironment environment, ILogger logger)
+    private static List<RunFolderContent> Reproduction(string root, ILogger? logger)
     {
-        var root = Path.Combine(environment.ContentRootPath, ReproductionPath);
         var runs = new List<RunFolderContent>();
         if (!Directory.Exists(root)) return runs;
         foreach (var folder in Directory.EnumerateDirectories(root).Order(StringComparer.Ordinal))
         {
             try { runs.Add(RunFolderContent.Read(folder)); }
-            catch (InvalidDataException e) { logger.LogWarning("Skipping a reproduction run: {Message}", e.Message); }
+            catch (InvalidDataException e) { logger?.LogWarning("Skipping a reproduction run: {Message}", e.Message); }
         }
         return runs;
     }

@@ -32,7 +32,8 @@ public static class RunsExtensions
         builder.Services.TryAddSingleton<IRunEngine>(sp => new TrainerEngine(sp.GetRequiredService<TextLibraries>(),
             RunService.ServerLimits(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<RunOptions>>().Value)));
         builder.Services.AddSingleton(sp => PolyakLadderService.Shipped(sp.GetRequiredService<IWebHostEnvironment>(), sp.GetRequiredService<ILogger<PolyakLadderService>>()));       // 1d's shipped "Polyak step vs model size"
-        builder.Services.AddSingleton<ChildSpeechLessonService>();   // 1d's "what to look for", from the shipped results
+        builder.Services.AddSingleton(sp => ChildSpeechLessonService.Shipped(sp.GetRequiredService<TextLibraries>(), sp.GetRequiredService<PolyakLadderService>(),
+            sp.GetRequiredService<IWebHostEnvironment>(), sp.GetRequiredService<ILogger<ChildSpeechLessonService>>()));   // 1d's "what to look for", from the shipped results
         builder.Services.AddSingleton<CheckpointCache>();
         builder.Services.AddSingleton<GenerationService>();
         builder.Services.AddHostedService<GenerationWarmUp>();

@@ -64,7 +64,7 @@ public static class ChildSpeechLesson
             string.Join(" < ", rows.OrderBy(r => r.Loss).Select(r => F($"{OptimizerCatalog.DisplayName(r.Optimizer)} {r.Loss:F3}")));
         var report = ReportChildSpeech.ValLoss;
         var ours = report.Select(r => (r.Optimizer, best[r.Optimizer].ValLoss)).ToArray();
-        bool same = ours.OrderBy(r => r.ValLoss).Select(r => r.Optimizer).SequenceEqual(report.OrderBy(r => r.ValLoss).Select(r => r.Optimizer));
+        bool same = InReportOrder(ours);
         var presets = string.Join(", ", ReportChildSpeech.ValLoss.Select(r => Model(best[r.Optimizer])).Distinct());
         return F($"The report, after {ReportChildSpeech.Epochs} epochs of its 10.8M-parameter model at batch {ReportChildSpeech.Batch}: {Order(report)}. ") +
             F($"The shipped checkpoints ({presets}): {Order(ours)} — ") + (same ? "the same ordering." : "not the report's ordering.");
@@ -84,8 +84,7 @@ public static class ChildSpeechLesson
         var order = rows.OrderBy(ValAt).Select(r => F($"{OptimizerCatalog.DisplayName(r.Summary.Request.Optimizer)} {ValAt(r):F2}"));
         var byOptimizer = rows.ToDictionary(r => r.Summary.Request.Optimizer);
         bool all = ReportChildSpeech.ValLoss.All(o => byOptimizer.ContainsKey(o.Optimizer));
-        bool same = all && ReportChildSpeech.ValLoss.OrderBy(o => o.ValLoss).Select(o => o.Optimizer)
-            .SequenceEqual(rows.Where(r => ReportChildSpeech.ValLoss.Any(o => o.Optimizer == r.Summary.Request.Optimizer)).OrderBy(ValAt).Select(r => r.Summary.Request.Optimizer));
+        bool same = all && InReportOrder(rows.Select(r => (r.Summary.Request.Optimizer, ValAt(r))));
         double minutes = rows.Max(r => r.Summary.Seconds) / 60;
         yield return F($"Measured here at the report's settings on the {text?.Preset ?? "custom"} model (batch {request.BatchSize}, dropout {text?.Dropout ?? 0:G2}; {settings}), ") +
             F($"validation after {epoch} epochs (up to {minutes:F0} minutes a run, wall-clock): {string.Join(" < ", order)}") +
@@ -106,9 +105,14 @@ public static class ChildSpeechLesson
     {
         _ when OptimizerCatalog.UsesPolyak(request.Optimizer) => OptimizerCatalog.PolyakSettingsFor(request.Optimizer, request.OptimizerOptions) is var p
             ? (p.FStar != 0 ? F($" at f* = {p.FStar:G3}") : "") + (p.MaxStep is { } cap ? F($" capped at {cap:G3}") : " with no cap") : "",
-        OptimizerCatalog.Adam => F($" lr {request.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(request.Optimizer):G3}, β₁ {request.OptimizerOptions.Beta1 ?? 0.9:G3}, β₂ {request.OptimizerOptions.Beta2 ?? 0.999:G4}"),
-        _ => F($" lr {request.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(request.Optimizer):G3}"),
+        OptimizerCatalog.Adam => F($" lr {Lr(request.Optimizer, request.OptimizerOptions)}, β₁ {request.OptimizerOptions.Beta1 ?? 0.9:G3}, β₂ {request.OptimizerOptions.Beta2 ?? 0.999:G4}"),
+        _ => $" lr {Lr(request.Optimizer, request.OptimizerOptions)}",
     };
+
+    /// <summary>Whether the report's optimizers among <paramref name="losses"/> rank as they did in the report.</summary>
+    private static bool InReportOrder(IEnumerable<(string Optimizer, double Loss)> losses) =>
+        losses.Where(r => ReportChildSpeech.ValLoss.Any(o => o.Optimizer == r.Optimizer)).OrderBy(r => r.Loss).Select(r => r.Optimizer)
+            .SequenceEqual(ReportChildSpeech.ValLoss.OrderBy(o => o.ValLoss).Select(o => o.Optimizer));
 
     /// <summary>Hours per optimizer for the report's 200 epochs, from the ladder's measured step of the report's model.</summary>
     private static string? Projection(PolyakLadder ladder, int iterationsPerEpoch)
@@ -126,7 +130,10 @@ public static class ChildSpeechLesson
     private static string Model(CheckpointMetadata m) => m.Preset
         ?? F($"{m.Model.NEmbd}-dim, {m.Model.NHead} heads, {m.Model.NLayer} layers, context {m.Model.Block}, dropout {m.Model.Dropout:G2}, batch {m.BatchSize}");
 
-    private static string Lr(CheckpointMetadata m) => (m.OptimizerOptions.Lr ?? OptimizerCatalog.DefaultLearningRate(m.Optimizer)).ToString("G3", Invariant);
+    private static string Lr(CheckpointMetadata m) => Lr(m.Optimizer, m.OptimizerOptions);
+
+    private static string Lr(string optimizer, OptimizerSettings options) =>
+        (options.Lr ?? OptimizerCatalog.DefaultLearningRate(optimizer)).ToString("G3", Invariant);
 
     private static string F(FormattableString s) => s.ToString(Invariant);
 }

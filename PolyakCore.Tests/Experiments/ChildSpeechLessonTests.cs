@@ -54,19 +54,20 @@ public class ChildSpeechLessonTests
     }
 
     /// <summary>A run folder as the CLI leaves it (written by <see cref="RunFolder"/>), read back.</summary>
-    private static RunFolderContent Measured(string root, string optimizer, OptimizerSettings options, double[] valLoss, double maxStep = 1, double meanStep = 0.5)
+    private static RunFolderContent Measured(string root, string optimizer, OptimizerSettings options, double[] valLoss, double maxStep = 1, double meanStep = 0.5, int seed = 0)
     {
+        string name = seed == 0 ? optimizer : $"{optimizer}-seed{seed}";
         var request = new RunRequest
         {
-            Problem = "child-speech", Optimizer = optimizer, OptimizerOptions = options, BatchSize = 16, Epochs = valLoss.Length,
+            Problem = "child-speech", Optimizer = optimizer, OptimizerOptions = options, BatchSize = 16, Epochs = valLoss.Length, Seed = seed,
             ProblemOptions = new ProblemOptions { Text = new TextOptions { Preset = "tiny", Dropout = 0.2 } },
         };
-        using (var folder = new RunFolder(root, optimizer, []))
+        using (var folder = new RunFolder(root, name, []))
         {
             for (int e = 0; e < valLoss.Length; e++) folder.OnEpoch(new EpochRecord(e, valLoss[e] - 0.01, null) { ValLoss = valLoss[e] });
             folder.WriteSummary(new RunSummary { Status = RunStatus.Cancelled, Request = request, Seconds = 1500, MaxStepSize = maxStep, MeanStepSize = meanStep });
         }
-        return RunFolderContent.Read(Path.Combine(root, optimizer));
+        return RunFolderContent.Read(Path.Combine(root, name));
     }
 
     [Fact]
@@ -88,6 +89,31 @@ public class ChildSpeechLessonTests
         var alone = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, [runs[2]]));
         Assert.Contains("in 3 of its 5 epochs after epoch 0, the last time at epoch 4 (below it for the 1 epoch since)", alone);
         Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
+    }
+
+    [Fact]
+    public void SeveralSeedsAreRankedSeedBySeedAndCountedAgainstTheReport()
+    {
+        using var folder = new PolyakCore.Tests.Text.TextFixtures.TempFolder();
+        OptimizerSettings sgd = new() { Lr = 0.01 }, adam = new() { Lr = 0.001 }, polyak = new() { FStar = 0 };
+        var runs = new[]
+        {
+            Measured(folder.Path, OptimizerCatalog.Sgd, sgd, [3.8, 2.7, 2.5, 2.3, 2.2, 2.1]),
+            Measured(folder.Path, OptimizerCatalog.Adam, adam, [3.8, 2.0, 1.2, 0.8, 0.6, 0.5]),
+            Measured(folder.Path, OptimizerCatalog.PolyakSgd, polyak, [3.8, 4.5, 2.9, 3.3, 1.0, 0.9], maxStep: 64.8, meanStep: 5.07),
+            Measured(folder.Path, OptimizerCatalog.Sgd, sgd, [3.8, 2.7, 2.5, 2.3, 2.2, 2.0], seed: 1),
+            Measured(folder.Path, OptimizerCatalog.Adam, adam, [3.8, 2.0, 1.2, 0.8, 0.6, 0.4], seed: 1),
+            Measured(folder.Path, OptimizerCatalog.PolyakSgd, polyak, [3.8, 3.5, 3.4, 3.3, 3.2, 3.1], maxStep: 20, meanStep: 3, seed: 1),
+            Measured(folder.Path, OptimizerCatalog.Adam, adam, [3.8, 2.0, 1.2, 0.8, 0.6, 0.45], seed: 2),   // a seed without the others
+        };
+        var sentences = ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs);
+        var text = string.Join("\n", sentences);
+        Assert.Contains("(batch 16, dropout 0.2; SGD lr 0.01; Adam lr 0.001, β₁ 0.9, β₂ 0.999; Polyak (f* = 0) with no cap)", text);   // each optimizer once
+        Assert.Contains("validation after 5 epochs (up to 25 minutes a run, wall-clock), seed by seed: seed 0: Adam 0.50 < Polyak (f* = 0) 0.90 < SGD 2.10; " +
+            "seed 1: Adam 0.40 < SGD 2.00 < Polyak (f* = 0) 3.10; seed 2: Adam 0.45 — the report's ordering in 1 of 2 seeds with all three.", text);
+        Assert.Contains("With seed 0, Polyak SGD's validation loss was above the unigram level (3.09) in 2 of its 5 epochs after epoch 0, the last time at epoch 3 (below it for the 2 epochs since)", text);
+        Assert.Contains("With seed 1, Polyak SGD's validation loss was above the unigram level (3.09) in 5 of its 5 epochs after epoch 0, between 3.10 and 3.50; its step reached 20 (mean 3.0).", text);
+        Assert.DoesNotContain(sentences, s => s.StartsWith("There ", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -70,35 +70,48 @@ public static class ChildSpeechLesson
             F($"The shipped checkpoints ({presets}): {Order(ours)} — ") + (same ? "the same ordering." : "not the report's ordering.");
     }
 
-    /// <summary>The measured runs at the epoch all of them reached: their validation losses against the report's
-    /// ordering, and whether Polyak SGD stayed below the unigram level once past its first tenth.</summary>
+    /// <summary>The measured runs (one per optimizer and seed) at the epoch all of them reached: their validation losses
+    /// against the report's ordering, seed by seed, and whether Polyak SGD stayed below the unigram level once past its
+    /// first tenth.</summary>
     private static IEnumerable<string> Measured(IReadOnlyList<RunFolderContent> runs, double unigram)
     {
         var rows = runs.Where(r => r.Epochs.Any(e => e.ValLoss is not null)).ToArray();
         if (rows.Length == 0) yield break;
         int epoch = rows.Min(r => r.Epochs.Where(e => e.ValLoss is not null).Max(e => e.Epoch));
         double ValAt(RunFolderContent r) => r.Epochs.Last(e => e.Epoch <= epoch && e.ValLoss is not null).ValLoss!.Value;
+        static string Optimizer(RunFolderContent r) => r.Summary.Request.Optimizer;
         var request = rows[0].Summary.Request;
         var text = request.ProblemOptions.Text;
-        string settings = string.Join("; ", rows.Select(r => F($"{OptimizerCatalog.DisplayName(r.Summary.Request.Optimizer)}") + Settings(r.Summary.Request)));
-        var order = rows.OrderBy(ValAt).Select(r => F($"{OptimizerCatalog.DisplayName(r.Summary.Request.Optimizer)} {ValAt(r):F2}"));
-        var byOptimizer = rows.ToDictionary(r => r.Summary.Request.Optimizer);
-        bool all = ReportChildSpeech.ValLoss.All(o => byOptimizer.ContainsKey(o.Optimizer));
-        bool same = all && InReportOrder(rows.Select(r => (r.Summary.Request.Optimizer, ValAt(r))));
+        string settings = string.Join("; ", rows.DistinctBy(Optimizer).Select(r => F($"{OptimizerCatalog.DisplayName(Optimizer(r))}") + Settings(r.Summary.Request)));
+        var seeds = rows.GroupBy(r => r.Summary.Request.Seed).OrderBy(g => g.Key).ToArray();
+        string Ranking(IEnumerable<RunFolderContent> seed) => string.Join(" < ", seed.OrderBy(ValAt).Select(r => F($"{OptimizerCatalog.DisplayName(Optimizer(r))} {ValAt(r):F2}")));
+        static bool Complete(IEnumerable<RunFolderContent> seed) => ReportChildSpeech.ValLoss.All(o => seed.Any(r => Optimizer(r) == o.Optimizer));
+        bool Same(IEnumerable<RunFolderContent> seed) => Complete(seed) && InReportOrder(seed.Select(r => (Optimizer(r), ValAt(r))));
         double minutes = rows.Max(r => r.Summary.Seconds) / 60;
-        yield return F($"Measured here at the report's settings on the {text?.Preset ?? "custom"} model (batch {request.BatchSize}, dropout {text?.Dropout ?? 0:G2}; {settings}), ") +
-            F($"validation after {epoch} epochs (up to {minutes:F0} minutes a run, wall-clock): {string.Join(" < ", order)}") +
-            (all ? same ? " — the report's ordering." : " — not the report's ordering." : ".");
-        if (byOptimizer.GetValueOrDefault(OptimizerCatalog.PolyakSgd) is { } polyak)
+        string opening = F($"Measured here at the report's settings on the {text?.Preset ?? "custom"} model (batch {request.BatchSize}, dropout {text?.Dropout ?? 0:G2}; {settings}), ") +
+            F($"validation after {epoch} epochs (up to {minutes:F0} minutes a run, wall-clock)");
+        if (seeds.Length == 1)
+            yield return opening + F($": {Ranking(rows)}") + (Complete(rows) ? Same(rows) ? " — the report's ordering." : " — not the report's ordering." : ".");
+        else
         {
-            var late = polyak.Epochs.Where(e => e.ValLoss is not null && e.Epoch > epoch / 10 && e.Epoch <= epoch).ToArray();
-            int above = late.Count(e => e.ValLoss > unigram);
-            int since = late.Length - 1 - Array.FindLastIndex(late, e => e.ValLoss > unigram);
-            string lastAbove = above == 0 || since == 0 ? ""
-                : F($", the last time at epoch {late.Last(e => e.ValLoss > unigram).Epoch} (below it for the {since} epoch{(since == 1 ? "" : "s")} since)");
-            yield return F($"There Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}{lastAbove}, ") +
-                F($"between {late.Min(e => e.ValLoss!.Value):F2} and {late.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
+            int complete = seeds.Count(Complete), same = seeds.Count(Same);
+            yield return opening + ", seed by seed: " + string.Join("; ", seeds.Select(g => F($"seed {g.Key}: {Ranking(g)}"))) +
+                F($" — the report's ordering in {same} of {complete} seed{(complete == 1 ? "" : "s")} with all three.");
         }
+        foreach (var polyak in rows.Where(r => Optimizer(r) == OptimizerCatalog.PolyakSgd).OrderBy(r => r.Summary.Request.Seed))
+            yield return (seeds.Length == 1 ? "There " : F($"With seed {polyak.Summary.Request.Seed}, ")) + PolyakClimbs(polyak, epoch, unigram);
+    }
+
+    /// <summary>How often Polyak SGD's validation loss was above the unigram level after its first tenth of <paramref name="epoch"/>.</summary>
+    private static string PolyakClimbs(RunFolderContent polyak, int epoch, double unigram)
+    {
+        var late = polyak.Epochs.Where(e => e.ValLoss is not null && e.Epoch > epoch / 10 && e.Epoch <= epoch).ToArray();
+        int above = late.Count(e => e.ValLoss > unigram);
+        int since = late.Length - 1 - Array.FindLastIndex(late, e => e.ValLoss > unigram);
+        string lastAbove = above == 0 || since == 0 ? ""
+            : F($", the last time at epoch {late.Last(e => e.ValLoss > unigram).Epoch} (below it for the {since} epoch{(since == 1 ? "" : "s")} since)");
+        return F($"Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}{lastAbove}, ") +
+            F($"between {late.Min(e => e.ValLoss!.Value):F2} and {late.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
     }
 
     private static string Settings(RunRequest request) => request.Optimizer switch

@@ -136,7 +136,7 @@ public class ChildSpeechComponentTests
         var runs = ctx.Services.GetRequiredService<RunService>().List();
         Assert.Equal(["sgd", "adam", "polyak-sgd"], runs.Select(r => r.Request.Optimizer));
         Assert.All(runs, r => Assert.Equal(("child-speech", 3, "tiny"), (r.Request.Problem, r.Request.Epochs, r.Request.ProblemOptions.Text!.Preset)));
-        Assert.Equal(68 * 3, runs[0].TotalSteps);        // 279,746 training characters / (32 · 128) = 68 iterations an epoch
+        Assert.Equal(136 * 3, runs[0].TotalSteps);       // 279,746 training characters / (16 · 128) = 136 iterations an epoch (the report's batch)
         // Per run: train and validation per epoch, mini-batch loss and step size per step.
         cut.WaitForAssertion(() => Assert.Equal(12, ctx.JSInterop.Invocations["bind"].Count));
         Assert.Equal(3, ctx.JSInterop.Invocations["bind"].Count(i => (string)i.Arguments[3]! == "valLoss"));

@@ -16,16 +16,21 @@ public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadd
     public static ChildSpeechLessonService Shipped(TextLibraries libraries, PolyakLadderService ladder, IWebHostEnvironment environment,
         ILogger<ChildSpeechLessonService> logger) => new(libraries, ladder, Path.Combine(environment.ContentRootPath, ReproductionPath), logger);
 
-    private readonly Lazy<IReadOnlyList<string>> _sentences = new(() =>
+    private readonly Lazy<(List<RunFolderContent> Runs, IReadOnlyList<string> Sentences)> _lesson = new(() =>
     {
         var corpus = TextCorpus.ChildSpeech();
         var report = GptPreset.Find(GptPreset.Report)!;
         var shipped = libraries.Checkpoints.List().Where(c => c.Shipped).Select(c => c.Metadata).ToList();
-        return ChildSpeechLesson.Describe(shipped, ChildSpeechCorpus.EntropyFloor(), ladder.Ladder?.UnigramLoss ?? PolyakLadder.UnigramEntropy(corpus.Train),
-            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), Reproduction(reproductionFolder, logger));
+        var runs = Reproduction(reproductionFolder, logger);
+        return (runs, ChildSpeechLesson.Describe(shipped, ChildSpeechCorpus.EntropyFloor(), ladder.Ladder?.UnigramLoss ?? PolyakLadder.UnigramEntropy(corpus.Train),
+            ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), runs));
     });
 
-    public IReadOnlyList<string> Sentences => _sentences.Value;
+    public IReadOnlyList<string> Sentences => _lesson.Value.Sentences;
+
+    /// <summary>The shortest and longest wall-clock minutes of the shipped reproduction runs (null without any).</summary>
+    public (double Shortest, double Longest)? MeasuredMinutes => _lesson.Value.Runs is { Count: > 0 } runs
+        ? (runs.Min(r => r.Summary.Seconds) / 60, runs.Max(r => r.Summary.Seconds) / 60) : null;
 
     private static List<RunFolderContent> Reproduction(string root, ILogger? logger)
     {

@@ -5,7 +5,8 @@ using PolyakCore.Optimization;
 
 namespace PolyakDashboard.Components.ChildSpeech;
 
-/// <summary>The 1d page's form: one run per selected optimizer, all on the same corpus and model.</summary>
+/// <summary>The 1d page's form: one run per selected optimizer, all on the same corpus and model. Its defaults are the
+/// report's settings on the tiny model (what measurements/1d-reproduction ran); <see cref="QuickLook"/> is the short run.</summary>
 public sealed class ChildSpeechSettings
 {
     public static IReadOnlyList<string> OptimizerChoices { get; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd, OptimizerCatalog.SpsMax, OptimizerCatalog.PolyakAdam, OptimizerCatalog.MomoAdam];
@@ -13,13 +14,13 @@ public sealed class ChildSpeechSettings
     public string Preset { get; set; } = GptPreset.Tiny;
     public string Corpus { get; set; } = ChildSpeechCorpus.Name;
     public IReadOnlyCollection<string> Optimizers { get; set; } = [OptimizerCatalog.Sgd, OptimizerCatalog.Adam, OptimizerCatalog.PolyakSgd];
-    public double? SgdLr { get; set; } = ExperimentCatalog.ChildSpeechSgdLr;
-    public double? AdamLr { get; set; } = ExperimentCatalog.ChildSpeechAdamLr;
+    public double? SgdLr { get; set; } = ReportChildSpeech.SgdLr;
+    public double? AdamLr { get; set; } = ReportChildSpeech.AdamLr;
     /// <summary>Adam's β₂ (empty: Adam's default, 0.999).</summary>
-    public double? AdamBeta2 { get; set; }
-    public int? BatchSize { get; set; } = ExperimentCatalog.ChildSpeechBatch;
-    public int? Epochs { get; set; } = 10;
-    public double? Dropout { get; set; }
+    public double? AdamBeta2 { get; set; } = ReportChildSpeech.AdamBeta2;
+    public int? BatchSize { get; set; } = ReportChildSpeech.Batch;
+    public int? Epochs { get; set; } = ReportSettingsEpochs;
+    public double? Dropout { get; set; } = ReportChildSpeech.Dropout;
     /// <summary>Sizes that override the preset's (empty: the preset's).</summary>
     public int? NEmbd { get; set; }
     public int? NHead { get; set; }
@@ -43,17 +44,26 @@ public sealed class ChildSpeechSettings
     public bool IsBuiltInCorpus => Corpus == ChildSpeechCorpus.Name;
 
     /// <summary>The report's tuned settings (batch, dropout, SGD's and Adam's rates, Adam's β₂; Polyak SGD as it was) on
-    /// the tiny model, for 100 epochs: what measurements/1d-reproduction ran.</summary>
-    public static ChildSpeechSettings ReportSettings() => new()
-    {
-        Preset = GptPreset.Tiny, BatchSize = ReportChildSpeech.Batch, Dropout = ReportChildSpeech.Dropout, Epochs = ReportSettingsEpochs,
-        SgdLr = ReportChildSpeech.SgdLr, AdamLr = ReportChildSpeech.AdamLr, AdamBeta2 = ReportChildSpeech.AdamBeta2,
-    };
+    /// the tiny model, for 100 epochs: what measurements/1d-reproduction ran, and the page's default.</summary>
+    public static ChildSpeechSettings ReportSettings() => new();
 
     public const int ReportSettingsEpochs = 100;
 
     public static string ReportSettingsDescription { get; } = FormattableString.Invariant(
         $"Tiny model, batch {ReportChildSpeech.Batch}, dropout {ReportChildSpeech.Dropout}, SGD lr {ReportChildSpeech.SgdLr}, Adam lr {ReportChildSpeech.AdamLr} and β₂ {ReportChildSpeech.AdamBeta2}, Polyak SGD with f* = 0 and no cap; {ReportSettingsEpochs} epochs");
+
+    /// <summary>A short look: 10 epochs at batch 32 without dropout, with the rates the 10-epoch tuning grids chose there
+    /// (in 10 epochs Polyak SGD is still in its oscillating phase).</summary>
+    public static ChildSpeechSettings QuickLook() => new()
+    {
+        BatchSize = ExperimentCatalog.ChildSpeechBatch, Dropout = null, Epochs = QuickLookEpochs, AdamBeta2 = null,
+        SgdLr = ExperimentCatalog.ChildSpeechSgdLr, AdamLr = ExperimentCatalog.ChildSpeechAdamLr,
+    };
+
+    public const int QuickLookEpochs = 10;
+
+    public static string QuickLookDescription { get; } = FormattableString.Invariant(
+        $"Tiny model, batch {ExperimentCatalog.ChildSpeechBatch}, no dropout, SGD lr {ExperimentCatalog.ChildSpeechSgdLr}, Adam lr {ExperimentCatalog.ChildSpeechAdamLr}; {QuickLookEpochs} epochs — minutes, not the report's ordering (Polyak SGD is still oscillating)");
 
     /// <summary>The corpus shape as the core takes it (list entries trimmed, blank lines dropped; the built-in list is null).</summary>
     public ChildSpeechGenerator Generator()

@@ -1,5 +1,6 @@
 using PolyakCore.Shared;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using PolyakCore.Optimization;
 using PolyakCore.Optimization.Directions;
@@ -271,19 +272,26 @@ public static class TrajectoryBatch
             {
                 if (!_rows[i].Active) continue;                 // a stopped row's batches are not read
                 var permutation = _rows[i].Permutation;
-                int offset = (int)_offsets[i];
                 if ((uint)permutation.Length != (uint)_n) throw new InvalidOperationException("A row's permutation must cover its points.");
-                var rowInputs = epochInputs.Slice(i * _n * features, _n * features);
-                var rowTargets = epochTargets.Slice(i * _n, _n);
-                var dataInputs = inputValues.Slice(offset * features, _n * features);
-                var dataTargets = targetValues.Slice(offset, _n);
-                for (int to = 0; to < permutation.Length; to++)
-                {
-                    int point = permutation[to];
-                    rowTargets[to] = dataTargets[point];
-                    // Element by element: a point is a few doubles, and a span copy per point costs a memmove call.
-                    for (int f = 0, from = point * features, into = to * features; f < features; f++) rowInputs[into + f] = dataInputs[from + f];
-                }
+                int offset = (int)_offsets[i];
+                CopyPoints(permutation, features, inputValues.Slice(offset * features, _n * features), targetValues.Slice(offset, _n),
+                    epochInputs.Slice(i * _n * features, _n * features), epochTargets.Slice(i * _n, _n));
+            }
+        }
+
+        // Point by point, element by element (a point is a few doubles: a span copy per point costs a memmove call), without
+        // bounds checks: every index in a permutation is below the data's count, which the slices were cut to.
+        private static void CopyPoints(ReadOnlySpan<int> points, int features, ReadOnlySpan<double> dataInputs, ReadOnlySpan<double> dataTargets,
+            Span<double> inputs, Span<double> targets)
+        {
+            ref double fromInputs = ref MemoryMarshal.GetReference(dataInputs), fromTargets = ref MemoryMarshal.GetReference(dataTargets);
+            ref double toInputs = ref MemoryMarshal.GetReference(inputs), toTargets = ref MemoryMarshal.GetReference(targets);
+            for (int to = 0; to < points.Length; to++)
+            {
+                int point = points[to];
+                Unsafe.Add(ref toTargets, to) = Unsafe.Add(ref fromTargets, point);
+                ref double from = ref Unsafe.Add(ref fromInputs, point * features), into = ref Unsafe.Add(ref toInputs, to * features);
+                for (int f = 0; f < features; f++) Unsafe.Add(ref into, f) = Unsafe.Add(ref from, f);
             }
         }
 

@@ -51,4 +51,23 @@ public static class EnsembleBench
         Console.WriteLine($"CPU time (all threads, moves less with other load): 1b × 1 {C("1b × 1"):F2} s, × 20 {C("1b × 20"):F2} s, " +
             $"ratio {C("1b × 20") / C("1b × 1"):F2}×; 1c × 20 {C("1c × 20"):F2} s; map × 1 {C("map × 1"):F2} s, × 10 {C("map × 10"):F2} s");
     }
+
+    /// <summary>The 1b ratio alone (1 and 20 seeds interleaved): quick enough to run under a profiler.</summary>
+    public static void Ratio(int repeats)
+    {
+        var oneB = ExperimentCatalog.Get("1b").Runs;
+        var (one, twenty) = (new List<double>(), new List<double>());
+        for (int r = 0; r < repeats + 1; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            Ensemble.Run(oneB, new EnsembleSpec(1));
+            double a = clock.Elapsed.TotalSeconds;
+            clock.Restart();
+            Ensemble.Run(oneB, new EnsembleSpec(20));
+            double b = clock.Elapsed.TotalSeconds;
+            if (r > 0) { one.Add(a); twenty.Add(b); }   // the first round warms up
+        }
+        double M(List<double> v) => v.Order().ElementAt(v.Count / 2);
+        Console.WriteLine($"1b grid × 1 seed {M(one):F3} s, × 20 seeds {M(twenty):F3} s: ratio {M(twenty) / M(one):F2}× (target ≤ 3)");
+    }
 }

@@ -32,7 +32,12 @@ if (only == "ensembles")
     EnsembleBench.Run(repeats);
     return;
 }
-if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist or ensembles (or none for all)."); return; }
+if (only == "ensemble-ratio")
+{
+    EnsembleBench.Ratio(repeats);
+    return;
+}
+if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist, ensembles or ensemble-ratio (or none for all)."); return; }
 
 // 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
 using var quadratic = QuadraticProblem.Create();

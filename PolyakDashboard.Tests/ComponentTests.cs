@@ -142,6 +142,28 @@ public class ChildSpeechComponentTests
         Assert.Equal(3, ctx.JSInterop.Invocations["bind"].Count(i => (string)i.Arguments[3]! == "valLoss"));
     }
 
+    /// <summary>Before a launch the page says what its defaults are and, from the shipped measurements, how long they took.</summary>
+    [Fact]
+    public async Task TheStartHintNamesTheDefaultsAndTheMeasuredMinutes()
+    {
+        await using var ctx = NewContext();
+        var cut = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        static string Text(AngleSharp.Dom.IElement e) => System.Text.RegularExpressions.Regex.Replace(e.TextContent, @"\s+", " ");
+        string hint = Text(cut.Find("[data-testid=start-hint]"));
+        Assert.Contains("The defaults are the report's settings for 100 epochs", hint);
+        Assert.Contains("A quick look trains 10 epochs", hint);
+        Assert.DoesNotContain("minutes each", hint);                  // no measurements in this context
+
+        await using var measured = NewContext();
+        var folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../PolyakDashboard", ChildSpeechLessonService.ReproductionPath));
+        string components = Path.Combine(Path.GetTempPath(), "polyak-components");
+        measured.Services.AddSingleton(new ChildSpeechLessonService(TextLibraries.InFolder(components),
+            new PolyakLadderService(Path.Combine(components, "no-ladder.json")), folder));
+        var seconds = Directory.EnumerateDirectories(folder).Select(d => PolyakCore.Export.RunFolderContent.Read(d).Summary.Seconds).ToList();
+        string expected = FormattableString.Invariant($"the measured runs took {seconds.Min() / 60:F0}–{seconds.Max() / 60:F0} minutes each");
+        Assert.Contains(expected, Text(measured.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>().Find("[data-testid=start-hint]")));
+    }
+
     [Fact]
     public async Task CorpusShapeMovesTheFloorAndGoesIntoTheRequests()
     {

@@ -67,4 +67,25 @@ public class TrajectoryBatchTests
         Assert.Equal(RunStatus.Diverged, summaries[1].Status);
         Assert.Equal([3.0, 1.0], summaries[0].Parameters, new Tolerance(1e-2));
     }
+
+    /// <summary>Rows of one data set and seed share one shuffle and one gather: a row whose twin diverged (the one that
+    /// drew and gathered the order first) still gets every epoch's points, and its records are its single run's.</summary>
+    [Fact]
+    public void ARowWhoseTwinDivergedKeepsItsOrder()
+    {
+        using var problem = NoisyLinearProblem.Create(noise: 1.0);
+        // Constant SGD: Polyak's f* = 0 under noise is chaotic, and turns summation-order rounding into other trajectories.
+        var ok = new RunRequest { Problem = "noisy-linear", ProblemOptions = new() { Noise = 1.0 }, Optimizer = "sgd", OptimizerOptions = new() { Lr = 0.05 }, BatchSize = 16, Epochs = 5, Seed = 3 };
+        var bad = ok with { OptimizerOptions = new() { Lr = 10 } };
+        var records = new[] { new RunRecorder(), new RunRecorder() };
+        var summaries = TrajectoryBatch.Run(problem, [bad, ok], i => records[i]);
+        Assert.Equal(RunStatus.Diverged, summaries[0].Status);
+        Assert.True(records[0].Batches.Count < 63, $"the twin diverged after {records[0].Batches.Count} steps, within its first epoch");
+        var single = new RunRecorder();
+        var expected = Trainer.Run(problem, ok, single);
+        Assert.Equal(single.Batches.Count, records[1].Batches.Count);
+        for (int s = 0; s < single.Batches.Count; s++)
+            Assert.Equal(single.Batches[s].Loss, records[1].Batches[s].Loss, 1e-6 * (1 + single.Batches[s].Loss));   // summation order aside
+        Assert.Equal(expected.Parameters, summaries[1].Parameters, new Tolerance(1e-6));
+    }
 }

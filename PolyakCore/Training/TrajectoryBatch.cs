@@ -118,6 +118,7 @@ public static class TrajectoryBatch
         private readonly long[] _offsets;                   // row k's data starts at _offsets[k] in the stack
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
+        private readonly EpochOrder[] _orders;              // one per data set and seed: rows that share both share their order
         private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private Tensor? _epochInputs, _epochTargets;        // (K, N, F) and (K, N): each row's points in its epoch's order
@@ -141,6 +142,12 @@ public static class TrajectoryBatch
             _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
             if (!_inputs.is_contiguous() || !_targets.is_contiguous()) throw new ArgumentException("A problem's data must be contiguous.");
             _rows = [.. runs.Select(r => new Row(r))];
+            _orders = [.. _rows.Select((row, i) => (row, i)).GroupBy(x => (_offsets[x.i], x.row.Seed)).Select(g =>
+            {
+                var order = new EpochOrder(g.First().row.Schedule, [.. g.Select(x => x.row)]);
+                foreach (var (row, _) in g) row.Order = order;
+                return order;
+            })];
             _epochs = runs.Max(r => r.Request.Epochs);
             _modelProducts = _rows.Any(r => r.Rule.NeedsModelProducts);
             if (dataSets.All(d => d.Quadratic is not null))
@@ -247,21 +254,23 @@ public static class TrajectoryBatch
             return new(length, scale, _epochInputs!.narrow(1, begin, length), _epochTargets!.narrow(1, begin, length));
         }
 
-        // Every row's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
-        // thread (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
+        // Every order's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
+        // thread when a core is free (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
         private void StartEpoch()
         {
             _drawing?.Wait();
-            foreach (var row in _rows) row.StartEpoch();
+            foreach (var order in _orders) order.StartEpoch();
             GatherEpoch();
-            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var row in _rows) row.DrawAhead(); });
+            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var order in _orders) order.DrawAhead(); });
         }
 
         // Every row's points in its epoch's order. Gathered here, a row at a time, rather than by index_select per batch:
         // libtorch copies each point (a few doubles) with a memmove call of its own, and a batch's rows jump between
         // data sets larger than the cache together; a row's own data set stays in it (a sixth of an ensemble's time was here).
+        // Rows that share an order (same data, same seed) get the first one's points as one block copy.
         private void GatherEpoch()
         {
+            foreach (var order in _orders) order.GatheredRow = -1;
             int features = _features;
             if (_epochInputs is null || _epochTargets is null)
                 (_epochInputs, _epochTargets) = (empty([_k, _n, features], float64).DetachFromDisposeScope(), empty([_k, _n], float64).DetachFromDisposeScope());
@@ -271,11 +280,19 @@ public static class TrajectoryBatch
             for (int i = 0; i < _k; i++)
             {
                 if (!_rows[i].Active) continue;                 // a stopped row's batches are not read
-                var permutation = _rows[i].Permutation;
+                var order = _rows[i].Order;
+                Span<double> rowInputs = epochInputs.Slice(i * _n * features, _n * features), rowTargets = epochTargets.Slice(i * _n, _n);
+                if (order.GatheredRow is int twin and >= 0)
+                {
+                    epochInputs.Slice(twin * _n * features, _n * features).CopyTo(rowInputs);
+                    epochTargets.Slice(twin * _n, _n).CopyTo(rowTargets);
+                    continue;
+                }
+                var permutation = order.Current;
                 if ((uint)permutation.Length != (uint)_n) throw new InvalidOperationException("A row's permutation must cover its points.");
                 int offset = (int)_offsets[i];
-                CopyPoints(permutation, features, inputValues.Slice(offset * features, _n * features), targetValues.Slice(offset, _n),
-                    epochInputs.Slice(i * _n * features, _n * features), epochTargets.Slice(i * _n, _n));
+                CopyPoints(permutation, features, inputValues.Slice(offset * features, _n * features), targetValues.Slice(offset, _n), rowInputs, rowTargets);
+                order.GatheredRow = i;
             }
         }
 
@@ -394,13 +411,44 @@ public static class TrajectoryBatch
         }
     }
 
+    /// <summary>The permutations one data set is visited in, epoch by epoch, from one seed's schedule: in a grid every
+    /// optimizer's seed i draws the same data in the same order, so its shuffle is drawn once and its epoch gathered once.</summary>
+    private sealed class EpochOrder(BatchSchedule schedule, Row[] members)
+    {
+        private int[] _current = [], _ahead = [];
+        private bool _hasAhead;
+
+        /// <summary>The permutation of the current epoch.</summary>
+        public int[] Current => _current;
+
+        /// <summary>The row whose epoch tensor holds this order's points this epoch (−1: none yet).</summary>
+        public int GatheredRow { get; set; } = -1;
+
+        /// <summary>Draws the next epoch's permutation into a buffer of its own (on another thread, while the current one
+        /// is read). Once every member has stopped it draws no more: their gathered batches are not read.</summary>
+        public void DrawAhead()
+        {
+            if (_current.Length > 0 && !members.Any(m => m.Active)) return;
+            var next = schedule.NextEpoch();
+            if (_ahead.Length != next.Length) _ahead = new int[next.Length];
+            next.CopyTo(_ahead, 0);
+            _hasAhead = true;
+        }
+
+        /// <summary>Makes the permutation drawn ahead the current one (drawing it now if it was not).</summary>
+        public void StartEpoch()
+        {
+            if (!_hasAhead) DrawAhead();
+            if (!_hasAhead) return;
+            (_current, _ahead, _hasAhead) = (_ahead, _current, false);
+        }
+    }
+
     /// <summary>One run's bookkeeping: its schedule, step rule, records and end state.</summary>
     private sealed class Row
     {
         private readonly BatchRun _run;
         private readonly StepStats _stats = new();
-        private int[] _permutation = [], _ahead = [];
-        private bool _hasAhead;
         private int _steps;
         private string? _message;
         private RunStatus _status = RunStatus.Completed;
@@ -428,27 +476,11 @@ public static class TrajectoryBatch
         public bool Active { get; private set; } = true;
         public StepRecord Pending { get; set; }
 
-        /// <summary>Draws the next epoch's permutation into a buffer of its own (on another thread, while the current one
-        /// is read). A stopped row draws no more: its gathered batches are not read.</summary>
-        public void DrawAhead()
-        {
-            if (!Active && _permutation.Length > 0) return;
-            var next = Schedule.NextEpoch();
-            if (_ahead.Length != next.Length) _ahead = new int[next.Length];
-            next.CopyTo(_ahead, 0);
-            _hasAhead = true;
-        }
+        /// <summary>The order this row visits its points in (shared with the rows of the same data and seed).</summary>
+        public EpochOrder Order { get; set; } = null!;
 
-        /// <summary>Makes the permutation drawn ahead the current one (drawing it now if it was not).</summary>
-        public void StartEpoch()
-        {
-            if (!_hasAhead) DrawAhead();
-            if (!_hasAhead) return;
-            (_permutation, _ahead, _hasAhead) = (_ahead, _permutation, false);
-        }
-
-        /// <summary>The permutation of the row's current epoch, cut into its batches.</summary>
-        public int[] Permutation => _permutation;
+        /// <summary>The seed of the row's mini-batch order.</summary>
+        public int Seed => _run.Request.Seed;
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)

@@ -87,7 +87,7 @@ public class ChildSpeechLessonTests
         Assert.Contains("above the unigram level (3.09) in 3 of its 4 epochs after epoch 0, between 2.90 and 5.00; its step reached 65 (mean 5.1).", text);
         // Had it ended at epoch 5 (1.0): the last climb and the epochs since are named.
         var alone = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, [runs[2]]));
-        Assert.Contains("in 3 of its 5 epochs after epoch 0, the last time at epoch 4 (below it for the 1 epoch since)", alone);
+        Assert.Contains("in 3 of its 5 epochs after epoch 0, the last time at epoch 4 (below it for the 1 epoch since); until then between 2.90 and 5.00; its step", alone);
         Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
     }
 
@@ -111,7 +111,7 @@ public class ChildSpeechLessonTests
         Assert.Contains("(batch 16, dropout 0.2; SGD lr 0.01; Adam lr 0.001, β₁ 0.9, β₂ 0.999; Polyak (f* = 0) with no cap)", text);   // each optimizer once
         Assert.Contains("validation after 5 epochs (up to 25 minutes a run, wall-clock), seed by seed: seed 0: Adam 0.50 < Polyak (f* = 0) 0.90 < SGD 2.10; " +
             "seed 1: Adam 0.40 < SGD 2.00 < Polyak (f* = 0) 3.10; seed 2: Adam 0.45 — the report's ordering in 1 of 2 seeds with all three.", text);
-        Assert.Contains("With seed 0, Polyak SGD's validation loss was above the unigram level (3.09) in 2 of its 5 epochs after epoch 0, the last time at epoch 3 (below it for the 2 epochs since)", text);
+        Assert.Contains("With seed 0, Polyak SGD's validation loss was above the unigram level (3.09) in 2 of its 5 epochs after epoch 0, the last time at epoch 3 (below it for the 2 epochs since); until then between 2.90 and 4.50; its step reached 65", text);
         Assert.Contains("With seed 1, Polyak SGD's validation loss was above the unigram level (3.09) in 5 of its 5 epochs after epoch 0, between 3.10 and 3.50; its step reached 20 (mean 3.0).", text);
         Assert.DoesNotContain(sentences, s => s.StartsWith("There ", StringComparison.Ordinal));
     }

@@ -102,16 +102,20 @@ public static class ChildSpeechLesson
             yield return (seeds.Length == 1 ? "There " : F($"With seed {polyak.Summary.Request.Seed}, ")) + PolyakClimbs(polyak, epoch, unigram);
     }
 
-    /// <summary>How often Polyak SGD's validation loss was above the unigram level after its first tenth of <paramref name="epoch"/>.</summary>
+    /// <summary>How often Polyak SGD's validation loss was above the unigram level after its first tenth of <paramref name="epoch"/>,
+    /// and its range until the last time (its oscillating phase; the whole range when it never settled or never climbed).</summary>
     private static string PolyakClimbs(RunFolderContent polyak, int epoch, double unigram)
     {
         var late = polyak.Epochs.Where(e => e.ValLoss is not null && e.Epoch > epoch / 10 && e.Epoch <= epoch).ToArray();
         int above = late.Count(e => e.ValLoss > unigram);
-        int since = late.Length - 1 - Array.FindLastIndex(late, e => e.ValLoss > unigram);
-        string lastAbove = above == 0 || since == 0 ? ""
-            : F($", the last time at epoch {late.Last(e => e.ValLoss > unigram).Epoch} (below it for the {since} epoch{(since == 1 ? "" : "s")} since)");
-        return F($"Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}{lastAbove}, ") +
-            F($"between {late.Min(e => e.ValLoss!.Value):F2} and {late.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
+        int last = Array.FindLastIndex(late, e => e.ValLoss > unigram), since = late.Length - 1 - last;
+        bool settled = above > 0 && since > 0;
+        var phase = settled ? late[..(last + 1)] : late;
+        string lastAbove = settled
+            ? F($", the last time at epoch {late[last].Epoch} (below it for the {since} epoch{(since == 1 ? "" : "s")} since); until then between ")
+            : ", between ";
+        return F($"Polyak SGD's validation loss was above the unigram level ({unigram:F2}) in {above} of its {late.Length} epochs after epoch {epoch / 10}{lastAbove}") +
+            F($"{phase.Min(e => e.ValLoss!.Value):F2} and {phase.Max(e => e.ValLoss!.Value):F2}; its step reached {polyak.Summary.MaxStepSize:F0} (mean {polyak.Summary.MeanStepSize:F1}).");
     }
 
     private static string Settings(RunRequest request) => request.Optimizer switch

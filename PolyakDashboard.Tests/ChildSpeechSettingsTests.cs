@@ -65,4 +65,22 @@ public class ChildSpeechSettingsTests
         Assert.Equal("tiny · child-speech · 100 epochs · batch 16 · seed 0 · sgd, adam, polyak-sgd · SGD lr 0.01 · Adam lr 0.001, β₂ 0.9999 · dropout 0.2",
             new ChildSpeechSettings().Summary());
     }
+
+    /// <summary>The 1d experiment (CLI <c>experiment 1d</c>, <c>POST /api/experiments/1d/runs</c>) runs what the page's
+    /// defaults run.</summary>
+    [Fact]
+    public void The_1d_experiment_runs_the_pages_defaults()
+    {
+        var experiment = PolyakCore.Experiments.ExperimentCatalog.Get("1d").Runs.ToDictionary(r => r.Optimizer);
+        var page = new ChildSpeechSettings().ToRequests();
+        Assert.Equal(page.Select(r => r.Optimizer).Order(), experiment.Keys.Order());
+        foreach (var ours in page)
+        {
+            var theirs = experiment[ours.Optimizer];
+            Assert.Equal((ours.BatchSize, ours.Epochs, ours.Seed), (theirs.BatchSize, theirs.Epochs, theirs.Seed));
+            var (a, b) = (ours.ProblemOptions.Text!, theirs.ProblemOptions.Text!);
+            Assert.Equal((a.Preset, a.Dropout), (b.Preset, b.Dropout));
+            Assert.Equal((ours.OptimizerOptions.Lr, ours.OptimizerOptions.Beta2), (theirs.OptimizerOptions.Lr, theirs.OptimizerOptions.Beta2));
+        }
+    }
 }

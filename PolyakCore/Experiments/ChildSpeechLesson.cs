@@ -15,6 +15,19 @@ public static class ReportChildSpeech
     /// <summary>What its tuning chose (10-epoch grids): constant SGD's lr, Adam's lr, β₁ and β₂; Polyak SGD: f* = 0, ε = 1e-8, no cap.</summary>
     public const double SgdLr = 0.01, AdamLr = 1e-3, AdamBeta1 = 0.9, AdamBeta2 = 0.9999;
 
+    /// <summary>Epochs of the CPU reproduction: the report's settings on the tiny model (measurements/1d-reproduction),
+    /// the 1d experiment's and page's default.</summary>
+    public const int ReproductionEpochs = 100;
+
+    /// <summary>An optimizer's settings as the report tuned them: SGD's and Adam's rates, Adam's β₂ (MoMo-Adam's cap and β₂
+    /// as Adam's); the Polyak rules as the report ran them (f* = 0, no cap) are their defaults.</summary>
+    public static OptimizerSettings OptimizerSettingsFor(string optimizer) => optimizer switch
+    {
+        OptimizerCatalog.Sgd => new() { Lr = SgdLr },
+        OptimizerCatalog.Adam or OptimizerCatalog.MomoAdam => new() { Lr = AdamLr, Beta2 = AdamBeta2 },
+        _ => new(),
+    };
+
     /// <summary>In the report's order: constant SGD, Polyak SGD, Adam (nats per character).</summary>
     public static IReadOnlyList<(string Optimizer, double ValLoss)> ValLoss { get; } =
         [(OptimizerCatalog.Sgd, 0.370), (OptimizerCatalog.PolyakSgd, 0.358), (OptimizerCatalog.Adam, 0.341)];

@@ -47,7 +47,7 @@ public sealed class ChildSpeechSettings
     /// the tiny model, for 100 epochs: what measurements/1d-reproduction ran, and the page's default.</summary>
     public static ChildSpeechSettings ReportSettings() => new();
 
-    public const int ReportSettingsEpochs = 100;
+    public const int ReportSettingsEpochs = ReportChildSpeech.ReproductionEpochs;
 
     public static string ReportSettingsDescription { get; } = FormattableString.Invariant(
         $"Tiny model, batch {ReportChildSpeech.Batch}, dropout {ReportChildSpeech.Dropout}, SGD lr {ReportChildSpeech.SgdLr}, Adam lr {ReportChildSpeech.AdamLr} and β₂ {ReportChildSpeech.AdamBeta2}, Polyak SGD with f* = 0 and no cap; {ReportSettingsEpochs} epochs");

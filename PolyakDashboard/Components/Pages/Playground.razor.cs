@@ -46,7 +46,12 @@ public sealed partial class Playground : IDisposable
     [Inject] private ViewerSession Session { get; set; } = null!;
     [Inject] private ILogger<Playground> Logger { get; set; } = null!;
 
-    private IReadOnlyList<CheckpointInfo> SelectedInfos => [.. _checkpoints.Where(c => _selected.Contains(c.Name))];
+    /// <summary>The report's sample block order (constant SGD, Polyak SGD, Adam), then the others in drawer order: the
+    /// chips and the output columns.</summary>
+    private IReadOnlyList<CheckpointInfo> SelectedInfos => [.. _checkpoints.Where(c => _selected.Contains(c.Name)).OrderBy(c => ReportRank(c.Metadata.Optimizer))];
+
+    private static int ReportRank(string optimizer) =>
+        CheckpointLibrary.ReportOptimizers.Contains(optimizer) ? CheckpointLibrary.ReportOptimizers.TakeWhile(o => o != optimizer).Count() : int.MaxValue;
 
     /// <summary>A checkpoint to select on arrival (the 1d page links each run's checkpoints here).</summary>
     [SupplyParameterFromQuery(Name = "checkpoint")] public string? Checkpoint { get; set; }
@@ -80,8 +85,8 @@ public sealed partial class Playground : IDisposable
         Seed = _seed, StopAtEndOfLine = _stopAtEndOfLine, TopCandidates = _perCharacter ? TopCandidates : 0,
     };
 
-    /// <summary>In drawer order, as the chips show them.</summary>
-    private IReadOnlyList<string> SelectedNames => [.. _checkpoints.Select(c => c.Name).Where(_selected.Contains)];
+    /// <summary>In the chips' order.</summary>
+    private IReadOnlyList<string> SelectedNames => [.. SelectedInfos.Select(c => c.Name)];
 
     private string? ErrorFor(string field) => _errors.FirstOrDefault(e => e.Field == field)?.Message;
 

@@ -17,9 +17,10 @@ public class ChildSpeechSettingsTests
     public void The_report_settings_are_what_the_shipped_reproduction_ran()
     {
         var runs = Directory.EnumerateDirectories(Measurements).Select(RunFolderContent.Read).ToList();
-        var seeds = runs.GroupBy(r => r.Summary.Request.Seed).ToList();
-        Assert.Contains(seeds, g => g.Key == new ChildSpeechSettings().Seed);
-        Assert.All(seeds, g => Assert.Equal(["adam", "polyak-sgd", "sgd"], g.Select(r => r.Summary.Request.Optimizer).Order()));
+        // The page's seed has all three; other seeds may have some (each costs about an hour of two cores).
+        var pageSeed = runs.Where(r => r.Summary.Request.Seed == new ChildSpeechSettings().Seed);
+        Assert.Equal(["adam", "polyak-sgd", "sgd"], pageSeed.Select(r => r.Summary.Request.Optimizer).Order());
+        Assert.All(runs.GroupBy(r => (r.Summary.Request.Seed, r.Summary.Request.Optimizer)), g => Assert.Single(g));
         var settings = new ChildSpeechSettings();
         settings.Optimizers = [.. runs.Select(r => r.Summary.Request.Optimizer)];
         var requests = settings.ToRequests().ToDictionary(r => r.Optimizer);

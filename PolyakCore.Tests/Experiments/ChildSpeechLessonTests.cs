@@ -113,6 +113,7 @@ public class ChildSpeechLessonTests
             "seed 1: Adam 0.40 < SGD 2.00 < Polyak (f* = 0) 3.10; seed 2: Adam 0.45 — the report's ordering in 1 of 2 seeds with all three.", text);
         Assert.Contains("With seed 0, Polyak SGD's validation loss was above the unigram level (3.09) in 2 of its 5 epochs after epoch 0, the last time at epoch 3 (below it for the 2 epochs since); until then between 2.90 and 4.50; its step reached 65", text);
         Assert.Contains("With seed 1, Polyak SGD's validation loss was above the unigram level (3.09) in 5 of its 5 epochs after epoch 0, between 3.10 and 3.50; its step reached 20 (mean 3.0).", text);
+        Assert.Contains("Polyak SGD ended below the unigram level (3.09) in 1 of its 2 seeds; in seed 1 it had not left its oscillating phase after 5 epochs.", text);
         Assert.DoesNotContain(sentences, s => s.StartsWith("There ", StringComparison.Ordinal));
     }
 

@@ -111,7 +111,14 @@ public static class ChildSpeechLesson
             yield return opening + ", seed by seed: " + string.Join("; ", seeds.Select(g => F($"seed {g.Key}: {Ranking(g)}"))) +
                 F($" — the report's ordering in {same} of {complete} seed{(complete == 1 ? "" : "s")} with all three.");
         }
-        foreach (var polyak in rows.Where(r => Optimizer(r) == OptimizerCatalog.PolyakSgd).OrderBy(r => r.Summary.Request.Seed))
+        var polyaks = rows.Where(r => Optimizer(r) == OptimizerCatalog.PolyakSgd).OrderBy(r => r.Summary.Request.Seed).ToArray();
+        if (polyaks.Length > 1)
+        {
+            var above = polyaks.Where(r => ValAt(r) > unigram).Select(r => r.Summary.Request.Seed).ToArray();
+            yield return F($"Polyak SGD ended below the unigram level ({unigram:F2}) in {polyaks.Length - above.Length} of its {polyaks.Length} seeds") +
+                (above.Length == 0 ? "." : F($"; in seed{(above.Length == 1 ? "" : "s")} {string.Join(", ", above)} it had not left its oscillating phase after {epoch} epochs."));
+        }
+        foreach (var polyak in polyaks)
             yield return (seeds.Length == 1 ? "There " : F($"With seed {polyak.Summary.Request.Seed}, ")) + PolyakClimbs(polyak, epoch, unigram);
     }
 

@@ -152,6 +152,33 @@ public class TextTrainerTests
         Assert.Contains(RunValidation.Validate(new RunRequest { Problem = "quadratic", ProblemOptions = new() { Text = new() } }), e => e.Field == "problemOptions.text");
     }
 
+    /// <summary>A batch too large for one pass is trained in passes whose means are weighted by their rows: the same loss,
+    /// gradient and step as one pass (up to summation order).</summary>
+    [Fact]
+    public void ABatchTrainedInPassesStepsAsInOnePass()
+    {
+        var text = ChildSpeechCorpus.Generate(300, seed: 5);
+        var tokenizer = CharTokenizer.Of(text);
+        var ids = tokenizer.Encode(text);
+        var config = new GptConfig(tokenizer.Size, 32, 4, 1, 32, 0.0);
+        (StepRecord Record, float[] Weights) Step(int rowsPerPass)
+        {
+            using var model = new CharGpt(config, seed: 3);
+            using var batches = new TextBatches(ids, config.Block, batch: 12, seed: 9);
+            using var optimizer = OptimizerCatalog.Create(OptimizerCatalog.PolyakSgd, new(), model.parameters(), 10);
+            var record = TextTrainer.TrainStep(model, optimizer, batches, rowsPerPass, evaluationRows: 12, CancellationToken.None);
+            return (record, [.. model.parameters().SelectMany(p => p.data<float>().ToArray())]);
+        }
+        var whole = Step(12);
+        var passes = Step(5);                                  // 5 + 5 + 2 rows
+        Assert.Equal(whole.Record.Loss, passes.Record.Loss, 1e-5);
+        Assert.Equal(whole.Record.GradNormSq, passes.Record.GradNormSq, whole.Record.GradNormSq * 1e-4);
+        Assert.Equal(whole.Record.StepSize, passes.Record.StepSize, whole.Record.StepSize * 1e-4);
+        Assert.True(whole.Record.StepSize > 0);
+        Assert.Equal(whole.Weights.Length, passes.Weights.Length);
+        for (int i = 0; i < whole.Weights.Length; i++) Assert.Equal(whole.Weights[i], passes.Weights[i], 1e-5f);
+    }
+
     private sealed class CancelAfter(int steps, CancellationTokenSource cancel) : IRunSink
     {
         public void OnBatch(BatchRecord record) { if (record.Step == steps) cancel.Cancel(); }

@@ -1,3 +1,4 @@
+using PolyakCore.Shared;
 using static TorchSharp.torch;
 
 namespace PolyakCore.Demos;
@@ -12,14 +13,15 @@ public static class TestFunctions
     /// <summary>f for each row of θ (K, 2) → (K).</summary>
     public static Tensor Evaluate(string name, Tensor theta)
     {
+        // With kept Scalars: TorchSharp's number operands can be freed mid-op (see KeptScalars).
         var x = theta.select(1, 0);
         var y = theta.select(1, 1);
         return name switch
         {
             // ½(x² + 20y²): condition number 20, minimum 0 at the origin (so Polyak's f* = 0 is exact).
-            IllConditioned => (x.square() + 20 * y.square()) * 0.5,
+            IllConditioned => x.Squared().Plus_(y.Squared().Scale_(20)).Scale_(0.5),
             // (1 − x)² + 10(y − x²)²: a curved valley, minimum 0 at (1, 1).
-            Rosenbrock => (1 - x).square() + 10 * (y - x.square()).square(),
+            Rosenbrock => x.neg().Shift_(1).Squared().Plus_(y.sub(x.Squared()).Squared().Scale_(10)),
             _ => throw new ArgumentException($"Unknown function '{name}'. Known: {string.Join(", ", Names)}.", nameof(name)),
         };
     }

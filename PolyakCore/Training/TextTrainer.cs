@@ -203,7 +203,7 @@ public static class TextTrainer
                 cancel.ThrowIfCancellationRequested();
                 using var pass = NewDisposeScope();
                 long n = Math.Min(rowsPerPass, rows - start);
-                var part = model.Loss(x.narrow(0, start, n), y.narrow(0, start, n)) * ((double)n / rows);
+                var part = model.Loss(x.narrow(0, start, n), y.narrow(0, start, n)).Times((double)n / rows);   // a kept Scalar (KeptScalars)
                 part.backward();
                 total += part.ToDouble();
             }

@@ -28,7 +28,7 @@ public class ChildSpeechLessonTests
             Best(OptimizerCatalog.Adam, 0.2917, 34, 0.003), Best(OptimizerCatalog.Adam, 0.35, 20, 0.003),
             Best(OptimizerCatalog.Sgd, 1.9288, 10, 0.1), Best(OptimizerCatalog.PolyakSgd, 3.151, 6), Best(OptimizerCatalog.SpsMax, 1.6155, 10),
         };
-        var text = string.Join("\n", ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, Ladder(9.4), 55));
+        var text = string.Join("\n", ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, Ladder(9.4), 55).All);
         Assert.Contains("Adam (lr 0.003) got to 0.292 nats per character on validation at epoch 34, 0.040 above the floor.", text);   // the better Adam
         Assert.Contains("Constant SGD (lr 0.1): 1.93 at epoch 10.", text);
         Assert.Contains("at best 3.15 (epoch 6), above the unigram level 3.09", text);
@@ -45,12 +45,12 @@ public class ChildSpeechLessonTests
     {
         var shipped = new[] { Best(OptimizerCatalog.Adam, 0.30, 40), Best(OptimizerCatalog.PolyakSgd, 0.31, 40), Best(OptimizerCatalog.Sgd, 0.33, 40) }
             .Select(m => m with { Preset = null, BatchSize = 16 }).ToArray();   // tiny's sizes with its dropout overridden: no preset
-        var sentences = ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, ladder: null, 55);
+        var sentences = ChildSpeechLesson.Describe(shipped, 0.2514, 3.09, ladder: null, 55).Sentences;
         Assert.Contains(sentences, s => s.EndsWith("(96-dim, 4 heads, 3 layers, context 128, dropout 0, batch 16): Adam 0.300 < Polyak (f* = 0) 0.310 < SGD 0.330 — the same ordering.", StringComparison.Ordinal));
         Assert.Contains(sentences, s => s.Contains("below the unigram level 3.09, the loss of a model that ignores context"));
         Assert.DoesNotContain(sentences, s => s.Contains("hours"));
         Assert.DoesNotContain(sentences, s => s.Contains("SPS_max"));
-        Assert.Single(ChildSpeechLesson.Describe([Best(OptimizerCatalog.Adam, 0.3, 1)], 0.25, 3.09, null, 55));   // no ordering without all three
+        Assert.Single(ChildSpeechLesson.Describe([Best(OptimizerCatalog.Adam, 0.3, 1)], 0.25, 3.09, null, 55).All);   // no ordering without all three
     }
 
     /// <summary>A run folder as the CLI leaves it (written by <see cref="RunFolder"/>), read back.</summary>
@@ -80,13 +80,13 @@ public class ChildSpeechLessonTests
             Measured(folder.Path, OptimizerCatalog.Adam, new() { Lr = 0.001, Beta2 = 0.9999 }, [3.8, 2.0, 1.2, 0.8, 0.6]),   // one epoch short
             Measured(folder.Path, OptimizerCatalog.PolyakSgd, new() { FStar = 0 }, [3.8, 4.5, 2.9, 3.3, 5.0, 1.0], maxStep: 64.8, meanStep: 5.07),
         };
-        var text = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs));
+        var text = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs).All);
         Assert.Contains("on the tiny model (batch 16, dropout 0.2; SGD lr 0.01; Adam lr 0.001, β₁ 0.9, β₂ 0.9999; Polyak (f* = 0) with no cap)", text);
         // At epoch 4, the last all three reached: Polyak's 1.0 at epoch 5 is not compared.
         Assert.Contains("validation after 4 epochs (up to 25 minutes a run, wall-clock): Adam 0.60 < SGD 2.20 < Polyak (f* = 0) 5.00 — not the report's ordering.", text);
         Assert.Contains("above the unigram level (3.09) in 3 of its 4 epochs after epoch 0, between 2.90 and 5.00; its step reached 65 (mean 5.1).", text);
         // Had it ended at epoch 5 (1.0): the last climb and the epochs since are named.
-        var alone = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, [runs[2]]));
+        var alone = string.Join("\n", ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, [runs[2]]).Sentences);
         Assert.Contains("in 3 of its 5 epochs after epoch 0, the last time at epoch 4 (below it for the 1 epoch since); until then between 2.90 and 5.00; its step", alone);
         Assert.Equal(3, Directory.GetDirectories(folder.Path).Length);
     }
@@ -106,8 +106,13 @@ public class ChildSpeechLessonTests
             Measured(folder.Path, OptimizerCatalog.PolyakSgd, polyak, [3.8, 3.5, 3.4, 3.3, 3.2, 3.1], maxStep: 20, meanStep: 3, seed: 1),
             Measured(folder.Path, OptimizerCatalog.Adam, adam, [3.8, 2.0, 1.2, 0.8, 0.6, 0.45], seed: 2),   // a seed without the others
         };
-        var sentences = ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs);
+        var lesson = ChildSpeechLesson.Describe([], 0.25, 3.09, null, 55, runs);
+        var sentences = lesson.All.ToList();
         var text = string.Join("\n", sentences);
+        // The per-seed account of Polyak's first phase is its own part (the page folds it); the counts stay in the sentences.
+        Assert.Equal(["With seed 0,", "With seed 1,"], lesson.PerSeed.Select(s => s[..12]));
+        Assert.DoesNotContain(lesson.Sentences, s => s.StartsWith("With seed", StringComparison.Ordinal));
+        Assert.Contains(lesson.Sentences, s => s.StartsWith("Polyak SGD ended below the unigram level", StringComparison.Ordinal));
         Assert.Contains("(batch 16, dropout 0.2; SGD lr 0.01; Adam lr 0.001, β₁ 0.9, β₂ 0.999; Polyak (f* = 0) with no cap)", text);   // each optimizer once
         Assert.Contains("validation after 5 epochs (up to 25 minutes a run, wall-clock), seed by seed: seed 0: Adam 0.50 < Polyak (f* = 0) 0.90 < SGD 2.10; " +
             "seed 1: Adam 0.40 < SGD 2.00 < Polyak (f* = 0) 3.10; seed 2: Adam 0.45 — the report's ordering in 1 of 2 seeds with all three.", text);

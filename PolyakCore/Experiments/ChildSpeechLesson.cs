@@ -33,6 +33,13 @@ public static class ReportChildSpeech
         [(OptimizerCatalog.Sgd, 0.370), (OptimizerCatalog.PolyakSgd, 0.358), (OptimizerCatalog.Adam, 0.341)];
 }
 
+/// <summary>The 1d page's lesson: the sentences a reader sees at once, and with several seeds measured, the per-seed
+/// account of Polyak SGD's first phase, which grows with every seed (the page folds it).</summary>
+public sealed record ChildSpeechLessonText(IReadOnlyList<string> Sentences, IReadOnlyList<string> PerSeed)
+{
+    public IEnumerable<string> All => Sentences.Concat(PerSeed);
+}
+
 /// <summary>What the 1d page says about results, in sentences made from computed numbers: the shipped checkpoints'
 /// metadata (each optimizer's best validation loss and when), the corpus's floor and unigram level, and the Polyak
 /// ladder's measured step time of the report's model (for what reproducing the report would cost here).</summary>
@@ -47,7 +54,7 @@ public static class ChildSpeechLesson
     /// <param name="reportIterationsPerEpoch">Iterations of one epoch of the report's model (its context) at its batch on this corpus.</param>
     /// <param name="measured">Runs at the report's settings on a CPU-sized model (one per optimizer), to compare at the
     /// epochs they all reached; null or empty leaves that out.</param>
-    public static IReadOnlyList<string> Describe(IReadOnlyList<CheckpointMetadata> shipped, double floor, double unigram,
+    public static ChildSpeechLessonText Describe(IReadOnlyList<CheckpointMetadata> shipped, double floor, double unigram,
         PolyakLadder? ladder, int reportIterationsPerEpoch, IReadOnlyList<RunFolderContent>? measured = null)
     {
         var best = shipped.GroupBy(m => m.Optimizer).ToDictionary(g => g.Key, g => g.MinBy(m => m.ValLoss)!);
@@ -64,9 +71,10 @@ public static class ChildSpeechLesson
         if (best.GetValueOrDefault(OptimizerCatalog.SpsMax) is { } sps)
             sentences.Add(F($"SPS_max caps that step (α ≤ {OptimizerCatalog.PolyakSettingsFor(sps.Optimizer, sps.OptimizerOptions).MaxStep:G3}): {sps.ValLoss:F2} at epoch {sps.Epoch}."));
         if (Ordering(best) is { } ordering) sentences.Add(ordering);
-        if (measured is { Count: > 0 }) sentences.AddRange(Measured(measured, unigram));
+        var perSeed = new List<string>();
+        if (measured is { Count: > 0 }) sentences.AddRange(Measured(measured, unigram, perSeed));
         if (ladder is not null && Projection(ladder, reportIterationsPerEpoch) is { } projection) sentences.Add(projection);
-        return sentences;
+        return new(sentences, perSeed);
     }
 
     /// <summary>The report's ordering against the shipped checkpoints', when all three optimizers are shipped.</summary>
@@ -85,8 +93,8 @@ public static class ChildSpeechLesson
 
     /// <summary>The measured runs (one per optimizer and seed) at the epoch all of them reached: their validation losses
     /// against the report's ordering, seed by seed, and whether Polyak SGD stayed below the unigram level once past its
-    /// first tenth.</summary>
-    private static IEnumerable<string> Measured(IReadOnlyList<RunFolderContent> runs, double unigram)
+    /// first tenth (with several seeds, that account per seed goes to <paramref name="perSeed"/>).</summary>
+    private static IEnumerable<string> Measured(IReadOnlyList<RunFolderContent> runs, double unigram, List<string> perSeed)
     {
         var rows = runs.Where(r => r.Epochs.Any(e => e.ValLoss is not null)).ToArray();
         if (rows.Length == 0) yield break;
@@ -118,8 +126,11 @@ public static class ChildSpeechLesson
             yield return F($"Polyak SGD ended below the unigram level ({unigram:F2}) in {polyaks.Length - above.Length} of its {polyaks.Length} seeds") +
                 (above.Length == 0 ? "." : F($"; in seed{(above.Length == 1 ? "" : "s")} {string.Join(", ", above)} it had not left its oscillating phase after {epoch} epochs."));
         }
-        foreach (var polyak in polyaks)
-            yield return (seeds.Length == 1 ? "There " : F($"With seed {polyak.Summary.Request.Seed}, ")) + PolyakClimbs(polyak, epoch, unigram);
+        if (seeds.Length == 1)
+        {
+            foreach (var polyak in polyaks) yield return "There " + PolyakClimbs(polyak, epoch, unigram);
+        }
+        else perSeed.AddRange(polyaks.Select(polyak => F($"With seed {polyak.Summary.Request.Seed}, ") + PolyakClimbs(polyak, epoch, unigram)));
     }
 
     /// <summary>How often Polyak SGD's validation loss was above the unigram level after its first tenth of <paramref name="epoch"/>,

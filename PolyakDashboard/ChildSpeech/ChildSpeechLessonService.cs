@@ -16,7 +16,7 @@ public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadd
     public static ChildSpeechLessonService Shipped(TextLibraries libraries, PolyakLadderService ladder, IWebHostEnvironment environment,
         ILogger<ChildSpeechLessonService> logger) => new(libraries, ladder, Path.Combine(environment.ContentRootPath, ReproductionPath), logger);
 
-    private readonly Lazy<(List<RunFolderContent> Runs, IReadOnlyList<string> Sentences)> _lesson = new(() =>
+    private readonly Lazy<(List<RunFolderContent> Runs, ChildSpeechLessonText Text)> _lesson = new(() =>
     {
         var corpus = TextCorpus.ChildSpeech();
         var report = GptPreset.Find(GptPreset.Report)!;
@@ -26,7 +26,10 @@ public sealed class ChildSpeechLessonService(TextLibraries libraries, PolyakLadd
             ladder.Ladder, corpus.IterationsPerEpoch(ReportChildSpeech.Batch, report.Block), runs));
     });
 
-    public IReadOnlyList<string> Sentences => _lesson.Value.Sentences;
+    public IReadOnlyList<string> Sentences => _lesson.Value.Text.Sentences;
+
+    /// <summary>With several seeds measured: Polyak SGD's first phase seed by seed (the page folds it).</summary>
+    public IReadOnlyList<string> PerSeed => _lesson.Value.Text.PerSeed;
 
     /// <summary>The shortest and longest wall-clock minutes of the shipped reproduction runs (null without any).</summary>
     public (double Shortest, double Longest)? MeasuredMinutes => _lesson.Value.Runs is { Count: > 0 } runs

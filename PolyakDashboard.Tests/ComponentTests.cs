@@ -159,13 +159,13 @@ public class ChildSpeechComponentTests
         string components = Path.Combine(Path.GetTempPath(), "polyak-components");
         measured.Services.AddSingleton(new ChildSpeechLessonService(TextLibraries.InFolder(components),
             new PolyakLadderService(Path.Combine(components, "no-ladder.json")), folder));
-        var seconds = Directory.EnumerateDirectories(folder).Select(d => PolyakCore.Export.RunFolderContent.Read(d).Summary.Seconds).ToList();
+        var shippedRuns = Directory.EnumerateDirectories(folder).Select(PolyakCore.Export.RunFolderContent.Read).ToList();
+        var seconds = shippedRuns.Select(r => r.Summary.Seconds).ToList();
         string expected = FormattableString.Invariant($"the measured runs took {seconds.Min() / 60:F0}–{seconds.Max() / 60:F0} minutes each");
         var view = measured.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
         Assert.Contains(expected, Text(view.Find("[data-testid=start-hint]")));
         // The shipped runs have several seeds: Polyak SGD's first phase, one sentence per run, is folded under the lesson.
-        int polyakRuns = Directory.EnumerateDirectories(folder)
-            .Count(d => PolyakCore.Export.RunFolderContent.Read(d).Summary.Request.Optimizer == PolyakCore.Optimization.OptimizerCatalog.PolyakSgd);
+        int polyakRuns = shippedRuns.Count(r => r.Summary.Request.Optimizer == PolyakCore.Optimization.OptimizerCatalog.PolyakSgd);
         var fold = view.Find("[data-testid=lesson-per-seed]");
         Assert.Equal(polyakRuns, fold.QuerySelectorAll("li").Length);
         Assert.Contains($"seed by seed ({polyakRuns} runs)", Text(fold.QuerySelector("summary")!));

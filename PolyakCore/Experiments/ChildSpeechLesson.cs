@@ -72,7 +72,7 @@ public static class ChildSpeechLesson
             sentences.Add(F($"SPS_max caps that step (α ≤ {OptimizerCatalog.PolyakSettingsFor(sps.Optimizer, sps.OptimizerOptions).MaxStep:G3}): {sps.ValLoss:F2} at epoch {sps.Epoch}."));
         if (Ordering(best) is { } ordering) sentences.Add(ordering);
         var perSeed = new List<string>();
-        if (measured is { Count: > 0 }) sentences.AddRange(Measured(measured, unigram, perSeed));
+        if (measured is { Count: > 0 }) Measured(measured, unigram, sentences, perSeed);
         if (ladder is not null && Projection(ladder, reportIterationsPerEpoch) is { } projection) sentences.Add(projection);
         return new(sentences, perSeed);
     }
@@ -93,11 +93,12 @@ public static class ChildSpeechLesson
 
     /// <summary>The measured runs (one per optimizer and seed) at the epoch all of them reached: their validation losses
     /// against the report's ordering, seed by seed, and whether Polyak SGD stayed below the unigram level once past its
-    /// first tenth (with several seeds, that account per seed goes to <paramref name="perSeed"/>).</summary>
-    private static IEnumerable<string> Measured(IReadOnlyList<RunFolderContent> runs, double unigram, List<string> perSeed)
+    /// first tenth, added to <paramref name="sentences"/> (with several seeds, Polyak's account per seed goes to
+    /// <paramref name="perSeed"/>).</summary>
+    private static void Measured(IReadOnlyList<RunFolderContent> runs, double unigram, List<string> sentences, List<string> perSeed)
     {
         var rows = runs.Where(r => r.Epochs.Any(e => e.ValLoss is not null)).ToArray();
-        if (rows.Length == 0) yield break;
+        if (rows.Length == 0) return;
         int epoch = rows.Min(r => r.Epochs.Where(e => e.ValLoss is not null).Max(e => e.Epoch));
         double ValAt(RunFolderContent r) => r.Epochs.Last(e => e.Epoch <= epoch && e.ValLoss is not null).ValLoss!.Value;
         static string Optimizer(RunFolderContent r) => r.Summary.Request.Optimizer;
@@ -112,24 +113,21 @@ public static class ChildSpeechLesson
         string opening = F($"Measured here at the report's settings on the {text?.Preset ?? "custom"} model (batch {request.BatchSize}, dropout {text?.Dropout ?? 0:G2}; {settings}), ") +
             F($"validation after {epoch} epochs (up to {minutes:F0} minutes a run, wall-clock)");
         if (seeds.Length == 1)
-            yield return opening + F($": {Ranking(rows)}") + (Complete(rows) ? Same(rows) ? " — the report's ordering." : " — not the report's ordering." : ".");
+            sentences.Add(opening + F($": {Ranking(rows)}") + (Complete(rows) ? Same(rows) ? " — the report's ordering." : " — not the report's ordering." : "."));
         else
         {
             int complete = seeds.Count(Complete), same = seeds.Count(Same);
-            yield return opening + ", seed by seed: " + string.Join("; ", seeds.Select(g => F($"seed {g.Key}: {Ranking(g)}"))) +
-                F($" — the report's ordering in {same} of {complete} seed{(complete == 1 ? "" : "s")} with all three.");
+            sentences.Add(opening + ", seed by seed: " + string.Join("; ", seeds.Select(g => F($"seed {g.Key}: {Ranking(g)}"))) +
+                F($" — the report's ordering in {same} of {complete} seed{(complete == 1 ? "" : "s")} with all three."));
         }
         var polyaks = rows.Where(r => Optimizer(r) == OptimizerCatalog.PolyakSgd).OrderBy(r => r.Summary.Request.Seed).ToArray();
         if (polyaks.Length > 1)
         {
             var above = polyaks.Where(r => ValAt(r) > unigram).Select(r => r.Summary.Request.Seed).ToArray();
-            yield return F($"Polyak SGD ended below the unigram level ({unigram:F2}) in {polyaks.Length - above.Length} of its {polyaks.Length} seeds") +
-                (above.Length == 0 ? "." : F($"; in seed{(above.Length == 1 ? "" : "s")} {string.Join(", ", above)} it had not left its oscillating phase after {epoch} epochs."));
+            sentences.Add(F($"Polyak SGD ended below the unigram level ({unigram:F2}) in {polyaks.Length - above.Length} of its {polyaks.Length} seeds") +
+                (above.Length == 0 ? "." : F($"; in seed{(above.Length == 1 ? "" : "s")} {string.Join(", ", above)} it had not left its oscillating phase after {epoch} epochs.")));
         }
-        if (seeds.Length == 1)
-        {
-            foreach (var polyak in polyaks) yield return "There " + PolyakClimbs(polyak, epoch, unigram);
-        }
+        if (seeds.Length == 1) sentences.AddRange(polyaks.Select(polyak => "There " + PolyakClimbs(polyak, epoch, unigram)));
         else perSeed.AddRange(polyaks.Select(polyak => F($"With seed {polyak.Summary.Request.Seed}, ") + PolyakClimbs(polyak, epoch, unigram)));
     }
 

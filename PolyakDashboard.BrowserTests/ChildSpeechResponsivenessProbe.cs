@@ -53,16 +53,30 @@ public sealed class ChildSpeechResponsivenessProbe(ITestOutputHelper output)
         await presenter.EvaluateAsync(ClickTimer);
         var up = presenter.Locator("input[data-testid=epochs]").Locator("xpath=ancestor::div[contains(@class,'mud-input-control')][1]")
             .Locator(".mud-input-numeric-spin button").First;
-        await up.ScrollIntoViewIfNeededAsync();
-        var box = await up.BoundingBoxAsync() ?? throw new InvalidOperationException("no up arrow on the Epochs field");
-        for (int i = 0; i < Clicks; i++)
+        var missed = new List<string>();
+        for (int i = 0; i < Clicks;)
         {
+            // Measured before every click, once it has stopped moving: the panel unfolds with an animation and the page
+            // scrolls as it does, so a box measured once can be stale for every click (CI saw 25 of 25 land beside the
+            // arrow; here a box taken mid-unfold was 58 px above where the arrow came to rest).
+            var box = await StableBoxAsync(presenter, up);
             int answered = await presenter.EvaluateAsync<int>("() => window.__clicks.times.length");
+            int strays = await presenter.EvaluateAsync<int>("() => window.__clicks.missed.length");
             await presenter.Mouse.ClickAsync(box.X + box.Width / 2, box.Y + box.Height / 2);
-            await presenter.WaitForFunctionAsync("n => window.__clicks.times.length > n", answered, new() { Timeout = 10_000 });
+            await presenter.WaitForFunctionAsync("([n, m]) => window.__clicks.times.length > n || window.__clicks.missed.length > m",
+                new[] { answered, strays }, new() { Timeout = 10_000 });
+            var landed = await presenter.EvaluateAsync<string[]>("() => window.__clicks.missed");
+            if (landed.Length > strays)
+            {
+                missed.Add(landed[^1]);
+                Assert.True(missed.Count <= 5, "clicks aimed at Epochs' up arrow landed elsewhere: " + string.Join("; ", missed));
+                continue;
+            }
+            i++;
             await presenter.WaitForTimeoutAsync(300);
         }
         var times = (await presenter.EvaluateAsync<double[]>("() => window.__clicks.times")).Order().ToArray();
+        var stuck = await presenter.EvaluateAsync<string[]>("() => window.__clicks.stuck");
         string generating = await playground.Locator("[data-testid=output]").GetAttributeAsync("data-state") ?? "?";
         string status = await presenter.Locator("[data-testid=status]").InnerTextAsync();
         var runs = JsonDocument.Parse(await presenter.EvaluateAsync<string>("async () => await (await fetch('api/runs')).text()")).RootElement;
@@ -71,23 +85,54 @@ public sealed class ChildSpeechResponsivenessProbe(ITestOutputHelper output)
 
         double median = times[times.Length / 2], p95 = times[(int)Math.Ceiling(0.95 * times.Length) - 1];
         string report = $"1d: {running} trainings running at the end ({status}); generation {generating}; {Viewers} viewers; " +
-            $"{times.Length} clicks on Epochs' up arrow → value on screen: median {median:F0} ms, p95 {p95:F0}, max {times[^1]:F0} ms";
+            $"{times.Length} clicks on Epochs' up arrow → value on screen: median {median:F0} ms, p95 {p95:F0}, max {times[^1]:F0} ms" +
+            (missed.Count > 0 ? $" ({missed.Count} clicks landed beside the arrow and were repeated: {string.Join("; ", missed)})" : "") +
+            (stuck.Length > 0 ? $"; {stuck.Length} clicks unanswered after 8 s, the field then: {string.Join("; ", stuck.Distinct())}" : "");
         output.WriteLine(report);
         Assert.Equal(2, running);                                      // the load was there for the whole measurement
         Assert.Equal(Clicks, times.Length);
         Assert.True(median < MaxMedianMs, report);
     }
 
-    /// <summary>From each pointerdown (its event time) to the first animation frame in which the Epochs field shows another value.</summary>
+    /// <summary>Scrolls the arrow into view and returns its box once two measurements 100 ms apart agree.</summary>
+    private static async Task<LocatorBoundingBoxResult> StableBoxAsync(IPage page, ILocator target)
+    {
+        LocatorBoundingBoxResult? last = null;
+        for (int tries = 0; tries < 50; tries++)
+        {
+            await target.ScrollIntoViewIfNeededAsync();
+            var box = await target.BoundingBoxAsync() ?? throw new InvalidOperationException("no up arrow on the Epochs field");
+            if (last is not null && box.X == last.X && box.Y == last.Y && box.Width == last.Width && box.Height == last.Height) return box;
+            last = box;
+            await page.WaitForTimeoutAsync(100);
+        }
+        throw new InvalidOperationException("the Epochs field's up arrow kept moving for 5 s");
+    }
+
+    /// <summary>From each pointerdown on the Epochs field's arrows (its event time) to the first animation frame in which
+    /// the field shows another value; a pointerdown anywhere else is recorded as missed, with what it hit.</summary>
     private const string ClickTimer = """
         () => {
-          const c = window.__clicks = { times: [] };
+          const c = window.__clicks = { times: [], missed: [], stuck: [] };
           document.addEventListener('pointerdown', e => {
             const input = document.querySelector('input[data-testid=epochs]');
+            const spin = input?.closest('.mud-input-control')?.querySelector('.mud-input-numeric-spin');
+            if (!spin || !spin.contains(e.target)) {
+              const t = e.target;
+              c.missed.push(`${t.tagName.toLowerCase()}.${[...t.classList].join('.')} at (${e.clientX}, ${e.clientY}), scrollY ${Math.round(scrollY)}`);
+              return;
+            }
             const before = input.value, t = e.timeStamp;
             const poll = () => {
-              if (input.value !== before) c.times.push(performance.now() - t);
-              else if (performance.now() - t > 8000) c.times.push(Infinity);
+              // the field on screen now: a re-render may have replaced the element the click went to
+              const shown = document.querySelector('input[data-testid=epochs]');
+              if (shown && shown.value !== before) c.times.push(performance.now() - t);
+              else if (performance.now() - t > 8000) {
+                const reconnect = document.querySelector('#components-reconnect-modal');
+                c.stuck.push(`value ${before} (readOnly ${input.readOnly}, disabled ${input.disabled}, clicked element still in the page ${input.isConnected}, ` +
+                  `page ${document.visibilityState}, reconnect UI ${reconnect?.checkVisibility() ? 'visible' : 'not visible'})`);
+                c.times.push(Infinity);
+              }
               else requestAnimationFrame(poll);
             };
             requestAnimationFrame(poll);

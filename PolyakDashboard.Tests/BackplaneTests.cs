@@ -9,7 +9,8 @@ namespace PolyakDashboard.Tests;
 
 /// <summary>Two dashboard instances in one process, sharing a PostgreSQL store and a Redis backplane (SignalR:Redis):
 /// a viewer on B sees a run started on A point for point, a late joiner on B gets its history, and B follows the
-/// presenter on A.</summary>
+/// presenter on A. Its cancel is timed, so the class runs alone (<see cref="CancelLatencyTests"/>).</summary>
+[Collection(CancelLatencyTests.Name)]
 public class BackplaneTests
 {
     private static Dictionary<string, string> Instance(string name) => new()

@@ -39,6 +39,12 @@ internal static class StoreTestKit
     {
         using var connection = new SqliteConnection($"Data Source={databasePath};Mode=ReadOnly;Pooling=False");
         connection.Open();
+        return RowCounts(connection);
+    }
+
+    /// <summary>Records per run id in an open store (SQLite or PostgreSQL): (batches, epochs, min step, max step).</summary>
+    public static Dictionary<string, (long Batches, long Epochs, long MinStep, long MaxStep)> RowCounts(System.Data.Common.DbConnection connection)
+    {
         using var command = connection.CreateCommand();
         command.CommandText = """
             SELECT r.id,
@@ -50,7 +56,9 @@ internal static class StoreTestKit
             """;
         using var reader = command.ExecuteReader();
         var counts = new Dictionary<string, (long, long, long, long)>();
-        while (reader.Read()) counts[reader.GetString(0)] = (reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4));
+        while (reader.Read())   // PostgreSQL's sum is numeric, SQLite's an integer
+            counts[reader.GetString(0)] = (Convert.ToInt64(reader.GetValue(1)), Convert.ToInt64(reader.GetValue(2)),
+                Convert.ToInt64(reader.GetValue(3)), Convert.ToInt64(reader.GetValue(4)));
         return counts;
     }
 

@@ -96,21 +96,7 @@ public sealed class TestStore : IAsyncDisposable
     public Dictionary<string, (long Batches, long Epochs, long MinStep, long MaxStep)> RowCounts()
     {
         using var connection = Connect();
-        using var command = connection.CreateCommand();
-        command.CommandText = """
-            SELECT r.id,
-                   coalesce((SELECT sum(count) FROM record_chunks c WHERE c.run = r.seq), 0),
-                   (SELECT count(*) FROM epochs e WHERE e.run = r.seq),
-                   coalesce((SELECT min(first_step) FROM record_chunks c WHERE c.run = r.seq), 0),
-                   coalesce((SELECT max(last_step) FROM record_chunks c WHERE c.run = r.seq), 0)
-            FROM runs r
-            """;
-        using var reader = command.ExecuteReader();
-        var counts = new Dictionary<string, (long, long, long, long)>();
-        while (reader.Read())
-            counts[reader.GetString(0)] = (Convert.ToInt64(reader.GetValue(1)), Convert.ToInt64(reader.GetValue(2)),
-                Convert.ToInt64(reader.GetValue(3)), Convert.ToInt64(reader.GetValue(4)));
-        return counts;
+        return StoreTestKit.RowCounts(connection);
     }
 
     /// <summary>The instance that wrote each of these runs (the store's <c>instance</c> column), for those written so far.</summary>

@@ -96,9 +96,13 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
             "before => { const s = document.querySelector('[data-testid=status]'); return s && s.dataset.launch !== before; }",
             before, new() { Timeout = 15_000 });
 
-        // Until the grid finishes: a real mouse click on the (inert) page heading every ~200 ms, timed in
-        // the page from the event's timestamp to the next animation frame; one screenshot at ~40 %.
-        var heading = await page.Locator("h1").BoundingBoxAsync() ?? throw new InvalidOperationException("no h1");
+        // Until the grid finishes: a real mouse click every ~200 ms, timed in the page from the event's timestamp to the
+        // next animation frame; one screenshot at ~40 %. The clicks go to an inert square the probe lays over the page's
+        // corner: the page scrolls its charts into view as the grid starts, and clicks aimed at the heading's first place
+        // then landed on the settings header (unfolding it) and on buttons.
+        await page.EvaluateAsync("() => document.body.insertAdjacentHTML('beforeend', '<div id=\"probe-click-target\" " +
+            "style=\"position: fixed; left: 0; bottom: 0; width: 8px; height: 8px; z-index: 100000\"></div>')");
+        var target = await page.Locator("#probe-click-target").BoundingBoxAsync() ?? throw new InvalidOperationException("no click target");
         string screenshot = Path.Combine(AppContext.BaseDirectory, "screenshots", $"probe-1b-concurrency-{host.MaxConcurrentRuns}-{{0}}.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         bool shot = false;
@@ -107,7 +111,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         while (!text.StartsWith("finished"))
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"the grid did not finish: {text}");
-            await page.Mouse.ClickAsync(heading.X + 4, heading.Y + heading.Height / 2);
+            await page.Mouse.ClickAsync(target.X + target.Width / 2, target.Y + target.Height / 2);
             await Task.Delay(200);
             text = await status.InnerTextAsync();
             var m = Regex.Match(text, @"([\d,]+) of ([\d,]+) steps");
@@ -141,7 +145,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         r.AppendLine($"long tasks (> 50 ms): {F("longCount")}, {F("longMsPerSec")} ms per second on average, worst second {F("longWorstSec")} ms (a task counts in the second it starts), longest {F("longMax")} ms");
         r.AppendLine($"100 ms timer lag: median {F("lagMedian")}, p95 {F("lagP95")}, max {F("lagMax")} ms");
         r.AppendLine($"animation frames: {F("fps")} per second, gaps p95 {F("frameP95")}, max {F("frameMax")} ms");
-        r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms)");
+        r.AppendLine($"click -> next frame ({F("clicks")} clicks): median {F("clickMedian")}, p95 {F("clickP95")}, max {F("clickMax")} ms (input delay max {F("inputDelayMax")} ms), on {s.GetProperty("clickTargets").GetString()}");
         r.AppendLine($"screenshots: {string.Format(screenshot, shot ? "{mid,end}" : "end")}");
         r.AppendLine(problems.Count == 0 ? "console: no errors or warnings" : "console:\n  " + string.Join("\n  ", problems.Distinct().Take(20)));
         return (r.ToString(), s);
@@ -158,7 +162,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
     /// </summary>
     private const string ProbeScript = """
         (() => {
-          const p = window.__probe = { t0: 0, t1: 0, updates: [], renders: 0, idleMs: null, long: [], lags: [], frames: [], clicks: [] };
+          const p = window.__probe = { t0: 0, t1: 0, updates: [], renders: 0, idleMs: null, long: [], lags: [], frames: [], clicks: [], clickTargets: {} };
           const on = () => p.t0 > 0 && p.t1 === 0;
           new PerformanceObserver(l => { for (const e of l.getEntries()) if (on()) p.long.push([e.startTime, e.duration]); })
             .observe({ type: 'longtask' });
@@ -190,7 +194,8 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
           requestAnimationFrame(frame);
           addEventListener('pointerdown', (e) => {
             if (!on()) return;
-            const delay = performance.now() - e.timeStamp;
+            const delay = performance.now() - e.timeStamp, t = e.target;
+            p.clickTargets[`${t.tagName.toLowerCase()}${t.id ? '#' + t.id : ''}${t.classList.length ? '.' + [...t.classList].slice(0, 3).join('.') : ''}`] = 1;
             requestAnimationFrame(() => p.clicks.push([delay, performance.now() - e.timeStamp]));
           }, true);
 
@@ -267,6 +272,7 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
               fps: p.frames.length / seconds, frameP95: q(p.frames, 0.95), frameMax: max(p.frames),
               clicks: p.clicks.length, clickMedian: q(p.clicks.map(c => c[1]), 0.5), clickP95: q(p.clicks.map(c => c[1]), 0.95),
               clickMax: max(p.clicks.map(c => c[1])), inputDelayMax: max(p.clicks.map(c => c[0])),
+              clickTargets: Object.keys(p.clickTargets).join(', '),
             });
           };
         })();

@@ -58,6 +58,10 @@ public sealed class KeyboardTests(DashboardFixture app)
             await page.Keyboard.PressAsync("Enter");
             var dialog = page.GetByRole(AriaRole.Dialog);
             await Assertions.Expect(dialog).ToContainTextAsync("keyboard run");
+            // The dialog moves the focus into itself once it has opened: tabbing before that, on a loaded CI box, reached
+            // Delete, and the dialog's own focus then moved to its first button — Enter cancelled (the run stayed).
+            await page.WaitForFunctionAsync("() => !!document.activeElement?.closest('[role=dialog]')", null, new() { Timeout = 10_000 });
+            await page.WaitForTimeoutAsync(300);
             await DashboardFixture.TabToAsync(page, "[role=dialog] button", limit: 10, text: "Delete");
             await page.Keyboard.PressAsync("Enter");
             // The dialog closes on the key; the purge and the reload behind it took over 10 s once in a loaded CI run.

@@ -119,6 +119,7 @@ public static class TrajectoryBatch
         private readonly bool _sharedData;                  // then the stack is the one problem's own tensors (not ours to dispose)
         private readonly List<(IDirection Direction, Tensor Index)> _directions = [];
         private readonly EpochOrder[] _orders;              // one per data set and seed: rows that share both share their order
+        private readonly EpochShuffle[] _shuffles;          // one per seed: a permutation depends on the seed alone, not on the data
         private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private Tensor? _epochInputs, _epochTargets;        // (K, N, F) and (K, N): each row's points in its epoch's order
@@ -142,9 +143,11 @@ public static class TrajectoryBatch
             _targets = _sharedData ? _formula.Targets : cat([.. dataSets.Select(d => d.Targets)], 0);
             if (!_inputs.is_contiguous() || !_targets.is_contiguous()) throw new ArgumentException("A problem's data must be contiguous.");
             _rows = [.. runs.Select(r => new Row(r))];
+            _shuffles = [.. _rows.GroupBy(row => row.Seed).Select(g => new EpochShuffle(g.First().Schedule, [.. g]))];
+            var shuffleOf = _shuffles.ToDictionary(shuffle => shuffle.Seed);
             _orders = [.. _rows.Select((row, i) => (row, i)).GroupBy(x => (_offsets[x.i], x.row.Seed)).Select(g =>
             {
-                var order = new EpochOrder(g.First().row.Schedule, [.. g.Select(x => x.row)]);
+                var order = new EpochOrder(shuffleOf[g.Key.Seed]);
                 foreach (var (row, _) in g) row.Order = order;
                 return order;
             })];
@@ -254,14 +257,14 @@ public static class TrajectoryBatch
             return new(length, scale, _epochInputs!.narrow(1, begin, length), _epochTargets!.narrow(1, begin, length));
         }
 
-        // Every order's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
+        // Every seed's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
         // thread when a core is free (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
         private void StartEpoch()
         {
             _drawing?.Wait();
-            foreach (var order in _orders) order.StartEpoch();
+            foreach (var shuffle in _shuffles) shuffle.StartEpoch();
             GatherEpoch();
-            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var order in _orders) order.DrawAhead(); });
+            if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var shuffle in _shuffles) shuffle.DrawAhead(); });
         }
 
         // Every row's points in its epoch's order. Gathered here, a row at a time, rather than by index_select per batch:
@@ -411,18 +414,30 @@ public static class TrajectoryBatch
         }
     }
 
-    /// <summary>The permutations one data set is visited in, epoch by epoch, from one seed's schedule: in a grid every
-    /// optimizer's seed i draws the same data in the same order, so its shuffle is drawn once and its epoch gathered once.</summary>
-    private sealed class EpochOrder(BatchSchedule schedule, Row[] members)
+    /// <summary>The points of one data set in one seed's order: rows that share both (in a grid, every optimizer's seed i
+    /// on the same data draw) share it, so their epoch is gathered once.</summary>
+    private sealed class EpochOrder(EpochShuffle shuffle)
+    {
+        /// <summary>The permutation of the current epoch.</summary>
+        public int[] Current => shuffle.Current;
+
+        /// <summary>The row whose epoch tensor holds this order's points this epoch (−1: none yet).</summary>
+        public int GatheredRow { get; set; } = -1;
+    }
+
+    /// <summary>The permutations one seed's schedule visits its points in, epoch by epoch. A permutation depends on the seed
+    /// and the number of points only, so every row of the seed shares it whatever its data set (in 1b's grid, the three
+    /// noise levels' draws of seed i): it is drawn once.</summary>
+    private sealed class EpochShuffle(BatchSchedule schedule, Row[] members)
     {
         private int[] _current = [], _ahead = [];
         private bool _hasAhead;
 
+        /// <summary>The seed of the members' mini-batch order.</summary>
+        public int Seed => members[0].Seed;
+
         /// <summary>The permutation of the current epoch.</summary>
         public int[] Current => _current;
-
-        /// <summary>The row whose epoch tensor holds this order's points this epoch (−1: none yet).</summary>
-        public int GatheredRow { get; set; } = -1;
 
         /// <summary>Draws the next epoch's permutation into a buffer of its own (on another thread, while the current one
         /// is read). Once every member has stopped it draws no more: their gathered batches are not read.</summary>

@@ -62,6 +62,18 @@ public abstract class SmallProblem : IDisposable
     /// <summary>The minimiser of the full-data loss where it has a closed form (least squares), else null.</summary>
     public virtual double[]? Optimum => null;
 
+    /// <summary>The full-data loss at <see cref="Optimum"/> (the least-squares floor), computed once; null without an optimum.</summary>
+    public double? OptimalLoss
+    {
+        get
+        {
+            if (_optimalLoss is null && Optimum is { } optimum) _optimalLoss = FullLoss(optimum);     // a race computes the same number
+            return _optimalLoss;
+        }
+    }
+
+    private double? _optimalLoss;
+
     /// <summary>Known minima to mark on contour plots (name, θ).</summary>
     public virtual IReadOnlyList<(string Name, double[] Theta)> Minima =>
         Optimum is { } o ? [("least squares", o)] : [];

@@ -79,27 +79,26 @@ public static class Trainer
             theta.Dispose();
         }
 
-        var optimum = problem.Optimum;
-        return Summarize(problem, request, status, message, step, total, last, stats, clock.Elapsed.TotalSeconds,
-            optimum, optimum is null ? null : problem.FullLoss(optimum));
+        return Summarize(problem, request, status, message, step, total, last, problem.FullLoss(last), stats, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>The end of a run, as every engine reports it.</summary>
+    /// <param name="finalLoss">The full-data loss at <paramref name="last"/> (the batched engine computes every row's at once).</param>
     internal static RunSummary Summarize(SmallProblem problem, RunRequest request, RunStatus status, string? message,
-        int steps, int total, double[] last, StepStats stats, double seconds, double[]? optimum, double? optimalLoss) => new()
+        int steps, int total, double[] last, double finalLoss, StepStats stats, double seconds) => new()
     {
         Status = status,
         Message = message,
         Steps = steps,
         TotalSteps = total,
-        FinalLoss = problem.FullLoss(last),
+        FinalLoss = finalLoss,
         Parameters = last,
         ParameterNames = problem.ParameterNames,
         MaxStepSize = stats.Max,
         MeanStepSize = stats.Mean,
         DivergedAtStep = status == RunStatus.Diverged ? steps : null,
-        Optimum = optimum,
-        OptimalLoss = optimalLoss,
+        Optimum = problem.Optimum,
+        OptimalLoss = problem.OptimalLoss,
         Seconds = seconds,
         Request = request,
     };

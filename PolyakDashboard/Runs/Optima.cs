@@ -17,6 +17,6 @@ public static class Optima
         Cache.GetOrAdd((r.Problem, r.ProblemOptions.Points, r.ProblemOptions.Noise, r.ProblemOptions.DataSeed), _ =>
         {
             using var problem = ProblemCatalog.Create(r.Problem, r.ProblemOptions);
-            return problem.Optimum is { } optimum ? (optimum, problem.FullLoss(optimum)) : (null, null);
+            return (problem.Optimum, problem.OptimalLoss);
         });
 }

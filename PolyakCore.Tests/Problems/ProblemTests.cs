@@ -84,6 +84,12 @@ public class ClosedFormGradientTests
     [MemberData(nameof(Problems))]
     public void WrittenOutGradientEqualsAutograd(string name)
     {
+        WrittenOutGradientEqualsAutogradOn(name, strided: false);
+        WrittenOutGradientEqualsAutogradOn(name, strided: true);     // least squares: libtorch's formula, not the managed loop
+    }
+
+    private static void WrittenOutGradientEqualsAutogradOn(string name, bool strided)
+    {
         using var problem = ProblemCatalog.Create(name, new ProblemOptions { Points = 25, Noise = 0.5 });
         var generator = new Generator(3);
         int k = 7;
@@ -91,6 +97,8 @@ public class ClosedFormGradientTests
         var index = randint(0, problem.Count, [k, 5], ScalarType.Int64, generator: generator);      // each row's own mini-batch
         var inputs = problem.Inputs.index_select(0, index.flatten()).view(k, 5, -1);
         var targets = problem.Targets.index_select(0, index.flatten()).view(k, 5);
+        if (strided) inputs = inputs.transpose(1, 2).contiguous().transpose(1, 2);    // the same values, not contiguous
+        Assert.Equal(!strided, inputs.is_contiguous());
         var (loss, gradient) = problem.BatchLossAndGradient(theta.detach(), inputs, targets, 0.2);
 
         var expected = problem.PointLosses(theta, inputs, targets).sum(1, false) * 0.2;

@@ -30,6 +30,7 @@ public abstract class LinearRegressionProblem : SmallProblem
 
     public override (Tensor Loss, Tensor Gradient) BatchLossAndGradient(Tensor theta, Tensor inputs, Tensor targets, double scale)
     {
+        if (LeastSquaresBatch.Applies(theta, inputs, targets)) return LeastSquaresBatch.Compute(theta, inputs, targets, scale);
         var residual = Predict(theta, inputs).sub_(targets);                                   // (K, B)
         var gradient = residual.unsqueeze(1).bmm(inputs).squeeze(1).Scale_(2.0 * scale);         // (K, 1, B)·(K, B, P)
         return (residual.Squared().sum(1, false).Scale_(scale), gradient);

@@ -122,7 +122,7 @@ public static class TrajectoryBatch
         private readonly EpochShuffle[] _shuffles;          // one per seed: a permutation depends on the seed alone, not on the data
         private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
-        private Tensor? _epochInputs, _epochTargets;        // (K, N, F) and (K, N): each row's points in its epoch's order
+        private Tensor? _epochInputs, _epochTargets;        // each row's points in its epoch's order, batch by batch (see GatherEpoch)
         private Task? _drawing;                             // the next epoch's permutations, being drawn
         private readonly bool _drawAhead;                   // on another thread (when a core is free for it)
         private int _epoch;
@@ -200,7 +200,7 @@ public static class TrajectoryBatch
                         if (direction.Momentum(0) is { } rows) { if (ReferenceEquals(m, d)) m = d.clone(); m.index_copy_(0, index, rows); }
                     reduced.AddRange([(theta * g).sum(1, false), (theta * m).sum(1, false), (m * d).sum(1, false)]);
                 }
-                var sums = Values(stack(reduced));              // read in place: the stack lives until the step's scope ends
+                var sums = TensorMemory.Doubles(stack(reduced));              // read in place: the stack lives until the step's scope ends
                 int model = reduced.Count - 3;
                 for (int i = 0; i < _k; i++)
                 {
@@ -221,7 +221,7 @@ public static class TrajectoryBatch
                 alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
                 theta.sub_(alphaTensor * d);                                  // stopped rows: α = 0 (their θ is not read again)
 
-                Values(theta).CopyTo(values);
+                TensorMemory.Doubles(theta).CopyTo(values);
                
                 double seconds = _clock.Elapsed.TotalSeconds;
                 bool epochEnd = false;
@@ -254,9 +254,6 @@ public static class TrajectoryBatch
             return full;
         }
 
-        // A contiguous float64 tensor's memory, read and written in place (TensorAccessor walks an iterator per element).
-        private static Span<double> Values(Tensor values) => MemoryMarshal.Cast<byte, double>(values.bytes);
-
         /// <summary>Mini-batch b of the rows' current epochs: its length, the reduction's scale, and each row's points,
         /// (K, B, F) inputs and (K, B) targets, or null for a full batch.</summary>
         private readonly record struct Batch(int Length, double Scale, Tensor? Inputs, Tensor? Targets);
@@ -269,8 +266,9 @@ public static class TrajectoryBatch
             // batch an epoch no permutation is ever read.
             if (length == _n) return new(length, scale, null, null);
             if (b == 0) StartEpoch();
-            // Each row's batch is a slice of its epoch's points, laid out in order at the epoch's start: a view, no copy.
-            return new(length, scale, _epochInputs!.narrow(1, begin, length), _epochTargets!.narrow(1, begin, length));
+            // Every row's batch b is one contiguous (K, B, F) block of the epoch's points, laid out at the epoch's start: a view, no copy.
+            return new(length, scale, _epochInputs!.narrow(0, (long)_k * begin * _features, (long)_k * length * _features).view(_k, length, _features),
+                _epochTargets!.narrow(0, (long)_k * begin, (long)_k * length).view(_k, length));
         }
 
         // Every seed's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
@@ -283,35 +281,42 @@ public static class TrajectoryBatch
             if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var shuffle in _shuffles) shuffle.DrawAhead(); });
         }
 
-        // Every row's points in its epoch's order. Gathered here, a row at a time, rather than by index_select per batch:
-        // libtorch copies each point (a few doubles) with a memmove call of its own, and a batch's rows jump between
-        // data sets larger than the cache together; a row's own data set stays in it (a sixth of an ensemble's time was here).
-        // Rows that share an order (same data, same seed) get the first one's points as one block copy.
+        // Every row's points in its epoch's order, laid out batch-major: batch b (points begin..begin+B of every row's
+        // permutation) is one contiguous (K, B, F) block at K·begin·F, so a batch is a plain contiguous view (the loss
+        // kernels read it as a span, and libtorch's ops need no strided walk). Gathered here, a row at a time, rather than
+        // by index_select per batch: libtorch copies each point (a few doubles) with a memmove call of its own, and a
+        // batch's rows jump between data sets larger than the cache together; a row's own data set stays in it. Rows that
+        // share an order (same data, same seed) copy the first one's batches.
         private void GatherEpoch()
         {
             foreach (var order in _orders) order.GatheredRow = -1;
-            int features = _features;
+            int features = _features, batchSize = _rows[0].Schedule.BatchSize;
             if (_epochInputs is null || _epochTargets is null)
-                (_epochInputs, _epochTargets) = (empty([_k, _n, features], float64).DetachFromDisposeScope(), empty([_k, _n], float64).DetachFromDisposeScope());
+                (_epochInputs, _epochTargets) = (empty((long)_k * _n * features, float64).DetachFromDisposeScope(), empty((long)_k * _n, float64).DetachFromDisposeScope());
             // Written straight into the tensors' memory (read from libtorch only after this returns).
-            Span<double> epochInputs = Values(_epochInputs), epochTargets = Values(_epochTargets);
-            ReadOnlySpan<double> inputValues = Values(_inputs), targetValues = Values(_targets);
+            Span<double> epochInputs = TensorMemory.Doubles(_epochInputs), epochTargets = TensorMemory.Doubles(_epochTargets);
+            ReadOnlySpan<double> inputValues = TensorMemory.Doubles(_inputs), targetValues = TensorMemory.Doubles(_targets);
             for (int i = 0; i < _k; i++)
             {
                 if (!_rows[i].Active) continue;                 // a stopped row's batches are not read
                 var order = _rows[i].Order;
-                Span<double> rowInputs = epochInputs.Slice(i * _n * features, _n * features), rowTargets = epochTargets.Slice(i * _n, _n);
-                if (order.GatheredRow is int twin and >= 0)
-                {
-                    epochInputs.Slice(twin * _n * features, _n * features).CopyTo(rowInputs);
-                    epochTargets.Slice(twin * _n, _n).CopyTo(rowTargets);
-                    continue;
-                }
                 var permutation = order.Current;
                 if ((uint)permutation.Length != (uint)_n) throw new InvalidOperationException("A row's permutation must cover its points.");
                 int offset = (int)_offsets[i];
-                CopyPoints(permutation, features, inputValues.Slice(offset * features, _n * features), targetValues.Slice(offset, _n), rowInputs, rowTargets);
-                order.GatheredRow = i;
+                ReadOnlySpan<double> dataInputs = inputValues.Slice(offset * features, _n * features), dataTargets = targetValues.Slice(offset, _n);
+                for (int begin = 0; begin < _n; begin += batchSize)
+                {
+                    int length = Math.Min(batchSize, _n - begin), at = _k * begin + i * length;
+                    Span<double> rowInputs = epochInputs.Slice(at * features, length * features), rowTargets = epochTargets.Slice(at, length);
+                    if (order.GatheredRow is int twin and >= 0)
+                    {
+                        int from = _k * begin + twin * length;
+                        epochInputs.Slice(from * features, length * features).CopyTo(rowInputs);
+                        epochTargets.Slice(from, length).CopyTo(rowTargets);
+                    }
+                    else CopyPoints(permutation.AsSpan(begin, length), features, dataInputs, dataTargets, rowInputs, rowTargets);
+                }
+                if (order.GatheredRow < 0) order.GatheredRow = i;
             }
         }
 

@@ -70,4 +70,19 @@ public static class EnsembleBench
         double M(List<double> v) => v.Order().ElementAt(v.Count / 2);
         Console.WriteLine($"1b grid × 1 seed {M(one):F3} s, × 20 seeds {M(twenty):F3} s: ratio {M(twenty) / M(one):F2}× (target ≤ 3)");
     }
+
+    /// <summary>The 1b grid at one seed count alone, repeated: a profile of one side of the ratio.</summary>
+    public static void Seeds(int seeds, int repeats)
+    {
+        var batches = Environment.GetEnvironmentVariable("BENCH_BATCHES")?.Split(',').Select(int.Parse).ToArray();
+        var oneB = ExperimentCatalog.Get("1b", new ExperimentOverrides { BatchSizes = batches }).Runs;
+        var times = new List<double>();
+        for (int r = 0; r < repeats + 1; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            Ensemble.Run(oneB, new EnsembleSpec(seeds));
+            if (r > 0) times.Add(clock.Elapsed.TotalSeconds);   // the first round warms up
+        }
+        Console.WriteLine($"1b grid × {seeds} seeds: median {times.Order().ElementAt(times.Count / 2):F3} s over {repeats}");
+    }
 }

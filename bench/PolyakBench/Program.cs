@@ -37,7 +37,12 @@ if (only == "ensemble-ratio")
     EnsembleBench.Ratio(repeats);
     return;
 }
-if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist, ensembles or ensemble-ratio (or none for all)."); return; }
+if (only is "ensemble-1" or "ensemble-20")
+{
+    EnsembleBench.Seeds(only == "ensemble-1" ? 1 : 20, repeats);
+    return;
+}
+if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist, ensembles, ensemble-ratio, ensemble-1 or ensemble-20 (or none for all)."); return; }
 
 // 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
 using var quadratic = QuadraticProblem.Create();

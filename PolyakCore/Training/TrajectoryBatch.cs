@@ -96,12 +96,14 @@ public static class TrajectoryBatch
     }
 
     // A large group in as many parts as there are cores (rows are independent: a part computes exactly what the whole
-    // would for its rows), so the parts can run side by side; a part keeps at least MinPartRows rows.
+    // would for its rows), so the parts can run side by side; a part keeps at least MinPartRows rows. Cut by seed, not
+    // by configuration: rows of one seed share its shuffle (and, on one data draw, their gathered points), so a seed's
+    // rows in one part draw and gather once where two parts would each do it.
     private static IEnumerable<(BatchRun run, int index)[]> Split((BatchRun run, int index)[] group, int cores)
     {
         int parts = Math.Clamp(group.Length / MinPartRows, 1, cores);
         int size = (group.Length + parts - 1) / parts;
-        return group.Chunk(size);
+        return group.OrderBy(x => x.run.Request.Seed).Chunk(size);
     }
 
     private const int MinPartRows = 16;

@@ -6,11 +6,11 @@ using static TorchSharp.torch;
 namespace PolyakCore.Problems;
 
 /// <summary>Each row's mini-batch least-squares loss and gradient, r = X·θ − y, loss = scale·Σ r², ∇ = 2·scale·Xᵀr, as one
-/// managed loop over the batch's memory.</summary>
+/// managed loop over the batch's points where they lie.</summary>
 /// <remarks>Why not torch: a row's batch is a (1 × P)·(P × B) product with P = 2 or 3, which libtorch's bmm multiplies
 /// row by row (an MKL call a row from B = 256 on), and the formula takes eight more ops of microseconds each; a 20-seed 1b
-/// grid spent 17–50 ns a point there, this loop ~1. The batched engine's rows only (the single-run trainer keeps autograd,
-/// which tests hold this equal to).</remarks>
+/// grid spent 17–50 ns a point there, this loop about one. The single-run trainer keeps autograd, which tests hold this
+/// equal to.</remarks>
 internal static class LeastSquaresBatch
 {
     /// <summary>θ (K, P), inputs (K, B, P) and targets (K, B), float64, on the CPU and contiguous. Sizes are read one
@@ -26,76 +26,81 @@ internal static class LeastSquaresBatch
             throw new ArgumentException("Shapes must be θ (K, P), inputs (K, B, P), targets (K, B).");
         var loss = empty(k, float64);
         var gradient = empty(k, p, float64);
-        Compute(TensorMemory.Doubles(theta), TensorMemory.Doubles(inputs), TensorMemory.Doubles(targets), (int)p, (int)b, scale,
-            TensorMemory.Doubles(loss), TensorMemory.Doubles(gradient));
+        var offsets = new long[k];
+        for (int row = 0; row < k; row++) offsets[row] = row * b;       // row k's batch is a block of its own
+        var batch = new StackedBatch(TensorMemory.Doubles(inputs), TensorMemory.Doubles(targets), (int)b, offsets, 0, (int)b, scale);
+        Compute(TensorMemory.Doubles(theta), batch, TensorMemory.Doubles(loss), TensorMemory.Doubles(gradient));
         return (loss, gradient);
     }
 
-    internal static void Compute(ReadOnlySpan<double> theta, ReadOnlySpan<double> inputs, ReadOnlySpan<double> targets, int p, int b,
-        double scale, Span<double> loss, Span<double> gradient)
+    /// <summary>θ holds the rows' parameters (K·P), loss K values, gradient K·P.</summary>
+    public static void Compute(ReadOnlySpan<double> theta, in StackedBatch batch, Span<double> loss, Span<double> gradient)
     {
-        int k = loss.Length;
-        if (theta.Length != k * p || inputs.Length != k * b * p || targets.Length != k * b || gradient.Length != k * p)
-            throw new ArgumentException("Shapes must be θ (K, P), inputs (K, B, P), targets (K, B).");
-        // Unchecked reads within the slices, whose lengths were checked above. One loop per common P: with the sums in
-        // registers a point costs about a nanosecond, against five through a span of sums.
-        ref double t = ref MemoryMarshal.GetReference(theta), x = ref MemoryMarshal.GetReference(inputs), y = ref MemoryMarshal.GetReference(targets);
+        int k = batch.Rows, p = theta.Length / Math.Max(1, k);
+        if (theta.Length != k * p || loss.Length != k || gradient.Length != k * p || batch.Inputs.Length != batch.Targets.Length * p)
+            throw new ArgumentException("Shapes must be θ (K, P), loss (K), gradient (K, P), inputs P doubles a point.");
+        ref double x = ref MemoryMarshal.GetReference(batch.Inputs), y = ref MemoryMarshal.GetReference(batch.Targets);
         for (int row = 0; row < k; row++)
         {
-            ref double rowT = ref Unsafe.Add(ref t, row * p), rowX = ref Unsafe.Add(ref x, row * b * p), rowY = ref Unsafe.Add(ref y, row * b);
-            var sums = gradient.Slice(row * p, p);
-            loss[row] = scale * (p switch
+            // The batch's first point; its points lie inside the spans (StackedBatch checked each block).
+            long first = batch.Offsets[row] + batch.Begin;
+            ref double rowX = ref Unsafe.Add(ref x, (nint)(first * p)), rowY = ref Unsafe.Add(ref y, (nint)first);
+            Span<double> sums = gradient.Slice(row * p, p);
+            ReadOnlySpan<double> t = theta.Slice(row * p, p);
+            double squares = p switch
             {
-                2 => RowOf2(ref rowT, ref rowX, ref rowY, b, sums),
-                3 => RowOf3(ref rowT, ref rowX, ref rowY, b, sums),
-                _ => Row(ref rowT, ref rowX, ref rowY, b, sums),
-            });
-            foreach (ref double g in sums) g *= 2.0 * scale;
+                2 => Row2(t[0], t[1], ref rowX, ref rowY, batch.Length, out sums[0], out sums[1]),
+                3 => Row3(t[0], t[1], t[2], ref rowX, ref rowY, batch.Length, out sums[0], out sums[1], out sums[2]),
+                _ => Row(t, ref rowX, ref rowY, batch.Length, sums),
+            };
+            loss[row] = batch.Scale * squares;
+            foreach (ref double g in sums) g *= 2.0 * batch.Scale;
         }
     }
 
-    // Σ r² over the row's points; Σ r·x into sums.
-    private static double RowOf2(ref double t, ref double x, ref double y, int b, Span<double> sums)
+    // Σ r² over the row's points; Σ r·x into the gradient's sums. One small method per common P, the sums in registers:
+    // about a nanosecond a point (the three cases in one method measured three times that).
+    private static double Row2(double t0, double t1, ref double x, ref double y, int length, out double g0, out double g1)
     {
-        double t0 = t, t1 = Unsafe.Add(ref t, 1), g0 = 0, g1 = 0, squares = 0;
-        for (int j = 0; j < b; j++)
+        double squares = 0, s0 = 0, s1 = 0;
+        for (int j = 0; j < length; j++)
         {
             double x0 = Unsafe.Add(ref x, 2 * j), x1 = Unsafe.Add(ref x, 2 * j + 1);
             double r = x0 * t0 + x1 * t1 - Unsafe.Add(ref y, j);
             squares += r * r;
-            g0 += r * x0;
-            g1 += r * x1;
+            s0 += r * x0;
+            s1 += r * x1;
         }
-        (sums[0], sums[1]) = (g0, g1);
+        (g0, g1) = (s0, s1);
         return squares;
     }
 
-    private static double RowOf3(ref double t, ref double x, ref double y, int b, Span<double> sums)
+    private static double Row3(double t0, double t1, double t2, ref double x, ref double y, int length, out double g0, out double g1, out double g2)
     {
-        double t0 = t, t1 = Unsafe.Add(ref t, 1), t2 = Unsafe.Add(ref t, 2), g0 = 0, g1 = 0, g2 = 0, squares = 0;
-        for (int j = 0; j < b; j++)
+        double squares = 0, s0 = 0, s1 = 0, s2 = 0;
+        for (int j = 0; j < length; j++)
         {
             double x0 = Unsafe.Add(ref x, 3 * j), x1 = Unsafe.Add(ref x, 3 * j + 1), x2 = Unsafe.Add(ref x, 3 * j + 2);
             double r = x0 * t0 + x1 * t1 + x2 * t2 - Unsafe.Add(ref y, j);
             squares += r * r;
-            g0 += r * x0;
-            g1 += r * x1;
-            g2 += r * x2;
+            s0 += r * x0;
+            s1 += r * x1;
+            s2 += r * x2;
         }
-        (sums[0], sums[1], sums[2]) = (g0, g1, g2);
+        (g0, g1, g2) = (s0, s1, s2);
         return squares;
     }
 
-    private static double Row(ref double t, ref double x, ref double y, int b, Span<double> sums)
+    private static double Row(ReadOnlySpan<double> t, ref double x, ref double y, int length, Span<double> sums)
     {
-        int p = sums.Length;
+        int p = t.Length;
         double squares = 0;
         sums.Clear();
-        for (int j = 0; j < b; j++)
+        for (int j = 0; j < length; j++)
         {
             ref double point = ref Unsafe.Add(ref x, j * p);
             double r = 0;
-            for (int f = 0; f < p; f++) r += Unsafe.Add(ref point, f) * Unsafe.Add(ref t, f);
+            for (int f = 0; f < p; f++) r += Unsafe.Add(ref point, f) * t[f];
             r -= Unsafe.Add(ref y, j);
             squares += r * r;
             for (int f = 0; f < p; f++) sums[f] += r * Unsafe.Add(ref point, f);

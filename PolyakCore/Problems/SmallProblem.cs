@@ -53,6 +53,15 @@ public abstract class SmallProblem : IDisposable
         return (losses.detach(), leaf.grad!);
     }
 
+    /// <summary>True when the problem computes many rows' mini-batches straight from memory
+    /// (<see cref="StackedLossAndGradient"/>): the batched engine then makes no batch tensors.</summary>
+    internal virtual bool HasStackedBatches => false;
+
+    /// <summary>Each row's mini-batch loss (K) and gradient (K·P) for the rows' parameters θ (K·P), as
+    /// <see cref="BatchLossAndGradient"/> computes them from batch tensors.</summary>
+    internal virtual void StackedLossAndGradient(ReadOnlySpan<double> theta, in StackedBatch batch, Span<double> loss, Span<double> gradient) =>
+        throw new NotSupportedException($"{Name} computes batch tensors only.");
+
     /// <summary>True when <see cref="BatchLossAndGradient"/> is written out rather than autograd.</summary>
     public virtual bool HasClosedFormGradient => false;
 

@@ -124,7 +124,11 @@ public static class TrajectoryBatch
         private readonly EpochShuffle[] _shuffles;          // one per seed: a permutation depends on the seed alone, not on the data
         private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
-        private Tensor? _epochInputs, _epochTargets;        // each row's points in its epoch's order, batch by batch (see GatherEpoch)
+        private Tensor? _epochInputs, _epochTargets;        // each order's points in its epoch's order, batch by batch (see GatherEpoch)
+        private readonly long[] _batchOffsets;              // row k's points of the current batch start at _batchOffsets[k]
+        private readonly Tensor? _orderOfRow;               // (K) each row's order block, where rows share one (batch tensors only)
+        private readonly bool _stacked;                     // the problem reads batches from memory: no batch tensors
+        private readonly Tensor? _stepLosses, _stepGradient; // a stacked step's outputs, (K) and (K, P), written again every step
         private Task? _drawing;                             // the next epoch's permutations, being drawn
         private readonly bool _drawAhead;                   // on another thread (when a core is free for it)
         private int _epoch;
@@ -147,13 +151,18 @@ public static class TrajectoryBatch
             _rows = [.. runs.Select(r => new Row(r))];
             _shuffles = [.. _rows.GroupBy(row => row.Seed).Select(g => new EpochShuffle(g.First().Schedule, [.. g]))];
             var shuffleOf = _shuffles.ToDictionary(shuffle => shuffle.Seed);
-            _orders = [.. _rows.Select((row, i) => (row, i)).GroupBy(x => (_offsets[x.i], x.row.Seed)).Select(g =>
+            _orders = [.. _rows.Select((row, i) => (row, i)).GroupBy(x => (_offsets[x.i], x.row.Seed)).Select((g, slot) =>
             {
-                var order = new EpochOrder(shuffleOf[g.Key.Seed]);
+                var order = new EpochOrder(shuffleOf[g.Key.Seed], g.Key.Item1, slot, [.. g.Select(x => x.row)]);
                 foreach (var (row, _) in g) row.Order = order;
                 return order;
             })];
+            _batchOffsets = new long[_k];
+            if (_orders.Length < _k || _rows.Where((row, i) => row.Order.Slot != i).Any())
+                _orderOfRow = tensor(_rows.Select(row => (long)row.Order.Slot).ToArray()).DetachFromDisposeScope();
             _epochs = runs.Max(r => r.Request.Epochs);
+            _stacked = _formula.HasStackedBatches;
+            if (_stacked) (_stepLosses, _stepGradient) = (empty(_k, float64).DetachFromDisposeScope(), empty(_k, _p, float64).DetachFromDisposeScope());
             _modelProducts = _rows.Any(r => r.Rule.NeedsModelProducts);
             if (dataSets.All(d => d.Quadratic is not null))
                 _quadratic = _sharedData ? _formula.Quadratic : QuadraticLoss.Stack([.. runs.Select(r => r.Problem.Quadratic!)]);
@@ -256,9 +265,10 @@ public static class TrajectoryBatch
             return full;
         }
 
-        /// <summary>Mini-batch b of the rows' current epochs: its length, the reduction's scale, and each row's points,
-        /// (K, B, F) inputs and (K, B) targets, or null for a full batch.</summary>
-        private readonly record struct Batch(int Length, double Scale, Tensor? Inputs, Tensor? Targets);
+        /// <summary>Mini-batch b of the rows' current epochs: where it starts in the epoch's order, its length, the
+        /// reduction's scale, and each row's points, (K, B, F) inputs and (K, B) targets (null for a full batch, and where
+        /// the problem reads batches from memory).</summary>
+        private readonly record struct Batch(int Begin, int Length, double Scale, Tensor? Inputs, Tensor? Targets);
 
         private Batch NextBatch(int b)
         {
@@ -266,11 +276,16 @@ public static class TrajectoryBatch
             double scale = _runs[0].Request.Reduction == Reduction.Sum ? 1.0 : 1.0 / length;
             // A full batch is every point whatever the order (the sum's order aside): no gather, and no shuffle — with one
             // batch an epoch no permutation is ever read.
-            if (length == _n) return new(length, scale, null, null);
+            if (length == _n) return new(begin, length, scale, null, null);
             if (b == 0) StartEpoch();
-            // Every row's batch b is one contiguous (K, B, F) block of the epoch's points, laid out at the epoch's start: a view, no copy.
-            return new(length, scale, _epochInputs!.narrow(0, (long)_k * begin * _features, (long)_k * length * _features).view(_k, length, _features),
-                _epochTargets!.narrow(0, (long)_k * begin, (long)_k * length).view(_k, length));
+            if (_stacked) return new(begin, length, scale, null, null);
+            // Every order's batch b is one contiguous (O, B, F) block, laid out at the epoch's start: a view, copied into the
+            // rows' order only where rows share an order.
+            int orders = _orders.Length;
+            var inputs = _epochInputs!.narrow(0, (long)orders * begin * _features, (long)orders * length * _features).view(orders, length, _features);
+            var targets = _epochTargets!.narrow(0, (long)orders * begin, (long)orders * length).view(orders, length);
+            if (_orderOfRow is { } orderOfRow) (inputs, targets) = (inputs.index_select(0, orderOfRow), targets.index_select(0, orderOfRow));
+            return new(begin, length, scale, inputs, targets);
         }
 
         // Every seed's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
@@ -283,42 +298,33 @@ public static class TrajectoryBatch
             if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var shuffle in _shuffles) shuffle.DrawAhead(); });
         }
 
-        // Every row's points in its epoch's order, laid out batch-major: batch b (points begin..begin+B of every row's
-        // permutation) is one contiguous (K, B, F) block at K·begin·F, so a batch is a plain contiguous view (the loss
-        // kernels read it as a span, and libtorch's ops need no strided walk). Gathered here, a row at a time, rather than
-        // by index_select per batch: libtorch copies each point (a few doubles) with a memmove call of its own, and a
-        // batch's rows jump between data sets larger than the cache together; a row's own data set stays in it. Rows that
-        // share an order (same data, same seed) copy the first one's batches.
+        // Every order's points in its epoch's order (rows of one data set and seed share an order), laid out batch by batch:
+        // batch b (points begin..begin+B of every order's permutation) is one contiguous (O, B, F) block at O·begin·F, so
+        // a step reads one block front to back (the prefetcher follows one stream, not one an order) and a batch tensor is
+        // a plain view. Gathered here, an order at a time, rather than per batch by index_select: libtorch copies each
+        // point (a few doubles) with a memmove call of its own, and a batch's rows jump between data sets larger than the
+        // cache together, where one data set read whole stays in it.
         private void GatherEpoch()
         {
-            foreach (var order in _orders) order.GatheredRow = -1;
-            int features = _features, batchSize = _rows[0].Schedule.BatchSize;
+            int features = _features, orders = _orders.Length, batchSize = _rows[0].Schedule.BatchSize;
             if (_epochInputs is null || _epochTargets is null)
-                (_epochInputs, _epochTargets) = (empty((long)_k * _n * features, float64).DetachFromDisposeScope(), empty((long)_k * _n, float64).DetachFromDisposeScope());
+                (_epochInputs, _epochTargets) = (empty((long)orders * _n * features, float64).DetachFromDisposeScope(), empty((long)orders * _n, float64).DetachFromDisposeScope());
             // Written straight into the tensors' memory (read from libtorch only after this returns).
             Span<double> epochInputs = TensorMemory.Doubles(_epochInputs), epochTargets = TensorMemory.Doubles(_epochTargets);
             ReadOnlySpan<double> inputValues = TensorMemory.Doubles(_inputs), targetValues = TensorMemory.Doubles(_targets);
-            for (int i = 0; i < _k; i++)
+            foreach (var order in _orders)
             {
-                if (!_rows[i].Active) continue;                 // a stopped row's batches are not read
-                var order = _rows[i].Order;
+                if (!order.Active) continue;                    // its rows have stopped: their batches are not read
                 var permutation = order.Current;
                 if ((uint)permutation.Length != (uint)_n) throw new InvalidOperationException("A row's permutation must cover its points.");
-                int offset = (int)_offsets[i];
-                ReadOnlySpan<double> dataInputs = inputValues.Slice(offset * features, _n * features), dataTargets = targetValues.Slice(offset, _n);
+                int data = (int)order.DataOffset;
+                ReadOnlySpan<double> dataInputs = inputValues.Slice(data * features, _n * features), dataTargets = targetValues.Slice(data, _n);
                 for (int begin = 0; begin < _n; begin += batchSize)
                 {
-                    int length = Math.Min(batchSize, _n - begin), at = _k * begin + i * length;
-                    Span<double> rowInputs = epochInputs.Slice(at * features, length * features), rowTargets = epochTargets.Slice(at, length);
-                    if (order.GatheredRow is int twin and >= 0)
-                    {
-                        int from = _k * begin + twin * length;
-                        epochInputs.Slice(from * features, length * features).CopyTo(rowInputs);
-                        epochTargets.Slice(from, length).CopyTo(rowTargets);
-                    }
-                    else CopyPoints(permutation.AsSpan(begin, length), features, dataInputs, dataTargets, rowInputs, rowTargets);
+                    int length = Math.Min(batchSize, _n - begin), at = orders * begin + order.Slot * length;
+                    CopyPoints(permutation.AsSpan(begin, length), features, dataInputs, dataTargets,
+                        epochInputs.Slice(at * features, length * features), epochTargets.Slice(at, length));
                 }
-                if (order.GatheredRow < 0) order.GatheredRow = i;
             }
         }
 
@@ -357,6 +363,12 @@ public static class TrajectoryBatch
         // Each row's mini-batch loss and gradient, (K) and (K, P), computed in chunks of rows.
         private (Tensor Losses, Tensor Gradient) LossAndGradient(Tensor theta, Batch batch)
         {
+            if (_stacked)
+            {
+                _formula.StackedLossAndGradient(TensorMemory.Doubles(theta), Stacked(batch, 0, _k),
+                    TensorMemory.Doubles(_stepLosses!), TensorMemory.Doubles(_stepGradient!));
+                return (_stepLosses!, _stepGradient!);
+            }
             int rows = RowsPerChunk(batch.Length);
             if (rows >= _k)
             {
@@ -377,6 +389,15 @@ public static class TrajectoryBatch
             return (losses, gradient);
         }
 
+        // Rows first..first+count's batch: their order's points in the epoch's batch block (a full batch: their data set as stored).
+        private StackedBatch Stacked(Batch batch, int first, int count)
+        {
+            if (batch.Length == _n) return new(TensorMemory.Doubles(_inputs), TensorMemory.Doubles(_targets), _n, _offsets.AsSpan(first, count), 0, _n, batch.Scale);
+            long block = (long)_orders.Length * batch.Begin;
+            for (int i = first; i < first + count; i++) _batchOffsets[i] = block + (long)_rows[i].Order.Slot * batch.Length;
+            return new(TensorMemory.Doubles(_epochInputs!), TensorMemory.Doubles(_epochTargets!), batch.Length, _batchOffsets.AsSpan(first, count), 0, batch.Length, batch.Scale);
+        }
+
         // Made here, not in the step loop: a lambda there captured the step's locals and each row's index, so every row
         // and step allocated a closure, rule or no line search.
         private Func<double, double> TrialOf(Tensor theta, Tensor d, Batch batch, int i) => a => TrialLoss(theta, d, batch, i, a);
@@ -384,6 +405,14 @@ public static class TrajectoryBatch
         // The loss of row i's mini-batch at θ_i − α·d_i (line-search trials), computed on that row alone.
         private double TrialLoss(Tensor theta, Tensor d, Batch batch, int i, double alpha)
         {
+            if (_stacked)
+            {
+                Span<double> moved = stackalloc double[_p], loss = stackalloc double[1], gradient = stackalloc double[_p];
+                ReadOnlySpan<double> at = TensorMemory.Doubles(theta).Slice(i * _p, _p), direction = TensorMemory.Doubles(d.contiguous()).Slice(i * _p, _p);
+                for (int f = 0; f < _p; f++) moved[f] = at[f] - alpha * direction[f];
+                _formula.StackedLossAndGradient(moved, Stacked(batch, i, 1), loss, gradient);
+                return loss[0];
+            }
             using var scope = NewDisposeScope();
             var trial = theta.narrow(0, i, 1) - d.narrow(0, i, 1).Times(alpha);
             var (inputs, targets) = Gather(batch, i, 1);
@@ -434,18 +463,27 @@ public static class TrajectoryBatch
             if (_everyRow is var (inputs, targets)) { inputs.Dispose(); targets.Dispose(); }
             _epochInputs?.Dispose();
             _epochTargets?.Dispose();
+            _stepLosses?.Dispose();
+            _orderOfRow?.Dispose();
+            _stepGradient?.Dispose();
         }
     }
 
     /// <summary>The points of one data set in one seed's order: rows that share both (in a grid, every optimizer's seed i
-    /// on the same data draw) share it, so their epoch is gathered once.</summary>
-    private sealed class EpochOrder(EpochShuffle shuffle)
+    /// on the same data draw) share it, so their epoch is gathered once, into block <paramref name="slot"/>.</summary>
+    private sealed class EpochOrder(EpochShuffle shuffle, long dataOffset, int slot, Row[] members)
     {
         /// <summary>The permutation of the current epoch.</summary>
         public int[] Current => shuffle.Current;
 
-        /// <summary>The row whose epoch tensor holds this order's points this epoch (−1: none yet).</summary>
-        public int GatheredRow { get; set; } = -1;
+        /// <summary>The data set's first point in the stacked data.</summary>
+        public long DataOffset => dataOffset;
+
+        /// <summary>The order's block in the epoch tensors.</summary>
+        public int Slot => slot;
+
+        /// <summary>Some row of this order is still running.</summary>
+        public bool Active => members.Any(m => m.Active);
     }
 
     /// <summary>The permutations one seed's schedule visits its points in, epoch by epoch. A permutation depends on the seed

@@ -71,11 +71,13 @@ public static class EnsembleBench
         Console.WriteLine($"1b grid × 1 seed {M(one):F3} s, × 20 seeds {M(twenty):F3} s: ratio {M(twenty) / M(one):F2}× (target ≤ 3)");
     }
 
-    /// <summary>The 1b grid at one seed count alone, repeated: a profile of one side of the ratio.</summary>
+    /// <summary>The 1b grid at one seed count alone, repeated: a profile of one side of the ratio. BENCH_BATCHES and
+    /// BENCH_NOISES (comma-separated) narrow the grid to some batch sizes or noise levels.</summary>
     public static void Seeds(int seeds, int repeats)
     {
         var batches = Environment.GetEnvironmentVariable("BENCH_BATCHES")?.Split(',').Select(int.Parse).ToArray();
-        var oneB = ExperimentCatalog.Get("1b", new ExperimentOverrides { BatchSizes = batches }).Runs;
+        var noises = Environment.GetEnvironmentVariable("BENCH_NOISES")?.Split(',').Select(double.Parse).ToArray();
+        var oneB = ExperimentCatalog.Get("1b", new ExperimentOverrides { BatchSizes = batches, Noises = noises }).Runs;
         var times = new List<double>();
         for (int r = 0; r < repeats + 1; r++)
         {

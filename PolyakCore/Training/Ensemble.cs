@@ -43,8 +43,25 @@ public readonly record struct Spread(double P10, double Median, double P90)
     internal static Spread OfInPlace(Span<double> values)
     {
         if (values.Length == 0) return new(double.NaN, double.NaN, double.NaN);
-        values.Sort();
+        if (values.Length <= SmallSort) InsertionSort(values);
+        else values.Sort();
         return new(Quantile(values, 0.1), Quantile(values, 0.5), Quantile(values, 0.9));
+    }
+
+    // An ensemble sorts a column of seeds for every step of every configuration (100,000 columns of 20 for a 1b grid):
+    // insertion sort does up to a few dozen values in half the time of Span.Sort's introsort (same order: CompareTo puts
+    // NaN first).
+    private const int SmallSort = 32;
+
+    private static void InsertionSort(Span<double> values)
+    {
+        for (int i = 1; i < values.Length; i++)
+        {
+            double v = values[i];
+            int j = i - 1;
+            for (; j >= 0 && values[j].CompareTo(v) > 0; j--) values[j + 1] = values[j];
+            values[j + 1] = v;
+        }
     }
 
     public static double Quantile(double[] sorted, double q) => Quantile(sorted.AsSpan(), q);

@@ -539,7 +539,13 @@ public static class TrajectoryBatch
             Rule = OptimizerCatalog.CreateStepRule(request.Optimizer, options);
             Direction = OptimizerCatalog.CreateDirection(request.Optimizer, options);
             Last = Trainer.StartOf(run.Problem, request);
+            (_scalars, _batchesPerEpoch) = (run.Sink as IStepScalarSink, Schedule.BatchesPerEpoch);
         }
+
+        // Decided once, not at every step: the sink that takes bare scalars (an ensemble's traces), and the epoch's length.
+        private readonly IStepScalarSink? _scalars;
+        private readonly int _batchesPerEpoch;
+        private int _inEpoch;                               // steps recorded in the current epoch
 
         public IRunSink? Sink => _run.Sink;
         public BatchSchedule Schedule { get; }
@@ -550,7 +556,8 @@ public static class TrajectoryBatch
         /// <summary>θ after the last finite step (updated in place; copied where it leaves the row).</summary>
         public double[] Last { get; }
         public bool Active { get; private set; } = true;
-        public StepRecord Pending { get; set; }
+        public StepRecord Pending { get => _pending; set => _pending = value; }
+        private StepRecord _pending;
 
         /// <summary>The order this row visits its points in (shared with the rows of the same data and seed).</summary>
         public EpochOrder Order { get; set; } = null!;
@@ -561,24 +568,28 @@ public static class TrajectoryBatch
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)
         {
-            var r = Pending;
+            ref readonly var r = ref _pending;
             _steps = step + 1;
-            int epoch = step / Schedule.BatchesPerEpoch + 1;
-            if (Sink is IStepScalarSink scalars) scalars.OnStep(r.Loss, r.StepSize);
-            else Sink?.OnBatch(new BatchRecord(_steps, epoch, r.Loss, r.StepSize, r.GradNormSq, r.EffectiveStep, r.Evaluations,
+            if (_scalars is { } scalars) scalars.OnStep(r.Loss, r.StepSize);
+            else Sink?.OnBatch(new BatchRecord(_steps, Epoch, r.Loss, r.StepSize, r.GradNormSq, r.EffectiveStep, r.Evaluations,
                 withParameters ? parameters.ToArray() : null) { Seconds = seconds });
             bool finite = true;
             foreach (var v in parameters) finite &= double.IsFinite(v);
             if (Divergence.IsDiverged(r.Loss) || !finite)
             {
-                Stop(RunStatus.Diverged, $"Diverged at step {_steps} (epoch {epoch}): loss {r.Loss:G4}.");
+                Stop(RunStatus.Diverged, $"Diverged at step {_steps} (epoch {Epoch}): loss {r.Loss:G4}.");
                 return false;
             }
             _stats.Add(r.StepSize);
             parameters.CopyTo(Last);
             if (_steps == Total) Active = false;
-            return _steps % Schedule.BatchesPerEpoch == 0;
+            if (++_inEpoch < _batchesPerEpoch) return false;
+            _inEpoch = 0;
+            return true;
         }
+
+        // The epoch of the last recorded step (1-based).
+        private int Epoch => (_steps - 1) / _batchesPerEpoch + 1;
 
         public void EndEpochIfDue(int step, double fullLoss, bool withParameters)
         {

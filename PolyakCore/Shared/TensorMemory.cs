@@ -6,7 +6,7 @@ namespace PolyakCore.Shared;
 
 /// <summary>A contiguous float64 CPU tensor's memory as a span, read and written in place (TorchSharp's TensorAccessor
 /// walks an iterator per element). The span is valid while the tensor lives and is not resized.</summary>
-public static class TensorMemory
+internal static class TensorMemory
 {
     public static Span<double> Doubles(Tensor values) => MemoryMarshal.Cast<byte, double>(values.bytes);
 

@@ -134,9 +134,10 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
     // Over array segments: a column reads one value of each seed, and through IReadOnlyList each read was an interface call.
     internal void Fill(ArraySegment<double>[] seeds, Func<int, double> afterEnd, int from, int to)
     {
-        var column = new List<double>(seeds.Length);
-        int longest = 0;
-        foreach (var seed in seeds) longest = Math.Max(longest, seed.Count);
+        int n = seeds.Length, longest = 0;
+        var after = new double[n];                      // each seed's value past its end, asked once, not once a column
+        for (int i = 0; i < n; i++) (longest, after[i]) = (Math.Max(longest, seeds[i].Count), afterEnd(i));
+        Span<double> column = n <= 256 ? stackalloc double[n] : new double[n];
         for (int t = from; t < to; t++)
         {
             if (t > longest && t > from)
@@ -145,13 +146,14 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
                 (P10[t], Median[t], P90[t]) = (P10[t - 1], Median[t - 1], P90[t - 1]);
                 continue;
             }
-            column.Clear();
-            for (int i = 0; i < seeds.Length; i++)
+            int count = 0;
+            for (int i = 0; i < n; i++)
             {
-                double v = t < seeds[i].Count ? seeds[i][t] : afterEnd(i);
-                if (!double.IsNaN(v)) column.Add(v);
+                var seed = seeds[i];
+                double v = t < seed.Count ? seed.Array![seed.Offset + t] : after[i];
+                if (!double.IsNaN(v)) column[count++] = v;
             }
-            var spread = Spread.OfInPlace(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(column));
+            var spread = Spread.OfInPlace(column[..count]);
             (P10[t], Median[t], P90[t]) = (spread.P10, spread.Median, spread.P90);
         }
     }

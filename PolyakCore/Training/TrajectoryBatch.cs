@@ -126,7 +126,7 @@ public static class TrajectoryBatch
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private Tensor? _epochInputs, _epochTargets;        // each order's points in its epoch's order, batch by batch (see GatherEpoch)
         private readonly long[] _batchOffsets;              // row k's points of the current batch start at _batchOffsets[k]
-        private readonly Tensor? _orderOfRow;               // (K) each row's order block, where rows share one (batch tensors only)
+        private readonly Tensor? _orderOfRow;               // (K) each row's order block, where rows share one (batch tensors, not stacked)
         private readonly bool _stacked;                     // the problem reads batches from memory: no batch tensors
         private readonly Tensor? _stepLosses, _stepGradient; // a stacked step's outputs, (K) and (K, P), written again every step
         private Task? _drawing;                             // the next epoch's permutations, being drawn
@@ -158,10 +158,10 @@ public static class TrajectoryBatch
                 return order;
             })];
             _batchOffsets = new long[_k];
-            if (_orders.Length < _k || _rows.Where((row, i) => row.Order.Slot != i).Any())
+            _stacked = _formula.HasStackedBatches;
+            if (!_stacked && (_orders.Length < _k || _rows.Where((row, i) => row.Order.Slot != i).Any()))
                 _orderOfRow = tensor(_rows.Select(row => (long)row.Order.Slot).ToArray()).DetachFromDisposeScope();
             _epochs = runs.Max(r => r.Request.Epochs);
-            _stacked = _formula.HasStackedBatches;
             if (_stacked) (_stepLosses, _stepGradient) = (empty(_k, float64).DetachFromDisposeScope(), empty(_k, _p, float64).DetachFromDisposeScope());
             _modelProducts = _rows.Any(r => r.Rule.NeedsModelProducts);
             if (dataSets.All(d => d.Quadratic is not null))
@@ -556,8 +556,8 @@ public static class TrajectoryBatch
         /// <summary>θ after the last finite step (updated in place; copied where it leaves the row).</summary>
         public double[] Last { get; }
         public bool Active { get; private set; } = true;
-        public StepRecord Pending { get => _pending; set => _pending = value; }
-        private StepRecord _pending;
+        /// <summary>The step's record, set by the group before <see cref="Record"/> (a field: Record reads it in place).</summary>
+        public StepRecord Pending;
 
         /// <summary>The order this row visits its points in (shared with the rows of the same data and seed).</summary>
         public EpochOrder Order { get; set; } = null!;
@@ -568,7 +568,7 @@ public static class TrajectoryBatch
         /// <summary>Records step s; true when it ends an epoch.</summary>
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)
         {
-            ref readonly var r = ref _pending;
+            ref readonly var r = ref Pending;
             _steps = step + 1;
             if (_scalars is { } scalars) scalars.OnStep(r.Loss, r.StepSize);
             else Sink?.OnBatch(new BatchRecord(_steps, Epoch, r.Loss, r.StepSize, r.GradNormSq, r.EffectiveStep, r.Evaluations,

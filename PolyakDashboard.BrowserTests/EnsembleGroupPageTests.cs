@@ -184,9 +184,10 @@ public sealed class FollowedEnsembleTests(KeyedDashboardFixture app)
         IPage? late = null;
         try
         {
-            // The presenter runs 1b over 120 seeds (what their page's button does).
+            // The presenter runs 1b over 120 seeds (what their page's button does), at 200 epochs: long enough for a late
+            // viewer to come while it computes (at 100 epochs, once least squares ran in C#, it sometimes ended first).
             var ensembles = app.Services.GetRequiredService<EnsembleService>();
-            var live = ensembles.Start("1b", new PolyakCore.Experiments.ExperimentOverrides(), new PolyakCore.Training.EnsembleSpec(120));
+            var live = ensembles.Start("1b", new PolyakCore.Experiments.ExperimentOverrides { Epochs = 200 }, new PolyakCore.Training.EnsembleSpec(120));
             var section = early.Locator($"[data-testid=ensemble][data-ensemble-id='{live.Id}']");
             await Assertions.Expect(section).ToBeVisibleAsync(new() { Timeout = 10_000 });
             Assert.Equal(0, await early.Locator("[data-testid=stop-ensemble]").CountAsync());     // not theirs to stop

@@ -110,6 +110,9 @@ public sealed class EnsembleGroupPageTests(DashboardFixture app)
                     new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true });
                 }
                 """);
+            // 120 seeds at 200 epochs: long enough to be seen filling in (at 100 it sometimes ended between two looks
+            // once least squares ran in C#).
+            await page.Locator("input[data-testid=epochs]").FillAsync("200");
             await page.Locator("input[data-testid=seeds]").FillAsync("120");
             await page.Locator("[data-testid=run-ensemble]").ClickAsync();
             var section = page.Locator("[data-testid=ensemble]");
@@ -184,10 +187,10 @@ public sealed class FollowedEnsembleTests(KeyedDashboardFixture app)
         IPage? late = null;
         try
         {
-            // The presenter runs 1b over 120 seeds (what their page's button does), at 200 epochs: long enough for a late
-            // viewer to come while it computes (at 100 epochs, once least squares ran in C#, it sometimes ended first).
+            // The presenter runs 1b over 200 seeds (what their page's button does): long enough for a late viewer to come
+            // while it computes (120 seeds sometimes ended first once least squares ran in C#; 200 is the most the service takes).
             var ensembles = app.Services.GetRequiredService<EnsembleService>();
-            var live = ensembles.Start("1b", new PolyakCore.Experiments.ExperimentOverrides { Epochs = 200 }, new PolyakCore.Training.EnsembleSpec(120));
+            var live = ensembles.Start("1b", new PolyakCore.Experiments.ExperimentOverrides(), new PolyakCore.Training.EnsembleSpec(200));
             var section = early.Locator($"[data-testid=ensemble][data-ensemble-id='{live.Id}']");
             await Assertions.Expect(section).ToBeVisibleAsync(new() { Timeout = 10_000 });
             Assert.Equal(0, await early.Locator("[data-testid=stop-ensemble]").CountAsync());     // not theirs to stop
@@ -213,7 +216,7 @@ public sealed class FollowedEnsembleTests(KeyedDashboardFixture app)
             foreach (var page in new[] { early, late })
             {
                 await Assertions.Expect(page.Locator("[data-testid=ensemble][data-state=completed]")).ToBeVisibleAsync(new() { Timeout = 15_000 });
-                await Assertions.Expect(page.Locator("[data-testid=ensemble-status]")).ToContainTextAsync("× 120 seeds");
+                await Assertions.Expect(page.Locator("[data-testid=ensemble-status]")).ToContainTextAsync("× 200 seeds");
                 await Assertions.Expect(page.Locator("[data-testid=ensemble-group]")).ToContainTextAsync($"The presenter's ensemble, saved as {live.Id}");
             }
         }

@@ -170,6 +170,30 @@ public class ChildSpeechComponentTests
         Assert.Equal(polyakRuns, fold.QuerySelectorAll("li").Length);
         Assert.Contains($"seed by seed ({polyakRuns} runs)", Text(fold.QuerySelector("summary")!));
         Assert.DoesNotContain(view.Find("[data-testid=lesson]").Children, li => li.TextContent.StartsWith("With seed", StringComparison.Ordinal));
+        Assert.Empty(view.FindAll("[data-testid=first-phase]"));      // no short runs given to this service
+    }
+
+    /// <summary>The shipped short Polyak SGD runs (batch, dropout, model size): their sentence and one line per run, from their files.</summary>
+    [Fact]
+    public async Task TheShortPolyakRunsAreStatedFromTheirFiles()
+    {
+        await using var ctx = NewContext();
+        string root = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../PolyakDashboard"));
+        string components = Path.Combine(Path.GetTempPath(), "polyak-components");
+        var ladder = new PolyakLadderService(Path.Combine(root, "measurements", "polyak-ladder.json"));
+        string probes = Path.Combine(root, ChildSpeechLessonService.FirstPhasePath);
+        string reproduction = Path.Combine(root, ChildSpeechLessonService.ReproductionPath);
+        ctx.Services.AddSingleton(new ChildSpeechLessonService(TextLibraries.InFolder(components), ladder, reproduction, firstPhaseFolder: probes));
+        static List<PolyakCore.Export.RunFolderContent> Read(string folder) =>
+            [.. Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).Select(PolyakCore.Export.RunFolderContent.Read)];
+        var runs = Read(probes);
+        Assert.True(runs.Count >= 8, $"{runs.Count} shipped short runs");
+        var expected = PolyakCore.Experiments.ChildSpeechFirstPhase.Describe(runs, ladder.Ladder!.UnigramLoss, PolyakCore.Experiments.ReportChildSpeech.SgdLr, Read(reproduction))!;
+        Assert.Contains("Constant SGD at that rate, in the reproduction's", expected.Sentence);   // set beside the shipped reproduction's SGD runs
+        var view = ctx.Render<PolyakDashboard.Components.ChildSpeech.ChildSpeechView>();
+        Assert.Equal(expected.Sentence, view.Find("[data-testid=first-phase]").TextContent);
+        Assert.Equal(expected.Runs, view.FindAll("[data-testid=first-phase-runs] li").Select(li => li.TextContent));
+        Assert.Contains($"{runs.Count} short runs of Polyak SGD", expected.Sentence);
     }
 
     [Fact]

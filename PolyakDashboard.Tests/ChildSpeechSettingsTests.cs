@@ -39,6 +39,27 @@ public class ChildSpeechSettingsTests
         }
     }
 
+    /// <summary>The shipped short Polyak SGD runs: each folder's config beside it is what it ran, at the report's rule (f* = 0,
+    /// no cap) on the built-in corpus and the reproduction's data seed — only model, batch, dropout and seed vary.</summary>
+    [Fact]
+    public void The_short_polyak_runs_ran_their_shipped_configs_at_the_reports_rule()
+    {
+        string folder = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../PolyakDashboard", ChildSpeechLessonService.FirstPhasePath));
+        var folders = Directory.EnumerateDirectories(folder).ToList();
+        Assert.NotEmpty(folders);
+        foreach (var run in folders)
+        {
+            var measured = RunFolderContent.Read(run).Summary.Request;
+            var config = System.Text.Json.JsonSerializer.Deserialize<PolyakCore.Training.RunRequest>(File.ReadAllText(run + ".json"), PolyakCore.Shared.PolyakJson.Options)!;
+            Assert.Equal((config.Optimizer, config.BatchSize, config.Epochs, config.Seed), (measured.Optimizer, measured.BatchSize, measured.Epochs, measured.Seed));
+            var (a, b) = (config.ProblemOptions.Text!, measured.ProblemOptions.Text!);
+            Assert.Equal((a.Preset, a.Corpus, a.Dropout, a.EvalBatches), (b.Preset, b.Corpus, b.Dropout, b.EvalBatches));
+            Assert.Equal((OptimizerCatalog.PolyakSgd, "child-speech", 0, "child-speech"), (measured.Optimizer, measured.Problem, measured.ProblemOptions.DataSeed, b.Corpus));
+            var polyak = OptimizerCatalog.PolyakSettingsFor(measured.Optimizer, measured.OptimizerOptions);
+            Assert.Equal((0.0, (double?)null), (polyak.FStar, polyak.MaxStep));
+        }
+    }
+
     [Fact]
     public void Adams_beta2_travels_to_the_request_and_back_to_a_followers_form()
     {

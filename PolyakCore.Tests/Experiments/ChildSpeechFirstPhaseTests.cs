@@ -84,6 +84,7 @@ public class ChildSpeechFirstPhaseTests
         Assert.EndsWith("in the reproduction's 3 runs: below the unigram level by epoch 2, above it again later in 1, 2.00 to 2.30 at epoch 3.",
             ChildSpeechFirstPhase.Describe(probes, 3.09, 0.01, climbing)!.Sentence);
         Assert.EndsWith("(0.01).", ChildSpeechFirstPhase.Describe(probes, 3.09, 0.01, [reference[2]])!.Sentence);
+        Assert.Null(ChildSpeechFirstPhase.Describe(reference, 3.09, 0.01));   // not Polyak SGD runs: nothing to describe
         Assert.Contains("; seed 0): tiny with dropout 0.2 at batch 8. In none of them the validation loss stayed below", ChildSpeechFirstPhase.Describe(probes, 3.09, 0.01)!.Sentence);
     }
 

@@ -16,7 +16,7 @@ public sealed record ChildSpeechFirstPhaseText(string Sentence, IReadOnlyList<st
 /// constant SGD's tuned learning rate.</summary>
 public static class ChildSpeechFirstPhase
 {
-    /// <param name="runs">Polyak SGD runs, each as the CLI's <c>run --out</c> left it.</param>
+    /// <param name="runs">Polyak SGD runs, each as the CLI's <c>run --out</c> left it (runs of other optimizers are left out).</param>
     /// <param name="unigram">The unigram level: the loss of a model that ignores context.</param>
     /// <param name="sgdLr">Constant SGD's tuned learning rate, to set the steps against.</param>
     /// <param name="reference">Longer runs (the reproduction's): its constant-SGD runs at <paramref name="sgdLr"/> are set
@@ -26,7 +26,7 @@ public static class ChildSpeechFirstPhase
     public static ChildSpeechFirstPhaseText? Describe(IReadOnlyList<RunFolderContent> runs, double unigram, double sgdLr,
         IReadOnlyList<RunFolderContent>? reference = null)
     {
-        var measured = runs.Select(r => (Run: r, Epochs: r.Epochs.Where(e => e.ValLoss is not null && e.Epoch > 0).ToArray()))
+        var measured = runs.Where(r => r.Summary.Request.Optimizer == OptimizerCatalog.PolyakSgd).Select(r => (Run: r, Epochs: r.Epochs.Where(e => e.ValLoss is not null && e.Epoch > 0).ToArray()))
             .Where(r => r.Epochs.Length > 0)
             .OrderBy(r => Preset(r.Run)).ThenBy(r => Dropout(r.Run)).ThenBy(r => r.Run.Summary.Request.BatchSize).ThenBy(r => r.Run.Summary.Request.Seed)
             .ToArray();
@@ -70,7 +70,7 @@ public static class ChildSpeechFirstPhase
             .Where(e => e.Length > 0 && e[^1].Epoch >= epochs).ToArray();
         if (sgd.Length == 0) return "";
         var firstBelow = sgd.Select(e => Array.FindIndex(e, x => x.ValLoss <= unigram)).ToArray();
-        if (firstBelow.Any(i => i < 0)) return F($" Constant SGD at that rate, in {sgd.Length} longer runs: not below the unigram level in {firstBelow.Count(i => i < 0)} of them.");
+        if (firstBelow.Any(i => i < 0)) return F($" Constant SGD at that rate, in the reproduction's {sgd.Length} runs: not below the unigram level in {firstBelow.Count(i => i < 0)} of them.");
         int climbed = sgd.Where((e, k) => e.Skip(firstBelow[k]).Any(x => x.ValLoss > unigram)).Count();
         int latest = sgd.Select((e, k) => e[firstBelow[k]].Epoch).Max();
         var atEnd = sgd.Select(e => e.Last(x => x.Epoch <= epochs).ValLoss!.Value).ToArray();

@@ -9,13 +9,13 @@ namespace PolyakCore.Tests.Experiments;
 
 public class ChildSpeechFirstPhaseTests
 {
-    /// <summary>A Polyak SGD run folder as the CLI leaves it, read back; epoch 0 is the start (not counted).</summary>
-    private static RunFolderContent Probe(string root, string preset, int batch, double? dropout, int seed, double[] valLoss, double meanStep, double maxStep)
+    /// <summary>A run folder as the CLI leaves it, read back; epoch 0 is the start (not counted).</summary>
+    private static RunFolderContent Written(string root, string name, string optimizer, OptimizerSettings options, string preset, int batch, double? dropout,
+        int seed, double[] valLoss, double meanStep = 0, double maxStep = 0)
     {
-        string name = $"{preset}-b{batch}-d{dropout}-s{seed}";
         var request = new RunRequest
         {
-            Problem = "child-speech", Optimizer = OptimizerCatalog.PolyakSgd, OptimizerOptions = new() { FStar = 0 }, BatchSize = batch, Epochs = valLoss.Length - 1, Seed = seed,
+            Problem = "child-speech", Optimizer = optimizer, OptimizerOptions = options, BatchSize = batch, Epochs = valLoss.Length - 1, Seed = seed,
             ProblemOptions = new ProblemOptions { Text = new TextOptions { Preset = preset, Dropout = dropout } },
         };
         using (var folder = new RunFolder(root, name, []))
@@ -25,6 +25,14 @@ public class ChildSpeechFirstPhaseTests
         }
         return RunFolderContent.Read(Path.Combine(root, name));
     }
+
+    /// <summary>A Polyak SGD run (f* = 0).</summary>
+    private static RunFolderContent Probe(string root, string preset, int batch, double? dropout, int seed, double[] valLoss, double meanStep, double maxStep) =>
+        Written(root, $"{preset}-b{batch}-d{dropout}-s{seed}", OptimizerCatalog.PolyakSgd, new() { FStar = 0 }, preset, batch, dropout, seed, valLoss, meanStep, maxStep);
+
+    /// <summary>A constant-SGD run (the reproduction's kind).</summary>
+    private static RunFolderContent Sgd(string root, string name, double lr, double[] valLoss) =>
+        Written(root, name, OptimizerCatalog.Sgd, new() { Lr = lr }, "tiny", 16, null, 0, valLoss);
 
     [Fact]
     public void TheSentenceAndEachRunsLineComeFromTheFiles()
@@ -48,22 +56,6 @@ public class ChildSpeechFirstPhaseTests
             "tiny, batch 4, dropout 0.2, seed 0: above the unigram level in 3 of epochs 1–5, 3.000 at epoch 5; mean step 3.0, largest 30.",
             "tiny, batch 8, dropout 0.2, seed 1: above the unigram level in 1 of epochs 1–5, 2.700 at epoch 5 (settled); mean step 1.5, largest 20.",
         ], text.Runs);
-    }
-
-    /// <summary>A constant-SGD run folder (the reproduction's kind), read back.</summary>
-    private static RunFolderContent Sgd(string root, string name, double lr, double[] valLoss)
-    {
-        var request = new RunRequest
-        {
-            Problem = "child-speech", Optimizer = OptimizerCatalog.Sgd, OptimizerOptions = new() { Lr = lr }, BatchSize = 16, Epochs = valLoss.Length - 1,
-            ProblemOptions = new ProblemOptions { Text = new TextOptions { Preset = "tiny" } },
-        };
-        using (var folder = new RunFolder(root, name, []))
-        {
-            for (int e = 0; e < valLoss.Length; e++) folder.OnEpoch(new EpochRecord(e, valLoss[e], null) { ValLoss = valLoss[e] });
-            folder.WriteSummary(new RunSummary { Status = RunStatus.Completed, Request = request, Seconds = 2000 });
-        }
-        return RunFolderContent.Read(Path.Combine(root, name));
     }
 
     [Fact]

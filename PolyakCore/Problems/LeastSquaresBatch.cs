@@ -41,19 +41,50 @@ internal static class LeastSquaresBatch
         int p = theta.Length / k;
         if (theta.Length != k * p || loss.Length != k || gradient.Length != k * p || batch.Inputs.Length != batch.Targets.Length * p)
             throw new ArgumentException("Shapes must be θ (K, P), loss (K), gradient (K, P), inputs P doubles a point.");
+        if (batch.Orders.IsEmpty) Compute<Stored>(theta, batch, p, loss, gradient);
+        else Compute<Permuted>(theta, batch, p, loss, gradient);
+    }
+
+    // Which point of the row's block is the batch's j-th: one loop body for both (a struct type argument: the JIT
+    // compiles each case on its own, with the index inlined).
+    private interface IPointOrder
+    {
+        static abstract int Point(ref int order, int j);
+    }
+
+    // Points as stored from the batch's first on (the order reference points at nothing).
+    private readonly struct Stored : IPointOrder
+    {
+        public static int Point(ref int order, int j) => j;
+    }
+
+    // The j-th entry of the row's permutation from the batch's first position on: read in place, where gathering each
+    // epoch's points into its order first cost more than the loop that reads them (a copy of every point of every order).
+    private readonly struct Permuted : IPointOrder
+    {
+        public static int Point(ref int order, int j) => Unsafe.Add(ref order, j);
+    }
+
+    private static void Compute<TOrder>(ReadOnlySpan<double> theta, in StackedBatch batch, int p, Span<double> loss, Span<double> gradient)
+        where TOrder : struct, IPointOrder
+    {
         ref double x = ref MemoryMarshal.GetReference(batch.Inputs), y = ref MemoryMarshal.GetReference(batch.Targets);
-        for (int row = 0; row < k; row++)
+        ref int orders = ref MemoryMarshal.GetReference(batch.Orders);
+        bool permuted = !batch.Orders.IsEmpty;
+        for (int row = 0; row < batch.Rows; row++)
         {
-            // The batch's first point; its points lie inside the spans (StackedBatch checked each block).
-            long first = batch.Offsets[row] + batch.Begin;
+            // The row's first point: its block's first when it reads a permutation, else the batch's. Its points lie inside
+            // the spans (StackedBatch checked each block and permutation's place; a permutation's entries are below Points).
+            long first = batch.Offsets[row] + (permuted ? 0 : batch.Begin);
             ref double rowX = ref Unsafe.Add(ref x, (nint)(first * p)), rowY = ref Unsafe.Add(ref y, (nint)first);
+            ref int order = ref permuted ? ref Unsafe.Add(ref orders, (nint)(batch.OrderOffsets[row] + batch.Begin)) : ref orders;
             Span<double> sums = gradient.Slice(row * p, p);
             ReadOnlySpan<double> t = theta.Slice(row * p, p);
             double squares = p switch
             {
-                2 => Row2(t[0], t[1], ref rowX, ref rowY, batch.Length, out sums[0], out sums[1]),
-                3 => Row3(t[0], t[1], t[2], ref rowX, ref rowY, batch.Length, out sums[0], out sums[1], out sums[2]),
-                _ => Row(t, ref rowX, ref rowY, batch.Length, sums),
+                2 => Row2<TOrder>(t[0], t[1], ref rowX, ref rowY, ref order, batch.Length, out sums[0], out sums[1]),
+                3 => Row3<TOrder>(t[0], t[1], t[2], ref rowX, ref rowY, ref order, batch.Length, out sums[0], out sums[1], out sums[2]),
+                _ => Row<TOrder>(t, ref rowX, ref rowY, ref order, batch.Length, sums),
             };
             loss[row] = batch.Scale * squares;
             foreach (ref double g in sums) g *= 2.0 * batch.Scale;
@@ -61,29 +92,50 @@ internal static class LeastSquaresBatch
     }
 
     // Σ r² over the row's points; Σ r·x into the gradient's sums. One small method per common P, the sums in registers:
-    // about a nanosecond a point (the three cases in one method measured three times that).
-    private static double Row2(double t0, double t1, ref double x, ref double y, int length, out double g0, out double g1)
+    // about a nanosecond a point (the three cases in one method measured three times that). P = 2 (1a, 1b) sums even
+    // and odd points apart: each sum is a chain of dependent additions, and with one chain a point waited for the last
+    // point's addition (its latency, not the arithmetic, set the pace).
+    private static double Row2<TOrder>(double t0, double t1, ref double x, ref double y, ref int order, int length, out double g0, out double g1)
+        where TOrder : struct, IPointOrder
     {
-        double squares = 0, s0 = 0, s1 = 0;
-        for (int j = 0; j < length; j++)
+        double squares = 0, s0 = 0, s1 = 0, oddSquares = 0, odd0 = 0, odd1 = 0;
+        int j = 0;
+        for (; j + 1 < length; j += 2)
         {
-            double x0 = Unsafe.Add(ref x, 2 * j), x1 = Unsafe.Add(ref x, 2 * j + 1);
-            double r = x0 * t0 + x1 * t1 - Unsafe.Add(ref y, j);
+            int point = TOrder.Point(ref order, j), next = TOrder.Point(ref order, j + 1);
+            double x0 = Unsafe.Add(ref x, 2 * point), x1 = Unsafe.Add(ref x, 2 * point + 1);
+            double u0 = Unsafe.Add(ref x, 2 * next), u1 = Unsafe.Add(ref x, 2 * next + 1);
+            double r = x0 * t0 + x1 * t1 - Unsafe.Add(ref y, point), q = u0 * t0 + u1 * t1 - Unsafe.Add(ref y, next);
+            squares += r * r;
+            s0 += r * x0;
+            s1 += r * x1;
+            oddSquares += q * q;
+            odd0 += q * u0;
+            odd1 += q * u1;
+        }
+        if (j < length)
+        {
+            int point = TOrder.Point(ref order, j);
+            double x0 = Unsafe.Add(ref x, 2 * point), x1 = Unsafe.Add(ref x, 2 * point + 1);
+            double r = x0 * t0 + x1 * t1 - Unsafe.Add(ref y, point);
             squares += r * r;
             s0 += r * x0;
             s1 += r * x1;
         }
-        (g0, g1) = (s0, s1);
-        return squares;
+        (g0, g1) = (s0 + odd0, s1 + odd1);
+        return squares + oddSquares;
     }
 
-    private static double Row3(double t0, double t1, double t2, ref double x, ref double y, int length, out double g0, out double g1, out double g2)
+    private static double Row3<TOrder>(double t0, double t1, double t2, ref double x, ref double y, ref int order, int length,
+        out double g0, out double g1, out double g2)
+        where TOrder : struct, IPointOrder
     {
         double squares = 0, s0 = 0, s1 = 0, s2 = 0;
         for (int j = 0; j < length; j++)
         {
-            double x0 = Unsafe.Add(ref x, 3 * j), x1 = Unsafe.Add(ref x, 3 * j + 1), x2 = Unsafe.Add(ref x, 3 * j + 2);
-            double r = x0 * t0 + x1 * t1 + x2 * t2 - Unsafe.Add(ref y, j);
+            int point = TOrder.Point(ref order, j);
+            double x0 = Unsafe.Add(ref x, 3 * point), x1 = Unsafe.Add(ref x, 3 * point + 1), x2 = Unsafe.Add(ref x, 3 * point + 2);
+            double r = x0 * t0 + x1 * t1 + x2 * t2 - Unsafe.Add(ref y, point);
             squares += r * r;
             s0 += r * x0;
             s1 += r * x1;
@@ -93,17 +145,19 @@ internal static class LeastSquaresBatch
         return squares;
     }
 
-    private static double Row(ReadOnlySpan<double> t, ref double x, ref double y, int length, Span<double> sums)
+    private static double Row<TOrder>(ReadOnlySpan<double> t, ref double x, ref double y, ref int order, int length, Span<double> sums)
+        where TOrder : struct, IPointOrder
     {
         int p = t.Length;
         double squares = 0;
         sums.Clear();
         for (int j = 0; j < length; j++)
         {
-            ref double point = ref Unsafe.Add(ref x, j * p);
+            int at = TOrder.Point(ref order, j);
+            ref double point = ref Unsafe.Add(ref x, at * p);
             double r = 0;
             for (int f = 0; f < p; f++) r += Unsafe.Add(ref point, f) * t[f];
-            r -= Unsafe.Add(ref y, j);
+            r -= Unsafe.Add(ref y, at);
             squares += r * r;
             for (int f = 0; f < p; f++) sums[f] += r * Unsafe.Add(ref point, f);
         }

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PolyakCore.Problems;
 using PolyakCore.Shared;
 
@@ -43,8 +47,11 @@ public readonly record struct Spread(double P10, double Median, double P90)
     internal static Spread OfInPlace(Span<double> values)
     {
         if (values.Length == 0) return new(double.NaN, double.NaN, double.NaN);
-        if (values.Length <= SmallSort) InsertionSort(values);
-        else values.Sort();
+        if (!SortByRanks(values))
+        {
+            if (values.Length <= SmallSort) InsertionSort(values);
+            else values.Sort();
+        }
         return new(Quantile(values, 0.1), Quantile(values, 0.5), Quantile(values, 0.9));
     }
 
@@ -52,6 +59,44 @@ public readonly record struct Spread(double P10, double Median, double P90)
     // insertion sort does up to a few dozen values in half the time of Span.Sort's introsort (same order: CompareTo puts
     // NaN first).
     private const int SmallSort = 32;
+
+    // Up to 64 values without NaN: each value's place is the number of values below it (and of equal ones before it),
+    // counted four at a time with vector compares, and the values are written to their places. No branch depends on the
+    // data, where insertion sort's mispredicted branches (random order: every other one) made a column of 20 cost
+    // ~350 ns; this is a few times less. False (nothing changed) where it does not apply.
+    private static bool SortByRanks(Span<double> values)
+    {
+        int n = values.Length;
+        if (n > MaxRanked || !Vector256.IsHardwareAccelerated) return false;
+        int blocks = (n + 3) / 4;
+        Span<double> padded = stackalloc double[MaxRanked];
+        values.CopyTo(padded);
+        padded[n..(blocks * 4)].Fill(double.PositiveInfinity);        // never below a value; past every value's index
+        foreach (double v in values) if (double.IsNaN(v)) return false;
+        Span<double> sorted = stackalloc double[MaxRanked];
+        ref double first = ref MemoryMarshal.GetReference(padded);
+        for (int i = 0; i < n; i++)
+        {
+            double value = padded[i];
+            var at = Vector256.Create(value);
+            int rank = 0, own = i / 4;
+            // Blocks before i's count the values at most it, blocks after the values below it, and i's own block the values
+            // below it and the equal ones at lower indices: so equal values take consecutive places.
+            for (int b = 0; b < own; b++)
+                rank += BitOperations.PopCount(Vector256.LessThanOrEqual(Vector256.LoadUnsafe(ref first, (nuint)(4 * b)), at).ExtractMostSignificantBits());
+            var block = Vector256.LoadUnsafe(ref first, (nuint)(4 * own));
+            uint before = (1u << (i - 4 * own)) - 1;
+            rank += BitOperations.PopCount(Vector256.LessThan(block, at).ExtractMostSignificantBits())
+                + BitOperations.PopCount(Vector256.Equals(block, at).ExtractMostSignificantBits() & before);
+            for (int b = own + 1; b < blocks; b++)
+                rank += BitOperations.PopCount(Vector256.LessThan(Vector256.LoadUnsafe(ref first, (nuint)(4 * b)), at).ExtractMostSignificantBits());
+            Unsafe.Add(ref MemoryMarshal.GetReference(sorted), rank) = value;     // rank < n: it counts other values only
+        }
+        sorted[..n].CopyTo(values);
+        return true;
+    }
+
+    private const int MaxRanked = 64;
 
     private static void InsertionSort(Span<double> values)
     {

@@ -125,7 +125,8 @@ public static class TrajectoryBatch
         private (Tensor Inputs, Tensor Targets)? _everyRow;
         private readonly QuadraticLoss? _quadratic;         // every row's full-data loss in closed form, where the problem has one
         private Tensor? _epochInputs, _epochTargets;        // each order's points in its epoch's order, batch by batch (see GatherEpoch)
-        private readonly long[] _batchOffsets;              // row k's points of the current batch start at _batchOffsets[k]
+        private readonly int[]? _epochOrders;              // stacked problems: each seed's permutation of the epoch, one after another
+        private readonly long[] _orderOffsets;              // row k's permutation starts at _orderOffsets[k] in _epochOrders
         private readonly Tensor? _orderOfRow;               // (K) each row's order block, where rows share one (batch tensors, not stacked)
         private readonly bool _stacked;                     // the problem reads batches from memory: no batch tensors
         private readonly Tensor? _stepLosses, _stepGradient; // a stacked step's outputs, (K) and (K, P), written again every step
@@ -157,8 +158,10 @@ public static class TrajectoryBatch
                 foreach (var (row, _) in g) row.Order = order;
                 return order;
             })];
-            _batchOffsets = new long[_k];
             _stacked = _formula.HasStackedBatches;
+            var shuffleSlot = _shuffles.Select((shuffle, slot) => (shuffle.Seed, slot)).ToDictionary(x => x.Seed, x => x.slot);
+            _orderOffsets = [.. _rows.Select(row => (long)shuffleSlot[row.Seed] * _n)];
+            if (_stacked) _epochOrders = new int[_shuffles.Length * _n];
             if (!_stacked && (_orders.Length < _k || _rows.Where((row, i) => row.Order.Slot != i).Any()))
                 _orderOfRow = tensor(_rows.Select(row => (long)row.Order.Slot).ToArray()).DetachFromDisposeScope();
             _epochs = runs.Max(r => r.Request.Epochs);
@@ -290,11 +293,15 @@ public static class TrajectoryBatch
 
         // Every seed's permutation of the epoch that starts: drawn ahead, during the previous epoch's steps, on another
         // thread when a core is free (shuffling is an ensemble's largest C# cost, and the torch ops here keep to one thread).
+        // A problem that reads batches from memory reads them through the permutations, side by side in one array; for
+        // batch tensors the points are gathered into their epoch's order.
         private void StartEpoch()
         {
             _drawing?.Wait();
             foreach (var shuffle in _shuffles) shuffle.StartEpoch();
-            GatherEpoch();
+            if (_epochOrders is { } epochOrders)
+                for (int slot = 0; slot < _shuffles.Length; slot++) _shuffles[slot].Current.CopyTo(epochOrders, slot * _n);
+            else GatherEpoch();
             if (++_epoch < _epochs && _drawAhead) _drawing = Task.Run(() => { foreach (var shuffle in _shuffles) shuffle.DrawAhead(); });
         }
 
@@ -389,13 +396,14 @@ public static class TrajectoryBatch
             return (losses, gradient);
         }
 
-        // Rows first..first+count's batch: their order's points in the epoch's batch block (a full batch: their data set as stored).
+        // Rows first..first+count's batch, read where the points lie: their seed's permutation of the epoch over their data
+        // set (a full batch: their data set as stored, whatever the order).
         private StackedBatch Stacked(Batch batch, int first, int count)
         {
-            if (batch.Length == _n) return new(TensorMemory.Doubles(_inputs), TensorMemory.Doubles(_targets), _n, _offsets.AsSpan(first, count), 0, _n, batch.Scale);
-            long block = (long)_orders.Length * batch.Begin;
-            for (int i = first; i < first + count; i++) _batchOffsets[i] = block + (long)_rows[i].Order.Slot * batch.Length;
-            return new(TensorMemory.Doubles(_epochInputs!), TensorMemory.Doubles(_epochTargets!), batch.Length, _batchOffsets.AsSpan(first, count), 0, batch.Length, batch.Scale);
+            ReadOnlySpan<double> inputs = TensorMemory.Doubles(_inputs), targets = TensorMemory.Doubles(_targets);
+            var offsets = _offsets.AsSpan(first, count);
+            if (batch.Length == _n) return new(inputs, targets, _n, offsets, 0, _n, batch.Scale);
+            return new(inputs, targets, _n, offsets, batch.Begin, batch.Length, batch.Scale, _epochOrders, _orderOffsets.AsSpan(first, count));
         }
 
         // Made here, not in the step loop: a lambda there captured the step's locals and each row's index, so every row
@@ -581,7 +589,8 @@ public static class TrajectoryBatch
                 return false;
             }
             _stats.Add(r.StepSize);
-            parameters.CopyTo(Last);
+            var last = Last;
+            for (int f = 0; f < last.Length && f < parameters.Length; f++) last[f] = parameters[f];     // a few values: no memmove call
             if (_steps == Total) Active = false;
             if (++_inEpoch < _batchesPerEpoch) return false;
             _inEpoch = 0;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using PolyakCore.Experiments;
 using PolyakDashboard.Components.ChildSpeech;
+using PolyakDashboard.Experiments;
 using PolyakDashboard.Runs;
 
 namespace PolyakDashboard.BrowserTests;
@@ -32,6 +33,24 @@ internal static class LiveChartsInView
         () => [...document.querySelectorAll('[data-testid=live-chart] [data-plot]')].map(p => Math.round(p.getBoundingClientRect().top)).join(', ')
         """;
 
+    /// <summary>Waits until the page has loaded what it loads on arrival (scripts, the first visit's findings ensemble on
+    /// both cores) and no earlier launch still computes: the second is for a Run on a page someone is looking at, and on
+    /// a two-core machine that shares its cores with the browser, a page still loading took it past a second.</summary>
+    public static async Task SettleAsync(IPage page, IServiceProvider services, string experiment)
+    {
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        if (FindingsService.Has(experiment)) await services.GetRequiredService<FindingsService>().GetAsync(experiment);
+        await StoppedAsync(services.GetRequiredService<RunService>(), experiment);
+    }
+
+    /// <summary>Cancels the page's launches and waits until they have stopped, so the next test starts on a quiet queue.</summary>
+    public static async Task StoppedAsync(RunService runs, string experiment)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        foreach (var launch in runs.LatestLaunch(experiment).Select(r => r.LaunchId).Distinct()) runs.CancelLaunch(launch);
+        while (DateTime.UtcNow < deadline && runs.LatestLaunch(experiment).Any(r => !r.IsFinished)) await Task.Delay(50);
+    }
+
     public static async Task AssertAChartInViewWithinASecondAsync(IPage page, string experiment, string shot)
     {
         try
@@ -61,6 +80,7 @@ public sealed class LiveChartsInViewPresenterTests(DashboardFixture app)
         await page.SetViewportSizeAsync(1280, 720);
         await page.GotoAsync(experiment);
         await DashboardFixture.WaitForInteractiveAsync(page);
+        await LiveChartsInView.SettleAsync(page, app.Services, experiment);
         var runs = app.Services.GetRequiredService<RunService>();
         string? before = runs.LatestLaunch(experiment).FirstOrDefault()?.LaunchId;
         try
@@ -75,8 +95,7 @@ public sealed class LiveChartsInViewPresenterTests(DashboardFixture app)
             // next test on this server (1d's trains for minutes otherwise) starts from a quiet queue.
             var deadline = DateTime.UtcNow.AddSeconds(15);
             while (DateTime.UtcNow < deadline && runs.LatestLaunch(experiment).FirstOrDefault()?.LaunchId == before) await Task.Delay(50);
-            foreach (var launch in runs.LatestLaunch(experiment).Select(r => r.LaunchId).Distinct()) runs.CancelLaunch(launch);
-            while (DateTime.UtcNow < deadline && runs.LatestLaunch(experiment).Any(r => !r.IsFinished)) await Task.Delay(50);
+            await LiveChartsInView.StoppedAsync(runs, experiment);
             await page.CloseAsync();
         }
     }
@@ -100,6 +119,7 @@ public sealed class LiveChartsInViewViewerTests(KeyedDashboardFixture app)
         await page.SetViewportSizeAsync(1280, 720);
         await page.GotoAsync(experiment);
         await DashboardFixture.WaitForInteractiveAsync(page);
+        await LiveChartsInView.SettleAsync(page, app.Services, experiment);
         StartResult? started = null;
         try
         {
@@ -112,7 +132,7 @@ public sealed class LiveChartsInViewViewerTests(KeyedDashboardFixture app)
         }
         finally
         {
-            if (started is { Started: true }) runs.CancelLaunch(started.Runs[0].LaunchId);
+            await LiveChartsInView.StoppedAsync(runs, experiment);
             await page.CloseAsync();
         }
     }

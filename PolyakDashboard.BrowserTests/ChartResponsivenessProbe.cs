@@ -85,6 +85,9 @@ public sealed class ChartResponsivenessProbe(ITestOutputHelper output)
         await page.AddInitScriptAsync(ProbeScript);   // before any page script: sees ApexCharts arrive
         await page.GotoAsync(host.BaseUrl + (present ? "1b?present=1" : "1b"));
         await DashboardFixture.WaitForInteractiveAsync(page);
+        // What the probe measures is the streaming, not the page's arrival (its scripts, the first visit's findings
+        // ensemble on both cores): a lecturer opens the page before pressing Run.
+        await LiveChartsInView.SettleAsync(page, host.Services, "1b");
 
         await page.Locator("input[data-testid=epochs]").FillAsync(epochs.ToString(CultureInfo.InvariantCulture));
         await page.EvaluateAsync("() => window.__probe.start()");

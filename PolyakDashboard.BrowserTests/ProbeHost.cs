@@ -21,6 +21,7 @@ internal sealed class ProbeHost : IAsyncDisposable
     private IPlaywright? _playwright;
     public IBrowserContext Browser { get; private set; } = null!;
     public string BaseUrl { get; private set; } = "";
+    public IServiceProvider Services => _factory.Services;
     public int MaxConcurrentRuns => _factory.Services.GetRequiredService<IOptions<RunOptions>>().Value.MaxConcurrentRuns;
 
     private ProbeHost(int? maxConcurrentRuns) => _factory = new Factory(maxConcurrentRuns, _storeDir);

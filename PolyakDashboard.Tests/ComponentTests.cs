@@ -106,14 +106,9 @@ public class ComponentTests
         cut.WaitForAssertion(() => Assert.Contains("8 queued", cut.Find("[data-testid=status]").TextContent));
         // One panel (no PanelOf given) of three charts, each fed every run over the hub.
         Assert.Equal(3, cut.FindAll("[data-testid=live-chart]").Count);
-        cut.WaitForAssertion(() => Assert.Equal(24, Feeds(ctx).Count));
-        Assert.Single(ctx.JSInterop.Invocations["bindAll"]);                          // one call for the launch's every series
-        Assert.Equal(runs.Select(r => r.Id).Order(), Feeds(ctx).Select(f => f.RunId).Distinct().Order());
+        cut.WaitForAssertion(() => Assert.Equal(24, ctx.JSInterop.Invocations["bind"].Count));
+        Assert.Equal(runs.Select(r => r.Id).Order(), ctx.JSInterop.Invocations["bind"].Select(i => (string)i.Arguments[2]!).Distinct().Order());
     }
-
-    /// <summary>Every series the page asked the training hub to feed.</summary>
-    internal static List<SeriesFeed> Feeds(BunitContext ctx) =>
-        [.. ctx.JSInterop.Invocations["bindAll"].SelectMany(i => (IEnumerable<SeriesFeed>)i.Arguments[0]!)];
 }
 
 public class ChildSpeechComponentTests
@@ -143,8 +138,8 @@ public class ChildSpeechComponentTests
         Assert.All(runs, r => Assert.Equal(("child-speech", 3, "tiny"), (r.Request.Problem, r.Request.Epochs, r.Request.ProblemOptions.Text!.Preset)));
         Assert.Equal(136 * 3, runs[0].TotalSteps);       // 279,746 training characters / (16 · 128) = 136 iterations an epoch (the report's batch)
         // Per run: train and validation per epoch, mini-batch loss and step size per step.
-        cut.WaitForAssertion(() => Assert.Equal(12, ComponentTests.Feeds(ctx).Count));
-        Assert.Equal(3, ComponentTests.Feeds(ctx).Count(f => f.Field == "valLoss"));
+        cut.WaitForAssertion(() => Assert.Equal(12, ctx.JSInterop.Invocations["bind"].Count));
+        Assert.Equal(3, ctx.JSInterop.Invocations["bind"].Count(i => (string)i.Arguments[3]! == "valLoss"));
     }
 
     /// <summary>Before a launch the page says what its defaults are and, from the shipped measurements, how long they took.</summary>

@@ -40,7 +40,7 @@ public class ExperimentResultsRaceTests
         resultsDrawn.SetVoidResult();
 
         // The page lives on: the new launch's every run is bound to its charts, and no other panel's results were drawn.
-        cut.WaitForAssertion(() => Assert.Equal(launched, ComponentTests.Feeds(ctx).Select(f => f.RunId).Where(launched.Contains).ToHashSet()),
+        cut.WaitForAssertion(() => Assert.Equal(launched, ctx.JSInterop.Invocations["bind"].Select(i => (string)i.Arguments[2]!).Where(launched.Contains).ToHashSet()),
             TimeSpan.FromSeconds(10));
         Assert.False(ctx.Renderer.UnhandledException.IsCompleted, ctx.Renderer.UnhandledException.IsCompleted ? ctx.Renderer.UnhandledException.Result.ToString() : "");
         Assert.Single(liveChart.Invocations["setSeries"], i => HasData(i.Arguments[1]));

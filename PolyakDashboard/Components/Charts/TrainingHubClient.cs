@@ -10,18 +10,6 @@ namespace PolyakDashboard.Components.Charts;
 /// <param name="TotalSteps">Batches planned.</param>
 public sealed record RunStatusUpdate(string RunId, string Status, string? Message, long Step, long TotalSteps);
 
-/// <summary>Series <paramref name="SeriesId"/> of the chart <paramref name="ChartElementId"/>, fed from run <paramref name="RunId"/>.</summary>
-/// <param name="ChartElementId">The chart's element id (<see cref="LiveChart.ElementId"/>); give the series its name and
-/// colour first with <see cref="LiveChart.SetSeriesAsync"/> (an unknown series is created, named after its id).</param>
-/// <param name="Field">y values: "loss", "stepSize" or "gradNormSq" (source "points"); "loss" or "valLoss" (source "epochs").</param>
-/// <param name="XField">x values: "step" or "epoch".</param>
-/// <param name="Source">"points" (one record per batch) or "epochs" (full-data loss at each epoch's end).</param>
-public sealed record SeriesFeed(string ChartElementId, string SeriesId, string RunId, string Field, string XField, string Source = "points")
-{
-    public SeriesFeed(LiveChart chart, string seriesId, string runId, string field, string xField, string source = "points")
-        : this(chart.ElementId, seriesId, runId, field, xField, source) { }
-}
-
 /// <summary>
 /// C# face of wwwroot/js/training-hub.js: binds <see cref="LiveChart"/> series to live training runs
 /// (points flow hub → JS → chart, never through .NET) and forwards run status changes to .NET.
@@ -34,16 +22,23 @@ public sealed class TrainingHubClient(IJSRuntime js) : IAsyncDisposable
     private Task<IJSObjectReference>? _module;
 
     /// <summary>
-    /// Feeds every series in <paramref name="feeds"/> from its run: the history so far, then every new point; after a
-    /// reconnect each series is replaced by fresh history. One call to the page and one subscription call to the hub for
-    /// all of them (a launch's 24 runs on three charts each took 72 calls one after another).
+    /// Feeds series <paramref name="seriesId"/> of <paramref name="chart"/> from run <paramref name="runId"/>:
+    /// the history so far, then every new point; after a reconnect the series is replaced by fresh history.
     /// </summary>
-    /// <returns>Disposing it stops the feeds (and unsubscribes each run once nothing else follows it).</returns>
-    public async ValueTask<IAsyncDisposable> BindAllAsync(IReadOnlyList<SeriesFeed> feeds)
+    /// <param name="chart">The chart; give the series its name and colour first with <see cref="LiveChart.SetSeriesAsync"/>
+    /// (an unknown series is created, named after its id).</param>
+    /// <param name="seriesId">Series in that chart.</param>
+    /// <param name="runId">Run to follow.</param>
+    /// <param name="field">y values: "loss", "stepSize" or "gradNormSq" (source "points"); "loss" (source "epochs").</param>
+    /// <param name="xField">x values: "step" or "epoch".</param>
+    /// <param name="source">"points" (one record per batch) or "epochs" (full-data loss at each epoch's end).</param>
+    /// <returns>Disposing it stops the feed (and unsubscribes the run once nothing else follows it).</returns>
+    public async ValueTask<IAsyncDisposable> BindAsync(
+        LiveChart chart, string seriesId, string runId, string field, string xField, string source = "points")
     {
         var module = await GetModuleAsync();
-        var handles = await module.InvokeAsync<int[]?>("bindAll", feeds) ?? [];
-        return new Subscription(module, handles, null);
+        var handle = await module.InvokeAsync<int>("bind", chart.ElementId, seriesId, runId, field, xField, source);
+        return new Subscription(module, handle, null);
     }
 
     /// <summary>Calls <paramref name="onStatus"/> with the run's current status and on every change (a few messages per run).</summary>
@@ -54,7 +49,7 @@ public sealed class TrainingHubClient(IJSRuntime js) : IAsyncDisposable
         var module = await GetModuleAsync();
         var receiver = DotNetObjectReference.Create(new StatusReceiver(onStatus));
         var handle = await module.InvokeAsync<int>("onStatus", runId, receiver, nameof(StatusReceiver.HandleStatusAsync));
-        return new Subscription(module, [handle], receiver);
+        return new Subscription(module, handle, receiver);
     }
 
     private Task<IJSObjectReference> GetModuleAsync() =>
@@ -80,7 +75,7 @@ public sealed class TrainingHubClient(IJSRuntime js) : IAsyncDisposable
         public Task HandleStatusAsync(RunStatusUpdate status) => onStatus(status);
     }
 
-    private sealed class Subscription(IJSObjectReference module, int[] handles, IDisposable? receiver) : IAsyncDisposable
+    private sealed class Subscription(IJSObjectReference module, int handle, IDisposable? receiver) : IAsyncDisposable
     {
         private bool _disposed;
 
@@ -91,7 +86,7 @@ public sealed class TrainingHubClient(IJSRuntime js) : IAsyncDisposable
             _disposed = true;
             try
             {
-                await module.InvokeVoidAsync("unbindAll", handles);
+                await module.InvokeVoidAsync("unbind", handle);
             }
             catch (Exception e) when (e is JSDisconnectedException or ObjectDisposedException)
             {

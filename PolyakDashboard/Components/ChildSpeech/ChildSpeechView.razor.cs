@@ -149,6 +149,7 @@ public sealed partial class ChildSpeechView
     {
         int generation = Bindings.Generation;
         if (_epochChart is null || _lossChart is null || _stepChart is null) return;
+        Task Keep(ValueTask<IAsyncDisposable> binding) => Bindings.KeepAsync(binding, generation);
         var curves = Shown.SelectMany(r => new[]
         {
             new ChartSeries(r.Id + "-train", $"{r.Request.Optimizer} train", [], [], ColorOf(r)),
@@ -158,15 +159,14 @@ public sealed partial class ChildSpeechView
         await _epochChart.SetSeriesAsync(curves);
         await _lossChart.SetSeriesAsync(perStep);
         await _stepChart.SetSeriesAsync(perStep);
-        if (!Bindings.IsCurrent(generation) || Shown.Count == 0) return;
-        var feeds = Shown.SelectMany(run => new SeriesFeed[]
+        foreach (var run in Shown)
         {
-            new(_epochChart, run.Id + "-train", run.Id, "loss", "epoch", "epochs"),
-            new(_epochChart, run.Id + "-val", run.Id, "valLoss", "epoch", "epochs"),
-            new(_lossChart, run.Id, run.Id, "loss", "step"),
-            new(_stepChart, run.Id, run.Id, "stepSize", "step"),
-        }).ToArray();
-        await Bindings.KeepAsync(Hub.BindAllAsync(feeds), generation);
+            if (!Bindings.IsCurrent(generation)) return;
+            await Keep(Hub.BindAsync(_epochChart, run.Id + "-train", run.Id, "loss", "epoch", "epochs"));
+            await Keep(Hub.BindAsync(_epochChart, run.Id + "-val", run.Id, "valLoss", "epoch", "epochs"));
+            await Keep(Hub.BindAsync(_lossChart, run.Id, run.Id, "loss", "step"));
+            await Keep(Hub.BindAsync(_stepChart, run.Id, run.Id, "stepSize", "step"));
+        }
     }
 
     private string ColorOf(LiveRun run) => SeriesColors.InGroup([.. Shown.Select(r => r.Request.Optimizer)], Shown.ToList().IndexOf(run));

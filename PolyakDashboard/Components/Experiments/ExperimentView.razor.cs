@@ -138,7 +138,7 @@ public sealed partial class ExperimentView
     private async Task BindChartsAsync()
     {
         int generation = Bindings.Generation;
-        var feeds = new List<SeriesFeed>();
+        Task Keep(ValueTask<IAsyncDisposable> binding) => Bindings.KeepAsync(binding, generation);
         foreach (var panel in _panels.ToArray())
         {
             if (panel.Step is null || panel.Epoch is null || !Bindings.IsCurrent(generation)) continue;
@@ -148,12 +148,12 @@ public sealed partial class ExperimentView
             await panel.Epoch.SetSeriesAsync(series);
             foreach (var run in panel.Runs)
             {
-                if (panel.Loss is not null) feeds.Add(new(panel.Loss, run.Id, run.Id, "loss", "step"));
-                feeds.Add(new(panel.Step, run.Id, run.Id, "stepSize", "step"));
-                feeds.Add(new(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
+                if (!Bindings.IsCurrent(generation)) return;
+                if (panel.Loss is not null) await Keep(Hub.BindAsync(panel.Loss, run.Id, run.Id, "loss", "step"));
+                await Keep(Hub.BindAsync(panel.Step, run.Id, run.Id, "stepSize", "step"));
+                await Keep(Hub.BindAsync(panel.Epoch, run.Id, run.Id, "loss", "epoch", "epochs"));
             }
         }
-        if (feeds.Count > 0 && Bindings.IsCurrent(generation)) await Bindings.KeepAsync(Hub.BindAllAsync(feeds), generation);
     }
 
     // One colour per optimizer, unless a panel holds the same optimizer twice. From the run's own panel, not a look-up in

@@ -5,20 +5,12 @@ namespace PolyakDashboard.Components.Experiments;
 public sealed class LaunchBindings : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> _bindings = [];
-    private readonly List<IAsyncDisposable> _stale = [];     // an older launch's, to be released
     private bool _disposed;
 
     /// <summary>Bumps with every launch shown; async work for an older one stops when it sees a newer number.</summary>
     public int Generation { get; private set; }
 
-    /// <summary>A new generation at once (work for the older one sees it is stale from here on); the older one's bindings
-    /// are released by <see cref="ReleaseStaleAsync"/>.</summary>
-    public int Next()
-    {
-        _stale.AddRange(_bindings);
-        _bindings.Clear();
-        return ++Generation;
-    }
+    public int Next() => ++Generation;
 
     public bool IsCurrent(int generation) => generation == Generation && !_disposed;
 
@@ -30,18 +22,16 @@ public sealed class LaunchBindings : IAsyncDisposable
         else await b.DisposeAsync();
     }
 
-    /// <summary>Releases the bindings of launches no longer shown.</summary>
-    public async Task ReleaseStaleAsync()
+    public async Task UnbindAsync()
     {
-        var old = _stale.ToArray();      // a bind in flight may still be adding to the lists meanwhile
-        _stale.Clear();
+        var old = _bindings.ToArray();   // a bind in flight may still be adding to the list meanwhile
+        _bindings.Clear();
         foreach (var binding in old) await binding.DisposeAsync();
     }
 
     public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        Next();
-        await ReleaseStaleAsync();
+        await UnbindAsync();
     }
 }

@@ -86,12 +86,10 @@ public abstract class LaunchView : ComponentBase, IAsyncDisposable
         var result = start();
         Errors = result.Errors;
         if (!result.Started) return;
-        // Shown first, released after: while the older launch's bindings were released, its results could still be drawn
-        // (their work saw no newer launch yet).
+        await Bindings.UnbindAsync();
         Show(result.Runs);
         OnLiveLaunch();
         Presence.Show("/" + Navigation.ToBaseRelativePath(Navigation.Uri), result.Runs[0].LaunchId);
-        await Bindings.ReleaseStaleAsync();
     }
 
     /// <summary>The presenter's Stop: cancels the launch shown.</summary>
@@ -113,10 +111,10 @@ public abstract class LaunchView : ComponentBase, IAsyncDisposable
         _ = InvokeAsync(async () =>
         {
             if (Disposed) return;
+            await Bindings.UnbindAsync();
             Show(runs);
             OnLiveLaunch();
             StateHasChanged();
-            await Bindings.ReleaseStaleAsync();
         });
     }
 

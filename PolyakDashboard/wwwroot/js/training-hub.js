@@ -13,7 +13,6 @@ import { appendPoints, replaceSeries } from '../Components/Charts/LiveChart.razo
 const HUB_URL = 'hubs/training';
 const SNAPSHOT_KEY = { points: 'batches', epochs: 'epochs' }; // live message name -> snapshot field
 const CUTOFF_FIELD = { points: 'step', epochs: 'epoch' };
-const MAX_SUBSCRIPTIONS = 64; // the hub's limit a call (TrainingHub.MaxSubscriptions)
 
 let connection = null;
 let starting = null;
@@ -23,25 +22,16 @@ const runs = new Map(); // runId -> { bindings: Map(handle, binding), listeners:
 // ---- Public API ------------------------------------------------------------------------------
 
 /**
- * Feeds LiveChart series from runs: replays each run's history so far, then appends live points.
- * feeds: [{ chartElementId, seriesId, runId, field, xField, source }], where field is "loss" |
- * "stepSize" | "gradNormSq" | "valLoss", xField "step" | "epoch", source "points" (per batch) or
- * "epochs" (full-data loss per epoch). One call for a launch's every series, and one Subscribe for
- * its runs (64 at a time): a page binding 24 runs' 72 series made 72 calls from .NET and 24
- * Subscribes, and under load a viewer's charts waited seconds for them. Returns a handle per feed.
+ * Feeds a LiveChart series from a run: replays the history so far, then appends live points.
+ * field: "loss" | "stepSize" | "gradNormSq"; xField: "step" | "epoch"; source: "points" (per batch)
+ * or "epochs" (full-data loss per epoch). Returns a handle for unbind().
  */
-export function bindAll(feeds) {
-    const handles = [], runIds = new Set();
-    for (const { chartElementId, seriesId, runId, field, xField, source = 'points' } of feeds) {
-        if (!SNAPSHOT_KEY[source]) throw new Error(`Unknown source '${source}': use "points" or "epochs".`);
-        const handle = nextHandle++;
-        runOf(runId).bindings.set(handle, { chartElementId, seriesId, field, xField, source });
-        runIds.add(runId);
-        handles.push(handle);
-    }
-    const ids = [...runIds];
-    for (let i = 0; i < ids.length; i += MAX_SUBSCRIPTIONS) subscribe(ids.slice(i, i + MAX_SUBSCRIPTIONS));
-    return handles;
+export function bind(chartElementId, seriesId, runId, field, xField, source = 'points') {
+    if (!SNAPSHOT_KEY[source]) throw new Error(`Unknown source '${source}': use "points" or "epochs".`);
+    const handle = nextHandle++;
+    runOf(runId).bindings.set(handle, { chartElementId, seriesId, field, xField, source });
+    subscribe(runId);
+    return handle;
 }
 
 /** Calls dotnetObjRef.invokeMethodAsync(methodName, status) now (if known) and on every status change of a run. */
@@ -50,16 +40,12 @@ export function onStatus(runId, dotnetObjRef, methodName) {
     const run = runOf(runId);
     run.listeners.set(handle, { dotnetObjRef, methodName });
     if (run.subscribed && !run.subscribing) notify(run, run.lastStatus, [handle]);
-    else subscribe([runId]);
+    else subscribe(runId);
     return handle;
 }
 
-/** Removes bindings or status listeners; a run is unsubscribed when nothing is left on it. */
-export function unbindAll(handles) {
-    for (const handle of handles) unbind(handle);
-}
-
-function unbind(handle) {
+/** Removes a binding or status listener; the run is unsubscribed when nothing is left on it. */
+export function unbind(handle) {
     for (const [runId, run] of runs) {
         if (run.bindings.delete(handle) || run.listeners.delete(handle)) {
             if (run.bindings.size === 0 && run.listeners.size === 0) {
@@ -124,44 +110,37 @@ function connect() {
 }
 
 function resubscribeAll() {
-    const ids = [...runs.keys()];
-    for (let i = 0; i < ids.length; i += MAX_SUBSCRIPTIONS) subscribe(ids.slice(i, i + MAX_SUBSCRIPTIONS));
+    for (const runId of runs.keys()) subscribe(runId);
 }
 
 /**
- * (Re)subscribes runs, in one call, and replaces every bound series with its run's snapshot. Live
- * messages that arrive while the snapshots are on their way are held back and replayed after them,
- * minus the records a snapshot already holds (compared by step or epoch). A run whose call is in
- * flight is left out: its snapshot reaches every binding present when it lands.
+ * (Re)subscribes a run and replaces every bound series with the snapshot. Live messages that arrive
+ * while the snapshot is on its way are held back and replayed after it, minus the records the
+ * snapshot already holds (compared by step or epoch). A call while one is in flight does nothing:
+ * the snapshot reaches every binding present when it lands.
  */
-async function subscribe(runIds) {
-    const list = runIds.map(id => runs.get(id)).filter(run => run && !run.subscribing);
-    if (!list.length) return;
-    const pending = connect().then(conn => conn.invoke('Subscribe', list.map(run => run.runId)));
-    for (const run of list) { run.buffer = []; run.subscribing = pending; }
-    let snapshots = null;
+async function subscribe(runId) {
+    const run = runs.get(runId);
+    if (!run || run.subscribing) return;
+    run.buffer = [];
+    const pending = connect().then(conn => conn.invoke('Subscribe', [runId])).then(list => list?.[0] ?? null);
+    run.subscribing = pending;
     try {
-        snapshots = new Map((await pending ?? []).map(snapshot => [snapshot.runId, snapshot]));
+        const snapshot = await pending;
+        if (runs.get(runId) !== run) return;
+        run.subscribed = true;
+        if (snapshot) {
+            applySnapshot(run, snapshot);
+            notify(run, snapshot, [...run.listeners.keys()]);
+        }
     } catch (e) {
-        console.error(`training hub: Subscribe(${list.map(run => run.runId).join(', ')}) failed`, e);
-    }
-    for (const run of list) {
-        try {
-            if (snapshots && runs.get(run.runId) === run) {
-                run.subscribed = true;
-                const snapshot = snapshots.get(run.runId);
-                if (snapshot) {
-                    applySnapshot(run, snapshot);
-                    notify(run, snapshot, [...run.listeners.keys()]);
-                }
-            }
-        } finally {
-            if (run.subscribing === pending) {
-                run.subscribing = null;
-                const held = run.buffer;
-                run.buffer = [];
-                for (const [source, message] of held) deliver(run, source, message);
-            }
+        console.error(`training hub: Subscribe(${runId}) failed`, e);
+    } finally {
+        if (run.subscribing === pending) {
+            run.subscribing = null;
+            const held = run.buffer;
+            run.buffer = [];
+            for (const [source, message] of held) deliver(run, source, message);
         }
     }
 }

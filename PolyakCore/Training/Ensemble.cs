@@ -68,11 +68,11 @@ public readonly record struct Spread(double P10, double Median, double P90)
     {
         int n = values.Length;
         if (n > MaxRanked || !Vector256.IsHardwareAccelerated) return false;
+        foreach (double v in values) if (double.IsNaN(v)) return false;
         int blocks = (n + 3) / 4;
         Span<double> padded = stackalloc double[MaxRanked];
         values.CopyTo(padded);
         padded[n..(blocks * 4)].Fill(double.PositiveInfinity);        // never below a value; past every value's index
-        foreach (double v in values) if (double.IsNaN(v)) return false;
         Span<double> sorted = stackalloc double[MaxRanked];
         ref double first = ref MemoryMarshal.GetReference(padded);
         for (int i = 0; i < n; i++)

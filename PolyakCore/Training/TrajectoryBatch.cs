@@ -159,9 +159,12 @@ public static class TrajectoryBatch
                 return order;
             })];
             _stacked = _formula.HasStackedBatches;
-            var shuffleSlot = _shuffles.Select((shuffle, slot) => (shuffle.Seed, slot)).ToDictionary(x => x.Seed, x => x.slot);
-            _orderOffsets = [.. _rows.Select(row => (long)shuffleSlot[row.Seed] * _n)];
-            if (_stacked) _epochOrders = new int[_shuffles.Length * _n];
+            if (_stacked)
+            {
+                _epochOrders = new int[_shuffles.Length * _n];
+                _orderOffsets = [.. _rows.Select(row => (long)Array.IndexOf(_shuffles, shuffleOf[row.Seed]) * _n)];
+            }
+            else _orderOffsets = [];
             if (!_stacked && (_orders.Length < _k || _rows.Where((row, i) => row.Order.Slot != i).Any()))
                 _orderOfRow = tensor(_rows.Select(row => (long)row.Order.Slot).ToArray()).DetachFromDisposeScope();
             _epochs = runs.Max(r => r.Request.Epochs);

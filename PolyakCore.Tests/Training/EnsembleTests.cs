@@ -45,6 +45,38 @@ public class EnsembleTests
         Assert.Equal(1.5, Spread.Of([double.NaN, 3, 1, 2]).Median);     // NaN is left to the sort, which puts it first
     }
 
+    [Fact]
+    public void QuantileCurvesOfFourColumnsAtATimeAreEachColumnsQuantiles()
+    {
+        // Seeds of unequal lengths (past its end a seed counts as +∞, or not at all), some NaN, ties, ±0 and ±∞: the curve
+        // filled in one call (four columns at a time where every seed has a value) equals each column's Spread.Of.
+        var random = new Random(11);
+        foreach (int n in new[] { 1, 2, 3, 4, 5, 7, 8, 16, 19, 20, 21, 64, 100, 128, 129 })
+            foreach (bool nanPastEnd in new[] { false, true })
+            {
+                int steps = 41;
+                var seeds = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, random.Next(4) == 0 ? random.Next(steps) : steps)
+                    .Select(_ => random.Next(20) switch
+                    {
+                        0 => double.PositiveInfinity,
+                        1 => double.NegativeInfinity,
+                        2 => double.NaN,
+                        3 or 4 => Math.Round(random.NextDouble() * 3),
+                        5 => random.Next(2) == 0 ? 0.0 : -0.0,
+                        _ => random.NextDouble() * 1e3 - 5e2,
+                    }).ToArray()).ToArray();
+                double after = nanPastEnd ? double.NaN : double.PositiveInfinity;
+                var series = SpreadSeries.Of(seeds, _ => after, steps);
+                for (int t = 0; t < steps; t++)
+                {
+                    var column = seeds.Select(s => t < s.Length ? s[t] : after).Where(v => !double.IsNaN(v)).ToArray();
+                    var expected = Spread.Of(column);
+                    Assert.True(expected.P10.Equals(series.P10[t]) && expected.Median.Equals(series.Median[t]) && expected.P90.Equals(series.P90[t]),
+                        $"{n} seeds, step {t}: {expected} expected, ({series.P10[t]}, {series.Median[t]}, {series.P90[t]}) computed");
+                }
+            }
+    }
+
     [Theory]
     [InlineData(SeedVariation.Both, new[] { 7, 8, 9 }, new[] { 3, 4, 5 })]
     [InlineData(SeedVariation.Order, new[] { 7, 8, 9 }, new[] { 3, 3, 3 })]

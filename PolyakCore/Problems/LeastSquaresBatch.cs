@@ -65,6 +65,7 @@ internal static class LeastSquaresBatch
         public static int Point(ref int order, int j) => Unsafe.Add(ref order, j);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Compute<TOrder>(ReadOnlySpan<double> theta, in StackedBatch batch, int p, Span<double> loss, Span<double> gradient)
         where TOrder : struct, IPointOrder
     {
@@ -95,6 +96,7 @@ internal static class LeastSquaresBatch
     // about a nanosecond a point (the three cases in one method measured three times that). P = 2 (1a, 1b) sums even
     // and odd points apart: each sum is a chain of dependent additions, and with one chain a point waited for the last
     // point's addition (its latency, not the arithmetic, set the pace).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Row2<TOrder>(double t0, double t1, ref double x, ref double y, ref int order, int length, out double g0, out double g1)
         where TOrder : struct, IPointOrder
     {
@@ -126,6 +128,7 @@ internal static class LeastSquaresBatch
         return squares + oddSquares;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Row3<TOrder>(double t0, double t1, double t2, ref double x, ref double y, ref int order, int length,
         out double g0, out double g1, out double g2)
         where TOrder : struct, IPointOrder
@@ -145,6 +148,7 @@ internal static class LeastSquaresBatch
         return squares;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static double Row<TOrder>(ReadOnlySpan<double> t, ref double x, ref double y, ref int order, int length, Span<double> sums)
         where TOrder : struct, IPointOrder
     {

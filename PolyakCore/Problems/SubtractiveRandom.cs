@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace PolyakCore.Problems;
 
 /// <summary>System.Random's seeded generator (Knuth's subtractive method, the algorithm <c>new Random(seed)</c> keeps
@@ -49,6 +50,7 @@ internal sealed class SubtractiveRandom
     public double NextDouble() => Sample() * (1.0 / int.MaxValue);
 
     /// <summary>As Random.Shuffle: Fisher–Yates from the front, j drawn by Next(i, n).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Shuffle(Span<int> values)
     {
         // Sample() inlined with the state in locals: the loop then keeps it in registers. Without branches on the draw:

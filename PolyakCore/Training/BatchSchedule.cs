@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PolyakCore.Problems;
 
 namespace PolyakCore.Training;
@@ -27,6 +28,7 @@ public sealed class BatchSchedule
     public int Count => _permutation.Length;
 
     /// <summary>The permutation of the next epoch (epochs must be visited in order).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int[] NextEpoch()
     {
         for (int i = 0; i < _permutation.Length; i++) _permutation[i] = i;

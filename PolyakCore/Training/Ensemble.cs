@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -64,6 +65,7 @@ public readonly record struct Spread(double P10, double Median, double P90)
     // counted four at a time with vector compares, and the values are written to their places. No branch depends on the
     // data, where insertion sort's mispredicted branches (random order: every other one) made a column of 20 cost
     // ~350 ns; this takes ~140 (`bench/PolyakBench -- quantiles`). False (nothing changed) where it does not apply.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SortByRanks(Span<double> values)
     {
         int n = values.Length;
@@ -113,9 +115,21 @@ public readonly record struct Spread(double P10, double Median, double P90)
 
     private static double Quantile(ReadOnlySpan<double> sorted, double q)
     {
-        double at = q * (sorted.Length - 1);
-        int lo = (int)Math.Floor(at), hi = Math.Min(lo + 1, sorted.Length - 1);
-        double a = sorted[lo], b = sorted[hi];
+        var (at, lo, hi) = Places(q, sorted.Length);
+        return Between(sorted[lo], sorted[hi], at, lo, hi);
+    }
+
+    /// <summary>Where quantile q of n sorted values lies: between places lo and hi, at fractional place at.</summary>
+    internal static (double At, int Lo, int Hi) Places(double q, int n)
+    {
+        double at = q * (n - 1);
+        int lo = (int)Math.Floor(at);
+        return (at, lo, Math.Min(lo + 1, n - 1));
+    }
+
+    /// <summary>The quantile from the values a and b at places lo and hi.</summary>
+    internal static double Between(double a, double b, double at, int lo, int hi)
+    {
         if (lo == hi || a == b || at == lo) return a;
         return double.IsInfinity(b) ? b : a + (at - lo) * (b - a);
     }
@@ -177,14 +191,25 @@ public sealed record SpreadSeries(double[] P10, double[] Median, double[] P90)
         Fill(seeds.Select(s => s is ArraySegment<double> segment ? segment : new ArraySegment<double>([.. s])).ToArray(), afterEnd, from, to);
 
     // Over array segments: a column reads one value of each seed, and through IReadOnlyList each read was an interface call.
+    // Where every seed has a value, four columns at a time (ColumnQuantiles); columns past a seed's end, or with a NaN,
+    // one at a time.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Fill(ArraySegment<double>[] seeds, Func<int, double> afterEnd, int from, int to)
     {
         int n = seeds.Length, longest = 0;
         var after = new double[n];                      // each seed's value past its end, asked once, not once a column
         for (int i = 0; i < n; i++) (longest, after[i]) = (Math.Max(longest, seeds[i].Count), afterEnd(i));
         Span<double> column = n <= 256 ? stackalloc double[n] : new double[n];
+        int shortest = n == 0 ? 0 : seeds.Min(s => s.Count);        // columns below it have a value of every seed
+        var network = ColumnQuantiles.Applies(n) ? ColumnQuantiles.Network(n) : null;
+        Span<Vector256<double>> work = network is null ? default : stackalloc Vector256<double>[n];
         for (int t = from; t < to; t++)
         {
+            if (network is not null && t + 4 <= Math.Min(to, shortest) && ColumnQuantiles.FillFour(seeds, t, network, work, this))
+            {
+                t += 3;
+                continue;
+            }
             if (t > longest && t > from)
             {
                 // Past every seed's end each column is the same (every seed at its afterEnd): copy the one before.
@@ -281,24 +306,34 @@ public static class Ensemble
             throw new RunValidationException([new FieldError("seeds", $"Seeds must be 1 to {EnsembleSpec.MaxSeeds}.")]);
         var clock = Stopwatch.StartNew();
         var problems = new Dictionary<string, SmallProblem>();
+        ColumnStorage? storage = null;
         try
         {
             var curves = new Curves[configurations.Count];
             var reporter = progress is null ? null : new Reporter(progress, curves, clock);
             var runs = new List<BatchRun>();
+            var seeds = new (RunRequest Request, SmallProblem Problem)[configurations.Count * spec.Seeds];
+            long values = 0;
             for (int c = 0; c < configurations.Count; c++)
             {
-                var traces = new Trace[spec.Seeds];
                 for (int i = 0; i < spec.Seeds; i++)
                 {
                     var request = spec.SeedOf(configurations[c], i);
                     RunValidation.EnsureValid(request);
                     var problem = ProblemFor(request, problems);
-                    if (i == 0) curves[c] = new Curves(configurations[c], traces, StepsOf(request, problem));
-                    traces[i] = new Trace(curves[c].TotalSteps, configurations[c].Epochs + 1, reporter);
-                    var extra = sinks?.Invoke(c, i);
-                    runs.Add(new BatchRun(request, problem, extra is null ? traces[i] : new TeeSink(traces[i], extra)));
+                    if (i == 0) curves[c] = new Curves(configurations[c], new Trace[spec.Seeds], StepsOf(request, problem));
+                    seeds[c * spec.Seeds + i] = (request, problem);
                 }
+                values += spec.Seeds * (2L * curves[c].TotalSteps + curves[c].TotalEpochs);
+            }
+            storage = new ColumnStorage(values);
+            for (int k = 0; k < seeds.Length; k++)
+            {
+                var (request, problem) = seeds[k];
+                int c = k / spec.Seeds, i = k % spec.Seeds;
+                var trace = curves[c].Traces[i] = new Trace(curves[c].TotalSteps, curves[c].TotalEpochs, reporter, storage);
+                var extra = sinks?.Invoke(c, i);
+                runs.Add(new BatchRun(request, problem, extra is null ? trace : new TeeSink(trace, extra)));
             }
             var summaries = TrajectoryBatch.Run(runs, new BatchRecording(EpochLosses: true, StepParameters: sinks is not null), cancel);
             var result = new ConfigurationEnsemble[configurations.Count];
@@ -331,6 +366,7 @@ public static class Ensemble
         finally
         {
             foreach (var problem in problems.Values) problem.Dispose();
+            storage?.Dispose();                 // after the last report: nothing reads a seed's values past here
             NativeMemory.ReleaseFreePages();
         }
     }
@@ -368,6 +404,8 @@ public static class Ensemble
     private sealed class Curves(RunRequest request, Trace[] traces, int totalSteps)
     {
         public RunRequest Request { get; } = request;
+        /// <summary>Each seed's trace (set up after every configuration's problems: null until then).</summary>
+        public Trace[] Traces => traces;
         public int TotalSteps { get; } = totalSteps;
         public int TotalEpochs { get; } = request.Epochs + 1;
         public SpreadSeries Loss { get; } = SpreadSeries.Empty(totalSteps);
@@ -437,13 +475,13 @@ public static class Ensemble
     }
 
     /// <summary>A seed's losses and step sizes, kept compact (no per-step objects), readable while it records.</summary>
-    private sealed class Trace(int steps, int epochs, Reporter? reporter) : IStepScalarSink
+    private sealed class Trace(int steps, int epochs, Reporter? reporter, ColumnStorage storage) : IStepScalarSink
     {
         private volatile bool _diverged;
         private int _sinceLook;
-        public Column Losses { get; } = new(steps);
-        public Column StepSizes { get; } = new(steps);
-        public Column EpochLosses { get; } = new(epochs);
+        public Column Losses { get; } = storage.Column(steps);
+        public Column StepSizes { get; } = storage.Column(steps);
+        public Column EpochLosses { get; } = storage.Column(epochs);
         /// <summary>The last loss diverged: the engine has stopped this seed.</summary>
         public bool Diverged => _diverged;
 
@@ -460,26 +498,60 @@ public static class Ensemble
         public void OnEpoch(EpochRecord record) => EpochLosses.Add(record.Loss);
     }
 
-    /// <summary>Values appended by one thread and read by others: a reader sees a count, then at least that many values.</summary>
-    /// <remarks>Its array is allocated unzeroed (only the first Count values are read) on the pinned-object heap, which
-    /// the GC does not compact: a 20-seed 1b grid's columns are 16 MB that live for the whole computation, and as young
-    /// objects they were copied by each collection into the next generation (20–45 ms of its set-up; under 12 ms here).</remarks>
-    private sealed class Column(int capacity)
+    /// <summary>Every column of an ensemble in one array, cut into each column's planned length, borrowed from the
+    /// shared array pool for the computation and given back at its end.</summary>
+    /// <remarks>A 20-seed 1b grid records 2 million values (16 MB) in 1,440 columns. An array each cost ~5 µs to
+    /// allocate (8 ms of the grid's set-up, before any run starts) and fresh memory whose pages the kernel faulted in
+    /// and zeroed on first write; the pool hands the next ensemble the same, already resident, array. (Not pinned: an
+    /// array this large lives on the large-object heap, which collections do not move.)</remarks>
+    private sealed class ColumnStorage : IDisposable
     {
-        private double[] _values = GC.AllocateUninitializedArray<double>(Math.Max(1, capacity), pinned: true);
+        private double[]? _values;
+        private int _used;
+
+        public ColumnStorage(long values) =>
+            _values = values is > 0 and <= 1 << 30 ? ArrayPool<double>.Shared.Rent((int)values) : null;   // larger: a column each
+
+        public Column Column(int capacity)
+        {
+            capacity = Math.Max(1, capacity);
+            if (_values is null || _used + capacity > _values.Length)
+                return new Column(new Block(GC.AllocateUninitializedArray<double>(capacity), 0, capacity));
+            var column = new Column(new Block(_values, _used, capacity));
+            _used += capacity;
+            return column;
+        }
+
+        public void Dispose()
+        {
+            if (_values is { } values) ArrayPool<double>.Shared.Return(values);
+            _values = null;
+        }
+    }
+
+    /// <summary>A column's place: <see cref="Capacity"/> values from <see cref="Offset"/> on in <see cref="Values"/>.</summary>
+    private sealed record Block(double[] Values, int Offset, int Capacity);
+
+    /// <summary>Values appended by one thread and read by others: a reader sees a count, then at least that many values.</summary>
+    /// <remarks>Its place is planned (a run's steps are known); should a run record more, the column moves to an array of
+    /// its own, published before the count that covers the copied values.</remarks>
+    private sealed class Column(Block block)
+    {
+        private Block _block = block;
         private int _count;
 
         public int Count => Volatile.Read(ref _count);
 
         public void Add(double value)
         {
-            if (_count == _values.Length)
+            var block = _block;
+            if (_count == block.Capacity)
             {
-                var grown = new double[_values.Length * 2];
-                _values.CopyTo(grown, 0);
-                Volatile.Write(ref _values, grown);
+                var grown = new double[block.Capacity * 2];
+                Array.Copy(block.Values, block.Offset, grown, 0, _count);
+                Volatile.Write(ref _block, block = new Block(grown, 0, grown.Length));
             }
-            _values[_count] = value;
+            block.Values[block.Offset + _count] = value;
             Volatile.Write(ref _count, _count + 1);
         }
 
@@ -487,7 +559,9 @@ public static class Ensemble
         public ArraySegment<double> Snapshot()
         {
             int count = Volatile.Read(ref _count);
-            return new ArraySegment<double>(Volatile.Read(ref _values), 0, count);
+            var block = Volatile.Read(ref _block);
+            return new ArraySegment<double>(block.Values, block.Offset, count);
         }
     }
 }
+

@@ -179,6 +179,7 @@ public static class TrajectoryBatch
                 _directions.Add((kind.First().row.Direction.Clone(), tensor(kind.Select(x => (long)x.i).ToArray())));
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RunSummary[] Run(CancellationToken cancel)
         {
             int batchesPerEpoch = _rows[0].Schedule.BatchesPerEpoch, longest = _rows.Max(r => r.Total);
@@ -577,6 +578,7 @@ public static class TrajectoryBatch
         public int Seed => _run.Request.Seed;
 
         /// <summary>Records step s; true when it ends an epoch.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Record(int step, ReadOnlySpan<double> parameters, bool withParameters, double seconds)
         {
             ref readonly var r = ref Pending;

@@ -47,6 +47,24 @@ if (only == "least-squares")
     for (int i = 0; i < ys.Length; i++) ys[i] = rnd.NextDouble();
     var theta = new double[rows * 2]; for (int i = 0; i < theta.Length; i++) theta[i] = rnd.NextDouble();
     var loss = new double[rows]; var grad = new double[rows * 2];
+    // As the engine reads them: each of 10 seeds' rows (3 data draws × 2 optimizers) through its seed's permutation of
+    // the epoch (random reads into its data blocks), then the same points in stored order.
+    var orders = new int[10 * n]; var orderOffsets = new long[rows]; var permutedOffsets = new long[rows];
+    for (int k = 0; k < rows; k++) (orderOffsets[k], permutedOffsets[k]) = ((k / 6) * n, ((k / 6) * 3 + k % 3) * n);
+    foreach (int b in new[] { 16, 64, 256 })
+        for (int rep = 0; rep < 5; rep++)
+        {
+            var sw = Stopwatch.StartNew(); long pts = 0;
+            for (int step = 0; step < 200_000 / b; step++)
+            {
+                int begin = (step * b) % n; if (begin + b > n) begin = 0;
+                if (begin == 0) { sw.Stop(); for (int o = 0; o < 10; o++) { var perm = orders.AsSpan(o * n, n); for (int i = 0; i < n; i++) perm[i] = i; rnd.Shuffle(perm); } sw.Start(); }
+                var batch = new PolyakCore.Problems.StackedBatch(xs, ys, n, permutedOffsets, begin, b, 1.0 / b, orders, orderOffsets);
+                PolyakCore.Problems.LeastSquaresBatch.Compute(theta, batch, loss, grad);
+                pts += (long)rows * b;
+            }
+            if (rep > 1) Console.WriteLine($"least squares, batch {b}, permuted: {sw.Elapsed.TotalNanoseconds / pts:F2} ns a point");
+        }
     foreach (int b in new[] { 16, 64, 1000 })
     {
         var offsets = new long[rows];
@@ -83,6 +101,30 @@ if (only == "quantiles")
         }
         if (rep > 1) Console.WriteLine($"quantiles of 20: {sw.Elapsed.TotalNanoseconds / 100_000:F0} ns a column ({sum:G3})");
     }
+    // As an ensemble computes them: 20 seeds' records of 100,000 steps each, a column per step (four at a time where
+    // vectors apply, one at a time with BENCH_SCALAR=1 — the way a column with a NaN goes).
+    var seeds = Enumerable.Range(0, 20).Select(i => new ArraySegment<double>(columns, i * 100_000, 100_000)).ToArray();
+    var series = PolyakCore.Training.SpreadSeries.Empty(100_000);
+    bool scalar = Environment.GetEnvironmentVariable("BENCH_SCALAR") == "1";
+    for (int rep = 0; rep < 40; rep++)
+    {
+        var sw = Stopwatch.StartNew();
+        if (scalar) for (int t = 0; t < 100_000; t++) series.Fill(seeds, _ => double.NaN, t, t + 1);
+        else series.Fill(seeds, _ => double.NaN, 0, 100_000);
+        if (rep > 36) Console.WriteLine($"a series of 20 seeds' records{(scalar ? ", column by column" : "")}: {sw.Elapsed.TotalNanoseconds / 100_000:F0} ns a column ({series.Median.Sum():G3})");
+    }
+    return;
+}
+if (only == "first-ensembles")
+{
+    // A fresh process's first ensembles (a server's first visit to a page): their code is still being compiled and tiered.
+    var firstGrid = PolyakCore.Experiments.ExperimentCatalog.Get("1b").Runs;
+    for (int i = 0; i < 8; i++)
+    {
+        var sw = Stopwatch.StartNew();
+        Ensemble.Run(firstGrid, new EnsembleSpec(20));
+        Console.WriteLine($"1b grid × 20 seeds, run {i + 1} of the process: {sw.Elapsed.TotalSeconds:F3} s");
+    }
     return;
 }
 if (only is "ensemble-1" or "ensemble-20")
@@ -90,7 +132,7 @@ if (only is "ensemble-1" or "ensemble-20")
     EnsembleBench.Seeds(only == "ensemble-1" ? 1 : 20, repeats);
     return;
 }
-if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist, ensembles, ensemble-ratio, ensemble-1, ensemble-20 or least-squares (or none for all)."); return; }
+if (only is not null) { Console.Error.WriteLine($"Unknown case '{only}': use history, persist, ensembles, ensemble-ratio, ensemble-1, ensemble-20, first-ensembles, least-squares or quantiles (or none for all)."); return; }
 
 // 1. 1a with polyak-sgd: TorchSharp trainer vs the same math on plain C# arrays.
 using var quadratic = QuadraticProblem.Create();

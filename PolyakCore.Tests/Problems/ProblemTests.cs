@@ -107,4 +107,43 @@ public class ClosedFormGradientTests
         Assert.True(gradient.allclose(theta.grad!, rtol: 1e-10, atol: 1e-10), "gradients differ");
         Assert.True(problem.HasClosedFormGradient);
     }
+
+    [Theory]
+    [InlineData(false, 7)]
+    [InlineData(true, 7)]
+    [InlineData(true, 16)]
+    public void RowsThatReadTheSamePointsGetTheNumbersEachGetsAlone(bool permuted, int length)
+    {
+        // Rows on the same block and order are computed together, a vector lane each (up to four at a time): every row's
+        // loss and gradient must be exactly those it gets computed on its own.
+        int n = 20, p = 2;
+        var random = new Random(4);
+        var inputs = Enumerable.Range(0, 3 * n * p).Select(i => i % p == 1 ? 1.0 : random.NextDouble() * 4 - 2).ToArray();
+        var targets = Enumerable.Range(0, 3 * n).Select(_ => random.NextDouble() * 10).ToArray();
+        long[] offsets = [.. new[] { 0, 0, 0, 0, 0, 1, 1, 2, 0 }.Select(b => (long)b * n)];       // five rows on block 0, …
+        long[] orderOffsets = [.. new[] { 0, 0, 0, 0, 0, 0, 1, 1, 1 }.Select(o => (long)o * n)];
+        var orders = Enumerable.Range(0, 2).SelectMany(_ => Enumerable.Range(0, n).OrderBy(_ => random.Next())).ToArray();
+        int rows = offsets.Length;
+        var theta = Enumerable.Range(0, rows * p).Select(_ => random.NextDouble() * 6 - 3).ToArray();
+        StackedBatch Batch(int first, int count) => permuted
+            ? new(inputs, targets, n, offsets.AsSpan(first, count), 3, length, 1.0 / length, orders, orderOffsets.AsSpan(first, count))
+            : new(inputs, targets, n, offsets.AsSpan(first, count), 3, length, 1.0 / length);
+        var (loss, gradient) = (new double[rows], new double[rows * p]);
+        LeastSquaresBatch.Compute(theta, Batch(0, rows), loss, gradient);
+        for (int row = 0; row < rows; row++)
+        {
+            var (alone, aloneGradient) = (new double[1], new double[p]);
+            LeastSquaresBatch.Compute(theta.AsSpan(row * p, p), Batch(row, 1), alone, aloneGradient);
+            Assert.Equal(alone[0], loss[row]);
+            Assert.Equal(aloneGradient, gradient.AsSpan(row * p, p).ToArray());
+            double expected = 0;
+            for (int j = 0; j < length; j++)
+            {
+                int point = (int)offsets[row] + (permuted ? orders[orderOffsets[row] + 3 + j] : 3 + j);
+                double r = inputs[point * p] * theta[row * p] + theta[row * p + 1] - targets[point];
+                expected += r * r / length;
+            }
+            Assert.Equal(expected, loss[row], 12);
+        }
+    }
 }

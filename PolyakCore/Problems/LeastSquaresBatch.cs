@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using PolyakCore.Shared;
 using static TorchSharp.torch;
 
@@ -74,6 +75,16 @@ internal static class LeastSquaresBatch
         bool permuted = !batch.Orders.IsEmpty;
         for (int row = 0; row < batch.Rows; row++)
         {
+            int sharing = p == 2 ? RowsSharingPoints(batch, row, permuted) : 1;
+            if (sharing > 1)
+            {
+                long start = batch.Offsets[row] + (permuted ? 0 : batch.Begin);
+                ref int shared = ref permuted ? ref Unsafe.Add(ref orders, (nint)(batch.OrderOffsets[row] + batch.Begin)) : ref orders;
+                Rows2<TOrder>(theta, row, sharing, ref Unsafe.Add(ref x, (nint)(start * 2)), ref Unsafe.Add(ref y, (nint)start), ref shared,
+                    batch.Length, batch.Scale, loss, gradient);
+                row += sharing - 1;
+                continue;
+            }
             // The row's first point: its block's first when it reads a permutation, else the batch's. Its points lie inside
             // the spans (StackedBatch checked each block and permutation's place; a permutation's entries are below Points).
             long first = batch.Offsets[row] + (permuted ? 0 : batch.Begin);
@@ -89,6 +100,68 @@ internal static class LeastSquaresBatch
             };
             loss[row] = batch.Scale * squares;
             foreach (ref double g in sums) g *= 2.0 * batch.Scale;
+        }
+    }
+
+    // How many rows from this one on (up to a vector's four) read the same points: the same data block through the same
+    // order (in a grid, every optimizer's seed i on one data draw).
+    private static int RowsSharingPoints(in StackedBatch batch, int row, bool permuted)
+    {
+        if (!Vector256.IsHardwareAccelerated) return 1;
+        int count = 1;
+        while (count < Vector256<double>.Count && row + count < batch.Rows && batch.Offsets[row + count] == batch.Offsets[row]
+               && (!permuted || batch.OrderOffsets[row + count] == batch.OrderOffsets[row]))
+            count++;
+        return count;
+    }
+
+    // Row2 for rows that read the same points, one row a vector lane: each point is read once for all of them. Each lane
+    // does Row2's operations in Row2's order (no fused multiply-add, even and odd points apart), so a row's numbers are
+    // the same whether it shares its points or not.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows2<TOrder>(ReadOnlySpan<double> theta, int row, int rows, ref double x, ref double y, ref int order, int length,
+        double scale, Span<double> loss, Span<double> gradient)
+        where TOrder : struct, IPointOrder
+    {
+        // Rows' θ as lanes (a lane past the rows computes with zeros and is not written back).
+        ReadOnlySpan<double> t = theta.Slice(row * 2, rows * 2);
+        Vector256<double> t0 = Vector256.Create(t[0], t[2], rows > 2 ? t[4] : 0, rows > 3 ? t[6] : 0),
+            t1 = Vector256.Create(t[1], t[3], rows > 2 ? t[5] : 0, rows > 3 ? t[7] : 0);
+        Vector256<double> squares = default, s0 = default, s1 = default, oddSquares = default, odd0 = default, odd1 = default;
+        int j = 0;
+        for (; j + 1 < length; j += 2)
+        {
+            int point = TOrder.Point(ref order, j), next = TOrder.Point(ref order, j + 1);
+            var x0 = Vector256.Create(Unsafe.Add(ref x, 2 * point));
+            var x1 = Vector256.Create(Unsafe.Add(ref x, 2 * point + 1));
+            var u0 = Vector256.Create(Unsafe.Add(ref x, 2 * next));
+            var u1 = Vector256.Create(Unsafe.Add(ref x, 2 * next + 1));
+            var r = x0 * t0 + x1 * t1 - Vector256.Create(Unsafe.Add(ref y, point));
+            var q = u0 * t0 + u1 * t1 - Vector256.Create(Unsafe.Add(ref y, next));
+            squares += r * r;
+            s0 += r * x0;
+            s1 += r * x1;
+            oddSquares += q * q;
+            odd0 += q * u0;
+            odd1 += q * u1;
+        }
+        if (j < length)
+        {
+            int point = TOrder.Point(ref order, j);
+            var x0 = Vector256.Create(Unsafe.Add(ref x, 2 * point));
+            var x1 = Vector256.Create(Unsafe.Add(ref x, 2 * point + 1));
+            var r = x0 * t0 + x1 * t1 - Vector256.Create(Unsafe.Add(ref y, point));
+            squares += r * r;
+            s0 += r * x0;
+            s1 += r * x1;
+        }
+        var twice = Vector256.Create(2.0 * scale);
+        var (total, g0, g1) = (Vector256.Create(scale) * (squares + oddSquares), (s0 + odd0) * twice, (s1 + odd1) * twice);
+        for (int lane = 0; lane < rows; lane++)
+        {
+            loss[row + lane] = total.GetElement(lane);
+            gradient[(row + lane) * 2] = g0.GetElement(lane);
+            gradient[(row + lane) * 2 + 1] = g1.GetElement(lane);
         }
     }
 

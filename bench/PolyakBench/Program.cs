@@ -47,10 +47,10 @@ if (only == "least-squares")
     for (int i = 0; i < ys.Length; i++) ys[i] = rnd.NextDouble();
     var theta = new double[rows * 2]; for (int i = 0; i < theta.Length; i++) theta[i] = rnd.NextDouble();
     var loss = new double[rows]; var grad = new double[rows * 2];
-    // As the engine reads them: each of 10 seeds' rows (3 data draws × 2 optimizers) through its seed's permutation of
-    // the epoch (random reads into its data blocks), then the same points in stored order.
+    // As the engine reads them: each of 10 seeds' rows (3 data draws × 2 optimizers, the two on one draw side by side)
+    // through its seed's permutation of the epoch (random reads into its data blocks), then points in stored order.
     var orders = new int[10 * n]; var orderOffsets = new long[rows]; var permutedOffsets = new long[rows];
-    for (int k = 0; k < rows; k++) (orderOffsets[k], permutedOffsets[k]) = ((k / 6) * n, ((k / 6) * 3 + k % 3) * n);
+    for (int k = 0; k < rows; k++) (orderOffsets[k], permutedOffsets[k]) = ((k / 6) * n, ((k / 6) * 3 + k % 6 / 2) * n);
     foreach (int b in new[] { 16, 64, 256 })
         for (int rep = 0; rep < 5; rep++)
         {

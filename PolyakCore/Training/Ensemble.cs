@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using PolyakCore.Problems;
@@ -313,30 +312,24 @@ public static class Ensemble
             var curves = new Curves[configurations.Count];
             var reporter = progress is null ? null : new Reporter(progress, curves, clock);
             var runs = new List<BatchRun>();
-            var seeds = new (RunRequest Request, string Data)[configurations.Count * spec.Seeds];
-            var wanted = new Dictionary<string, (string Problem, ProblemOptions Options)>();
+            var seeds = new (RunRequest Request, SmallProblem Problem)[configurations.Count * spec.Seeds];
+            long values = 0;
             for (int c = 0; c < configurations.Count; c++)
+            {
                 for (int i = 0; i < spec.Seeds; i++)
                 {
                     var request = spec.SeedOf(configurations[c], i);
                     RunValidation.EnsureValid(request);
-                    var (data, options) = DataOf(request);
-                    wanted.TryAdd(data, (request.Problem, options));
-                    seeds[c * spec.Seeds + i] = (request, data);
+                    var problem = ProblemFor(request, problems);
+                    if (i == 0) curves[c] = new Curves(configurations[c], new Trace[spec.Seeds], StepsOf(request, problem));
+                    seeds[c * spec.Seeds + i] = (request, problem);
                 }
-            CreateProblems(wanted, problems);
-            long values = 0;
-            for (int c = 0; c < configurations.Count; c++)
-            {
-                var (first, data) = seeds[c * spec.Seeds];
-                curves[c] = new Curves(configurations[c], new Trace[spec.Seeds], StepsOf(first, problems[data]));
                 values += spec.Seeds * (2L * curves[c].TotalSteps + curves[c].TotalEpochs);
             }
             storage = new ColumnStorage(values);
             for (int k = 0; k < seeds.Length; k++)
             {
-                var (request, data) = seeds[k];
-                var problem = problems[data];
+                var (request, problem) = seeds[k];
                 int c = k / spec.Seeds, i = k % spec.Seeds;
                 var trace = curves[c].Traces[i] = new Trace(curves[c].TotalSteps, curves[c].TotalEpochs, reporter, storage);
                 var extra = sinks?.Invoke(c, i);
@@ -384,37 +377,14 @@ public static class Ensemble
         request.BatchSize >= 1 && request.BatchSize <= problem.Count
             ? new BatchSchedule(request.Seed, problem.Count, request.BatchSize).BatchesPerEpoch * request.Epochs : 0;
 
-    // Seeds that draw the same data share one problem instance (and so one data set in the batched engine): its key.
-    private static (string Key, ProblemOptions Options) DataOf(RunRequest request)
+    // Seeds that draw the same data share one problem instance (and so one data set in the batched engine).
+    private static SmallProblem ProblemFor(RunRequest request, Dictionary<string, SmallProblem> problems)
     {
         var options = (request.ProblemOptions ?? new ProblemOptions()) with { Start = null };
-        return (request.Problem + System.Text.Json.JsonSerializer.Serialize(options), options);
-    }
-
-    // The distinct data sets, drawn side by side, each with its least-squares fit and quadratic form where it has them (the
-    // engine's groups read those): a data set is a thousand Gaussian draws, and a 20-seed 1b grid's 60 took 6 ms on one
-    // core before any step could start. Into the caller's dictionary as they come, so that it disposes whatever was made.
-    private static void CreateProblems(Dictionary<string, (string Problem, ProblemOptions Options)> wanted, Dictionary<string, SmallProblem> problems)
-    {
-        var keys = wanted.Keys.ToArray();
-        var created = new SmallProblem?[keys.Length];
-        try
-        {
-            Parallel.For(0, keys.Length, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, j =>
-            {
-                var (problem, options) = wanted[keys[j]];
-                _ = (created[j] = ProblemCatalog.Create(problem, options)).Quadratic;
-            });
-        }
-        catch (AggregateException e)
-        {
-            ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);      // as if made one at a time (a validation error stays one)
-        }
-        finally
-        {
-            for (int j = 0; j < keys.Length; j++)
-                if (created[j] is { } made) problems[keys[j]] = made;
-        }
+        string key = request.Problem + System.Text.Json.JsonSerializer.Serialize(options);
+        if (!problems.TryGetValue(key, out var problem))
+            problems[key] = problem = ProblemCatalog.Create(request.Problem, options);
+        return problem;
     }
 
     private static Dictionary<string, int> Wells(RunSummary[] runs, TwoWellProblem[] problems)
@@ -594,4 +564,3 @@ public static class Ensemble
         }
     }
 }
-

@@ -193,6 +193,9 @@ public static class TrajectoryBatch
                 _directions.Add((kind.First().row.Direction.Clone(), tensor(kind.Select(x => (long)x.i).ToArray())));
         }
 
+        // Optimized from its first call, as the other loops an ensemble spends its time in (the rows' record, least squares,
+        // shuffles, quantiles): a fresh server's first ensembles otherwise ran them unoptimized while the JIT tiered them up
+        // (`bench/PolyakBench -- first-ensembles`: its first 20-seed 1b grid 0.85–0.92 s, the fourth still 0.33–0.35).
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public RunSummary[] Run(CancellationToken cancel)
         {

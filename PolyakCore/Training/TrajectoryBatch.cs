@@ -62,10 +62,7 @@ public static class TrajectoryBatch
         var groups = runs.Select((run, index) => (run, index))
             .GroupBy(x => (x.run.Problem.LossKey, x.run.Problem.Count, x.run.Request.BatchSize, x.run.Request.Reduction))
             .Select(group => group.ToArray()).ToArray();
-        double share = groups.Sum(Cost) / cores;
-        var parts = groups.SelectMany(group => Cost(group) > share ? Split(group, cores) : [group])
-            .OrderByDescending(part => part.Sum(x => (long)x.run.Request.Epochs * ((x.run.Problem.Count + x.run.Request.BatchSize - 1) / x.run.Request.BatchSize)))
-            .ToArray();
+        var parts = Plan(groups, cores).OrderByDescending(Cost).ToArray();
         void RunPart((BatchRun run, int index)[] members)
         {
             using var lockstep = new LockstepGroup([.. members.Select(m => m.run)], recording, clock, drawAhead: parts.Length < cores);
@@ -97,11 +94,36 @@ public static class TrajectoryBatch
         }
     }
 
-    // A group's rough cost in nanoseconds (for cutting and ordering only: no result depends on it): every step pays its
-    // torch ops (~10 µs), every row its bookkeeping (~0.1 µs) and every point ~1 ns (AMD EPYC, `-- least-squares`).
-    // Only a group that alone would keep a core busier than its share of the whole is cut: each part pays the group's
-    // per-step cost again, so cutting one that fits beside the others only adds work (a 20-seed 1b grid cut all four of
-    // its groups in two: 16,800 part-steps where 14,700 do).
+    // The parts the cores compute: whole groups, the costliest cut into one part per core while that brings the predicted
+    // end nearer (parts laid out longest first, each on the least busy core, as the threads take them). Each part pays
+    // its group's per-step cost again, so a cut only pays where a group would otherwise hold one core while the others
+    // idle: a 20-seed 1b grid cut all four groups in two (16,800 part-steps), where its batch-16 group on one core beside
+    // the other three on the other ends first (8,400; `-- ensemble-ratio 11`: 20 seeds 0.175–0.194 s against 0.200–0.207).
+    private static List<(BatchRun run, int index)[]> Plan((BatchRun run, int index)[][] groups, int cores)
+    {
+        var parts = groups.ToList();
+        var whole = new HashSet<(BatchRun run, int index)[]>(groups);
+        while (parts.MaxBy(Cost) is { } largest && whole.Contains(largest))
+        {
+            var cut = Split(largest, cores).ToArray();
+            if (cut.Length < 2) break;
+            var planned = parts.Where(part => part != largest).Concat(cut).ToList();
+            if (End(planned, cores) >= End(parts, cores)) break;
+            parts = planned;
+        }
+        return parts;
+    }
+
+    // When the last core would finish the parts, longest first, each on the least busy core.
+    private static double End(List<(BatchRun run, int index)[]> parts, int cores)
+    {
+        var busy = new double[Math.Max(1, cores)];
+        foreach (double cost in parts.Select(Cost).OrderDescending()) busy[Array.IndexOf(busy, busy.Min())] += cost;
+        return busy.Max();
+    }
+
+    // A group's rough cost in nanoseconds (for planning only: no result depends on it): every step pays its torch ops
+    // (~10 µs), every row its bookkeeping (~0.1 µs) and every point ~1 ns (AMD EPYC, `-- least-squares`).
     private static double Cost((BatchRun run, int index)[] group)
     {
         var (problem, request) = (group[0].run.Problem, group[0].run.Request);
@@ -247,10 +269,10 @@ public static class TrajectoryBatch
                         : new StepReductions(gNormSq, sums[2 * _k + i], sums[3 * _k + i]);
                     if (_modelProducts)
                         reductions = reductions with { Model = new(sums[model * _k + i], sums[(model + 1) * _k + i], sums[(model + 2) * _k + i]) };
-                    var trial = row.Rule.NeedsTrialLoss ? TrialOf(theta, d, batch, i) : null;
+                    var trial = row.NeedsTrialLoss ? TrialOf(theta, d, batch, i) : null;
                     var choice = row.Rule.Next(reductions.Context(loss, batchesPerEpoch, trial));
                     alphas[i] = choice.StepSize;
-                    row.Pending = reductions.Record(loss, choice, row.Direction.IsGradient);
+                    row.Pending = reductions.Record(loss, choice, row.IsGradient);
                 }
                
                 alphaTensor.bytes = MemoryMarshal.AsBytes(alphas.AsSpan());
@@ -569,7 +591,12 @@ public static class TrajectoryBatch
             Direction = OptimizerCatalog.CreateDirection(request.Optimizer, options);
             Last = Trainer.StartOf(run.Problem, request);
             (_scalars, _batchesPerEpoch) = (run.Sink as IStepScalarSink, Schedule.BatchesPerEpoch);
+            (NeedsTrialLoss, IsGradient) = (Rule.NeedsTrialLoss, Direction.IsGradient);
         }
+
+        // Asked once: each is an interface call, and the step loop asked both of every row at every step.
+        public bool NeedsTrialLoss { get; }
+        public bool IsGradient { get; }
 
         // Decided once, not at every step: the sink that takes bare scalars (an ensemble's traces), and the epoch's length.
         private readonly IStepScalarSink? _scalars;

@@ -82,7 +82,8 @@ public class FaultTests
     public async Task AViewerWhoseConnectionDropsResubscribesAndFillsTheGap()
     {
         // History as long as the run, so the snapshot after a reconnect holds every point (the browser does the same merge).
-        await using var app = new DashboardFactory { Settings = new Dictionary<string, string> { ["Runs:HistoryPoints"] = "10000" } };
+        // A snapshot gives each of its two series (loss, step size) half the history points.
+        await using var app = new DashboardFactory { Settings = new Dictionary<string, string> { ["Runs:HistoryPoints"] = "100000" } };
         var client = app.CreateClient();
         var hub = new HubConnectionBuilder()
             .WithUrl(new Uri(app.Server.BaseAddress, TrainingHub.Path), o => o.HttpMessageHandlerFactory = _ => app.Server.CreateHandler())
@@ -99,10 +100,15 @@ public class FaultTests
         }
 
         await hub.StartAsync();
-        string id = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = 6 });   // 6000 steps
+        // 40,000 steps: long enough (a few seconds) that the drop and the reconnect fall inside the run, which at 6,000
+        // steps was sometimes over before the first broadcast reached the viewer.
+        const int steps = 40_000;
+        string id = await StartAsync(client, new { problem = "noisy-linear", optimizer = "sgd", batchSize = 1, epochs = steps / 1000 });
         await SubscribeAsync(id);
         var runs = app.Services.GetRequiredService<RunService>();
-        while (runs.Get(id)!.Step < 500) await Task.Delay(10);
+        // Until the run is past step 500 and the viewer has seen points of it (a fast run passed 500 before the first
+        // broadcast, and the viewer had nothing to resume from).
+        while (runs.Get(id)!.Step < 500 || losses.IsEmpty) await Task.Delay(10);
 
         await hub.StopAsync();                      // the connection drops…
         int before = runs.Get(id)!.Step;
@@ -114,9 +120,9 @@ public class FaultTests
         else await Task.Delay(200);
 
         var stored = runs.Get(id)!.Batches();
-        Assert.Equal(6000, stored.Length);
+        Assert.Equal(steps, stored.Length);
         Assert.True(stored.Length - missedFrom > 500, $"the drop missed only {stored.Length - missedFrom} points");
-        Assert.Equal(Enumerable.Range(1, 6000), losses.Keys.Order());
+        Assert.Equal(Enumerable.Range(1, steps), losses.Keys.Order());
         Assert.All(stored, b => Assert.Equal(b.Loss, losses[b.Step]));
         await hub.DisposeAsync();
     }
